@@ -1,0 +1,535 @@
+"""Activations and their Gaussian moments (THEORY.md section 3).
+
+An :class:`Activation` carries everything the rest of the library needs about a pointwise function f:
+its numpy and torch forms, its derivative (None for step functions, whose derivative is a sum of
+Dirac masses), closed-form Gaussian moments where they exist, and closed-form "dual" maps
+E[f(u) f(v)] and E[f'(u) f'(v)] for (u, v) centred Gaussian with variances a, b and covariance c
+(the layer map of the infinite-width kernel). Everything without a closed form is computed by
+quadrature, so user-supplied callables work too.
+
+The network uses the *centred* activation sigma(t) = f(t) - E f(tau xi), xi ~ N(0, 1): centring
+changes the mean and d3, not d1, d2, dd.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+from scipy import integrate, special
+
+SQRT2 = math.sqrt(2.0)
+SQRT2PI = math.sqrt(2.0 * math.pi)
+
+
+def npdf(x):
+    return np.exp(-0.5 * np.square(x)) / SQRT2PI
+
+
+def ncdf(x):
+    return special.ndtr(x)
+
+
+@dataclass(frozen=True)
+class RawMoments:
+    """Uncentred Gaussian moments of f at scale tau (arrays broadcast like tau).
+
+    mean = E f(tau xi), d1 = E f', d2 = E f'', g2 = E (f^2)'', dd = E f'^2, second = E f^2.
+    """
+
+    mean: np.ndarray
+    d1: np.ndarray
+    d2: np.ndarray
+    g2: np.ndarray
+    dd: np.ndarray
+    second: np.ndarray
+
+
+@dataclass(frozen=True)
+class Moments:
+    """Gaussian moments of the centred activation sigma = f - E f(tau xi) at scale tau.
+
+    mean: E f(tau xi) (the centring constant); d1 = E sigma'; d2 = E sigma''; d3 = E (sigma^2)'';
+    dd = E sigma'^2 (inf for step functions); var = E sigma^2.  Arrays broadcast like tau.
+    """
+
+    tau: np.ndarray
+    mean: np.ndarray
+    d1: np.ndarray
+    d2: np.ndarray
+    d3: np.ndarray
+    dd: np.ndarray
+    var: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Activation:
+    """A pointwise activation f with everything the kernels need.
+
+    fn / fn_torch: f on numpy arrays / torch tensors.  deriv / deriv_torch: f' (None: step function).
+    raw: closed-form :class:`RawMoments` as a function of tau (None: quadrature).
+    dual(a, b, c): E f(u) f(v); dual_deriv(a, b, c): E f'(u) f'(v) (None: Hermite/quadrature).
+    breakpoints: points where f or f' is not smooth (used by adaptive quadrature).
+    thresholds / values: for step functions, f = values[k] on (thresholds[k-1], thresholds[k]).
+    """
+
+    name: str
+    fn: Callable[[np.ndarray], np.ndarray]
+    fn_torch: Callable[[torch.Tensor], torch.Tensor]
+    deriv: Callable[[np.ndarray], np.ndarray] | None = None
+    deriv_torch: Callable[[torch.Tensor], torch.Tensor] | None = None
+    raw: Callable[[np.ndarray], RawMoments] | None = None
+    dual: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = None
+    dual_deriv: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = None
+    breakpoints: tuple[float, ...] = ()
+    thresholds: tuple[float, ...] | None = None
+    values: tuple[float, ...] | None = None
+    params: dict = field(default_factory=dict)
+
+    @property
+    def is_step(self) -> bool:
+        return self.thresholds is not None
+
+    def __call__(self, t):
+        return self.fn(t)
+
+    def __repr__(self) -> str:
+        extra = ", ".join(f"{k}={v}" for k, v in self.params.items())
+        return f"Activation({self.name}{', ' + extra if extra else ''})"
+
+
+# --------------------------------------------------------------------------------------------
+# closed forms of the named activations
+# --------------------------------------------------------------------------------------------
+
+def _cos_angle(a, b, c):
+    return np.clip(c / np.sqrt(a * b), -1.0, 1.0)
+
+
+def _relu_raw(tau):
+    tau = np.asarray(tau, dtype=np.float64)
+    one = np.ones_like(tau)
+    return RawMoments(mean=tau / SQRT2PI, d1=0.5 * one, d2=1.0 / (SQRT2PI * tau), g2=1.0 * one,
+                      dd=0.5 * one, second=0.5 * tau**2)
+
+
+def _relu_dual(a, b, c):
+    # arc-cosine kernel of degree 1 (Cho & Saul 2009)
+    cos = _cos_angle(a, b, c)
+    theta = np.arccos(cos)
+    return np.sqrt(a * b) / (2 * np.pi) * (np.sqrt(np.clip(1 - cos**2, 0, None)) + (np.pi - theta) * cos)
+
+
+def _relu_dual_deriv(a, b, c):
+    return (np.pi - np.arccos(_cos_angle(a, b, c))) / (2 * np.pi)
+
+
+def _lrelu(slope: float) -> Activation:
+    s = float(slope)
+
+    def raw(tau):
+        tau = np.asarray(tau, dtype=np.float64)
+        r = _relu_raw(tau)
+        # f = s t + (1 - s) relu(t)
+        return RawMoments(mean=(1 - s) * r.mean, d1=s + (1 - s) * r.d1, d2=(1 - s) * r.d2,
+                          g2=(1 + s * s) * np.ones_like(tau), dd=(1 + s * s) / 2 * np.ones_like(tau),
+                          second=(1 + s * s) / 2 * tau**2)
+
+    return Activation(
+        name="lrelu", params={"slope": s},
+        fn=lambda t: np.where(t > 0, t, s * t),
+        fn_torch=lambda t: torch.where(t > 0, t, s * t),
+        deriv=lambda t: np.where(t > 0, 1.0, s),
+        deriv_torch=lambda t: torch.where(t > 0, torch.ones_like(t), torch.full_like(t, s)),
+        raw=raw,
+        # E[u relu(v)] = c/2
+        dual=lambda a, b, c: s * s * c + s * (1 - s) * c + (1 - s) ** 2 * _relu_dual(a, b, c),
+        dual_deriv=lambda a, b, c: s * s + s * (1 - s) + (1 - s) ** 2 * _relu_dual_deriv(a, b, c),
+        breakpoints=(0.0,),
+    )
+
+
+def _erf_raw(tau):
+    tau = np.asarray(tau, dtype=np.float64)
+    z = np.zeros_like(tau)
+    q = 1 + 2 * tau**2
+    r = 1 + 4 * tau**2
+    return RawMoments(mean=z, d1=2 / (np.sqrt(np.pi) * np.sqrt(q)), d2=z,
+                      # E (f^2)'' = (d/dtau E f(tau xi)^2)/tau by Stein's lemma
+                      g2=8 / (np.pi * q * np.sqrt(r)), dd=4 / (np.pi * np.sqrt(r)),
+                      second=2 / np.pi * np.arcsin(2 * tau**2 / q))
+
+
+def _erf_dual(a, b, c):
+    return 2 / np.pi * np.arcsin(np.clip(2 * c / np.sqrt((1 + 2 * a) * (1 + 2 * b)), -1, 1))
+
+
+def _erf_dual_deriv(a, b, c):
+    return 4 / np.pi / np.sqrt((1 + 2 * a) * (1 + 2 * b) - 4 * c * c)
+
+
+def _sin_raw(tau):
+    tau = np.asarray(tau, dtype=np.float64)
+    e1, e2 = np.exp(-tau**2 / 2), np.exp(-2 * tau**2)
+    z = np.zeros_like(tau)
+    return RawMoments(mean=z, d1=e1, d2=z, g2=2 * e2, dd=(1 + e2) / 2, second=(1 - e2) / 2)
+
+
+def _cos_raw(tau):
+    tau = np.asarray(tau, dtype=np.float64)
+    e1, e2 = np.exp(-tau**2 / 2), np.exp(-2 * tau**2)
+    return RawMoments(mean=e1, d1=np.zeros_like(tau), d2=-e1, g2=-2 * e2, dd=(1 - e2) / 2, second=(1 + e2) / 2)
+
+
+def _abs_raw(tau):
+    tau = np.asarray(tau, dtype=np.float64)
+    one = np.ones_like(tau)
+    return RawMoments(mean=tau * math.sqrt(2 / math.pi), d1=0 * one, d2=2 / (SQRT2PI * tau), g2=2 * one,
+                      dd=one, second=tau**2)
+
+
+def _abs_dual(a, b, c):
+    cos = _cos_angle(a, b, c)
+    return np.sqrt(a * b) * 2 / np.pi * (np.sqrt(np.clip(1 - cos**2, 0, None)) + cos * np.arcsin(cos))
+
+
+def _poly2(coefficients) -> Activation:
+    c0, c1, c2 = (float(v) for v in coefficients)
+
+    def raw(tau):
+        tau = np.asarray(tau, dtype=np.float64)
+        one = np.ones_like(tau)
+        t2 = tau**2
+        return RawMoments(mean=c0 + c2 * t2, d1=c1 * one, d2=2 * c2 * one,
+                          g2=2 * (c1**2 + 4 * c2**2 * t2) + 4 * c2 * (c0 + c2 * t2),
+                          dd=c1**2 + 4 * c2**2 * t2,
+                          second=c0**2 + c1**2 * t2 + 3 * c2**2 * t2**2 + 2 * c0 * c2 * t2)
+
+    def dual(a, b, c):
+        # Isserlis: E[u^2 v^2] = ab + 2c^2
+        return (c0**2 + c0 * c2 * (a + b) + c1**2 * c + c2**2 * (a * b + 2 * c * c))
+
+    return Activation(
+        name="poly2", params={"coefficients": (c0, c1, c2)},
+        fn=lambda t: c0 + c1 * t + c2 * t * t, fn_torch=lambda t: c0 + c1 * t + c2 * t * t,
+        deriv=lambda t: c1 + 2 * c2 * t + 0 * t, deriv_torch=lambda t: c1 + 2 * c2 * t,
+        raw=raw, dual=dual, dual_deriv=lambda a, b, c: c1**2 + 4 * c2**2 * c + 0 * a,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# step (quantized) activations
+# --------------------------------------------------------------------------------------------
+
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(48)
+
+
+def step(thresholds, values, name: str | None = None) -> Activation:
+    """Piecewise-constant activation: f = values[k] on (thresholds[k-1], thresholds[k]).
+
+    thresholds: (m,) strictly increasing; values: (m + 1,).  All moments and the dual map are in
+    closed form (the dual through Plackett's identity dP/drho = bivariate density, integrated over
+    the angle theta = arcsin(rho) where the integrand is smooth).  dd is infinite (Dirac masses).
+    """
+    s = np.asarray(thresholds, dtype=np.float64).ravel()
+    v = np.asarray(values, dtype=np.float64).ravel()
+    if v.size != s.size + 1:
+        raise ValueError(f"values must have len(thresholds) + 1 = {s.size + 1} entries, got {v.size}")
+    if not (np.all(np.isfinite(s)) and np.all(np.isfinite(v))):
+        raise ValueError("thresholds and values must be finite")
+    if s.size and np.any(np.diff(s) <= 0):
+        raise ValueError(f"thresholds must be strictly increasing, got {s.tolist()}")
+    jumps = np.diff(v)                    # Delta_j at s_j
+    jumps_sq = np.diff(v * v)             # jumps of f^2
+
+    def fn(t):
+        t = np.asarray(t, dtype=np.float64)
+        return v[0] + (t[..., None] > s).astype(np.float64) @ jumps if s.size else v[0] + 0 * t
+
+    s_t = torch.tensor(s)
+    j_t = torch.tensor(jumps)
+
+    def fn_torch(t):
+        if s.size == 0:
+            return torch.full_like(t, v[0])
+        out = torch.full_like(t, v[0])
+        for sj, dj in zip(s_t.tolist(), j_t.tolist()):
+            out = out + dj * (t > sj).to(t.dtype)
+        return out
+
+    def raw(tau):
+        tau = np.asarray(tau, dtype=np.float64)
+        x = s / tau[..., None]                                  # (..., m)
+        phi = npdf(x)
+        tail = 1 - ncdf(x)                                       # P(tau xi > s_j)
+        return RawMoments(
+            mean=v[0] + tail @ jumps,
+            d1=(phi @ jumps) / tau,
+            d2=((s * phi) @ jumps) / tau**3,
+            g2=((s * phi) @ jumps_sq) / tau**3,
+            dd=np.full_like(tau, np.inf) if np.any(jumps != 0) else np.zeros_like(tau),
+            second=v[0] ** 2 + tail @ jumps_sq,
+        )
+
+    def dual(a, b, c):
+        a, b, c = np.broadcast_arrays(*(np.asarray(z, dtype=np.float64) for z in (a, b, c)))
+        sa, sb = np.sqrt(a), np.sqrt(b)
+        mean_u = v[0] + (1 - ncdf(s / sa[..., None])) @ jumps
+        mean_v = v[0] + (1 - ncdf(s / sb[..., None])) @ jumps
+        out = mean_u * mean_v
+        theta_max = np.arcsin(np.clip(c / (sa * sb), -1.0, 1.0))
+        half = 0.5 * theta_max
+        for x, w in zip(_GL_X, _GL_W):
+            th = half * (1 + x)
+            sin, cos2 = np.sin(th), np.cos(th) ** 2
+            acc = np.zeros_like(out)
+            for j in range(s.size):
+                h = s[j] / sa
+                for k in range(s.size):
+                    kk = s[k] / sb
+                    acc += jumps[j] * jumps[k] * np.exp(-(h * h - 2 * sin * h * kk + kk * kk) / (2 * cos2))
+            out = out + (w * half / (2 * np.pi)) * acc
+        return out
+
+    label = name or f"step({len(s)} thresholds)"
+    return Activation(name=label, fn=fn, fn_torch=fn_torch, raw=raw, dual=dual,
+                      breakpoints=tuple(s.tolist()), thresholds=tuple(s.tolist()), values=tuple(v.tolist()),
+                      params={"thresholds": tuple(np.round(s, 6).tolist()), "values": tuple(np.round(v, 6).tolist())})
+
+
+def binary(intervals, b: float = 1.0, name: str | None = None) -> Activation:
+    """sigma^c(t) = b 1{t in S}, S the union of the given (low, high) intervals (±inf allowed)."""
+    iv = sorted((float(lo), float(hi)) for lo, hi in intervals)
+    if any(lo >= hi for lo, hi in iv) or any(iv[k][1] > iv[k + 1][0] for k in range(len(iv) - 1)):
+        raise ValueError(f"intervals must be non-empty and disjoint, got {iv}")
+    thresholds, values = [], [0.0]
+    for lo, hi in iv:
+        if np.isfinite(lo):
+            thresholds.append(lo)
+            values.append(b)
+        else:
+            values[-1] = b
+        if np.isfinite(hi):
+            thresholds.append(hi)
+            values.append(0.0)
+    # merge touching intervals (equal consecutive thresholds)
+    s, vals = [], [values[0]]
+    for t, val in zip(thresholds, values[1:]):
+        if s and t == s[-1]:
+            vals[-1] = val
+            s.pop()
+            vals.pop()
+            vals.append(val)
+            s.append(t)
+            continue
+        s.append(t)
+        vals.append(val)
+    return step(s, vals, name=name or "binary")
+
+
+def ternary_symmetric(s: float, b: float = 1.0) -> Activation:
+    """sigma^c(t) = b sign(t) 1{|t| > s}: levels {-b, 0, b}, odd (d2 = 0)."""
+    if not s > 0:
+        raise ValueError(f"s must be > 0, got {s}")
+    return step([-s, s], [-b, 0.0, b], name="ternary")
+
+
+# --------------------------------------------------------------------------------------------
+# registry
+# --------------------------------------------------------------------------------------------
+
+def _smooth(name, fn, fn_torch, deriv, deriv_torch, **kw) -> Activation:
+    return Activation(name=name, fn=fn, fn_torch=fn_torch, deriv=deriv, deriv_torch=deriv_torch, **kw)
+
+
+def _sigmoid_np(t):
+    return special.expit(t)
+
+
+def _gelu_np(t):
+    return t * ncdf(t)
+
+
+def _swish_np(t):
+    return t * special.expit(t)
+
+
+def _named(name: str, params: dict) -> Activation:
+    if name == "relu":
+        return Activation(name="relu", fn=lambda t: np.maximum(t, 0.0), fn_torch=torch.relu,
+                          deriv=lambda t: (np.asarray(t) > 0).astype(np.float64),
+                          deriv_torch=lambda t: (t > 0).to(t.dtype), raw=_relu_raw, dual=_relu_dual,
+                          dual_deriv=_relu_dual_deriv, breakpoints=(0.0,))
+    if name in ("lrelu", "leaky_relu"):
+        return _lrelu(params.get("slope", 0.1))
+    if name == "tanh":
+        return _smooth("tanh", np.tanh, torch.tanh, lambda t: 1 - np.tanh(t) ** 2,
+                       lambda t: 1 - torch.tanh(t) ** 2)
+    if name == "sigmoid":
+        return _smooth("sigmoid", _sigmoid_np, torch.sigmoid,
+                       lambda t: _sigmoid_np(t) * (1 - _sigmoid_np(t)),
+                       lambda t: torch.sigmoid(t) * (1 - torch.sigmoid(t)))
+    if name == "erf":
+        return _smooth("erf", special.erf, torch.erf, lambda t: 2 / math.sqrt(math.pi) * np.exp(-np.square(t)),
+                       lambda t: 2 / math.sqrt(math.pi) * torch.exp(-t * t),
+                       raw=_erf_raw, dual=_erf_dual, dual_deriv=_erf_dual_deriv)
+    if name == "sin":
+        return _smooth("sin", np.sin, torch.sin, np.cos, torch.cos, raw=_sin_raw,
+                       dual=lambda a, b, c: np.exp(-(a + b) / 2) * np.sinh(c),
+                       dual_deriv=lambda a, b, c: np.exp(-(a + b) / 2) * np.cosh(c))
+    if name == "cos":
+        return _smooth("cos", np.cos, torch.cos, lambda t: -np.sin(t), lambda t: -torch.sin(t), raw=_cos_raw,
+                       dual=lambda a, b, c: np.exp(-(a + b) / 2) * np.cosh(c),
+                       dual_deriv=lambda a, b, c: np.exp(-(a + b) / 2) * np.sinh(c))
+    if name == "abs":
+        return Activation(name="abs", fn=np.abs, fn_torch=torch.abs, deriv=np.sign, deriv_torch=torch.sign,
+                          raw=_abs_raw, dual=_abs_dual,
+                          dual_deriv=lambda a, b, c: 2 / np.pi * np.arcsin(_cos_angle(a, b, c)),
+                          breakpoints=(0.0,))
+    if name == "poly2":
+        return _poly2(params.get("coefficients", (0.0, 0.0, 1.0)))
+    if name == "sign":
+        return step([0.0], [-1.0, 1.0], name="sign")
+    if name == "gelu":
+        return _smooth("gelu", _gelu_np, torch.nn.functional.gelu,
+                       lambda t: ncdf(t) + t * npdf(t),
+                       lambda t: 0.5 * (1 + torch.erf(t / SQRT2)) + t * torch.exp(-t * t / 2) / SQRT2PI)
+    if name in ("swish", "silu"):
+        return _smooth("swish", _swish_np, torch.nn.functional.silu,
+                       lambda t: _sigmoid_np(t) * (1 + t * (1 - _sigmoid_np(t))),
+                       lambda t: torch.sigmoid(t) * (1 + t * (1 - torch.sigmoid(t))))
+    if name == "linear":
+        return _poly2((0.0, 1.0, 0.0))
+    raise ValueError(f"unknown activation name {name!r}; known: {sorted(NAMES)}")
+
+
+NAMES = ("relu", "lrelu", "tanh", "sigmoid", "erf", "sin", "cos", "abs", "poly2", "sign", "gelu", "swish",
+         "linear")
+
+
+def get(name, **params) -> Activation:
+    """An :class:`Activation` by name (see ``NAMES``), or pass an Activation / callable through.
+
+    ``get("lrelu", slope=0.2)``, ``get("poly2", coefficients=(c0, c1, c2))``; a plain callable f
+    becomes ``custom(f)``.
+    """
+    if isinstance(name, Activation):
+        return name
+    if callable(name):
+        return custom(name, **params)
+    if not isinstance(name, str):
+        raise ValueError(f"activation must be a name, an Activation or a callable, got {name!r}")
+    return _named(name.lower(), params)
+
+
+def get_list(acts) -> list[Activation]:
+    """A list of activations from names / Activations / callables; a single one becomes a 1-list."""
+    if isinstance(acts, (str, Activation)) or callable(acts):
+        acts = [acts]
+    out = [get(a) for a in acts]
+    if not out:
+        raise ValueError("acts must contain at least one activation (one per layer)")
+    return out
+
+
+def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom", breakpoints=()) -> Activation:
+    """A user-supplied activation f (numpy, vectorized).  Moments and kernels use quadrature.
+
+    Without ``deriv`` the derivative (needed for dd and the NTK) is taken by central differences.
+    Without ``fn_torch`` the torch version calls ``fn`` on numpy copies.
+    """
+    if not callable(fn):
+        raise ValueError("fn must be callable")
+    if deriv is None:
+        def deriv(t, _f=fn, _h=1e-5):
+            t = np.asarray(t, dtype=np.float64)
+            return (_f(t + _h) - _f(t - _h)) / (2 * _h)
+    if fn_torch is None:
+        def fn_torch(t, _f=fn):
+            return torch.as_tensor(_f(t.detach().cpu().numpy()), dtype=t.dtype, device=t.device)
+    if deriv_torch is None:
+        def deriv_torch(t, _d=deriv):
+            return torch.as_tensor(_d(t.detach().cpu().numpy()), dtype=t.dtype, device=t.device)
+    return Activation(name=name, fn=fn, fn_torch=fn_torch, deriv=deriv, deriv_torch=deriv_torch,
+                      breakpoints=tuple(float(b) for b in breakpoints))
+
+
+# --------------------------------------------------------------------------------------------
+# moments
+# --------------------------------------------------------------------------------------------
+
+_QUAD_LIMIT = 40.0   # |xi| beyond 40 has Gaussian mass < 1e-340
+
+
+def _expect(h, tau: float, breakpoints) -> float:
+    """E h(xi) for xi ~ N(0,1), adaptive quadrature split at breakpoints (already in xi units)."""
+    pts = sorted({-_QUAD_LIMIT, _QUAD_LIMIT, *[b for b in breakpoints if abs(b) < _QUAD_LIMIT]})
+    total = 0.0
+    for lo, hi in zip(pts[:-1], pts[1:]):
+        try:
+            with np.errstate(over="raise", invalid="raise"):
+                val, _ = integrate.quad(lambda x: h(x) * math.exp(-0.5 * x * x) / SQRT2PI, lo, hi,
+                                        limit=200, epsabs=1e-14, epsrel=1e-12)
+        except (OverflowError, FloatingPointError):
+            # the integrand overflows: the moment diverges (reported by raw_moments)
+            return math.inf
+        total += val
+    return total
+
+
+def _raw_by_quadrature(act: Activation, tau: np.ndarray) -> RawMoments:
+    out = {k: np.empty_like(tau) for k in ("mean", "d1", "d2", "g2", "dd", "second")}
+    f = act.fn
+    for idx, t in np.ndenumerate(tau):
+        bp = [b / t for b in act.breakpoints]
+        fx = lambda x: float(f(np.array(t * x)))
+        out["mean"][idx] = _expect(fx, t, bp)
+        out["second"][idx] = _expect(lambda x: fx(x) ** 2, t, bp)
+        # Stein's lemma: E f' = E[xi f]/tau, E f'' = E[(xi^2-1) f]/tau^2 (valid for non-smooth f)
+        out["d1"][idx] = _expect(lambda x: x * fx(x), t, bp) / t
+        out["d2"][idx] = _expect(lambda x: (x * x - 1) * fx(x), t, bp) / t**2
+        out["g2"][idx] = _expect(lambda x: (x * x - 1) * fx(x) ** 2, t, bp) / t**2
+        if act.deriv is None:
+            out["dd"][idx] = np.inf
+        else:
+            out["dd"][idx] = _expect(lambda x: float(act.deriv(np.array(t * x))) ** 2, t, bp)
+    return RawMoments(**out)
+
+
+def check_tau(tau, name: str = "tau") -> np.ndarray:
+    tau = np.asarray(tau, dtype=np.float64)
+    if tau.size == 0 or not np.all(np.isfinite(tau)) or np.any(tau <= 0):
+        raise ValueError(f"{name} must be finite and > 0, got {tau.tolist() if tau.size < 10 else tau}")
+    return tau
+
+
+def raw_moments(act, tau) -> RawMoments:
+    """Uncentred moments of f at scale tau (closed form where available, else quadrature)."""
+    act = get(act)
+    tau = check_tau(tau)
+    with np.errstate(over="ignore", invalid="ignore"):
+        r = act.raw(tau) if act.raw is not None else _raw_by_quadrature(act, tau)
+    for key in ("mean", "d1", "d2", "g2", "second"):
+        val = np.asarray(getattr(r, key))
+        if not np.all(np.isfinite(val)):
+            raise ValueError(
+                f"Gaussian moment {key} of activation {act.name!r} at tau={tau.tolist()} is not finite: "
+                f"E f(tau xi)^2 must be finite for the kernels to exist")
+    return r
+
+
+def moments(act, tau) -> Moments:
+    """Moments of the centred activation sigma = f - E f(tau xi) at scale tau (vectorized over tau).
+
+    Returns :class:`Moments` with mean (the centring constant), d1, d2, d3 = E (sigma^2)'',
+    dd = E sigma'^2 (inf for step functions), var = E sigma^2.
+    """
+    act = get(act)
+    tau = check_tau(tau)
+    r = raw_moments(act, tau)
+    var = np.maximum(r.second - r.mean**2, 0.0)
+    # (sigma^2)'' = (f^2)'' - 2 m f'' for sigma = f - m
+    d3 = r.g2 - 2 * r.mean * r.d2
+    return Moments(tau=tau, mean=r.mean, d1=r.d1, d2=r.d2, d3=d3, dd=r.dd, var=var)

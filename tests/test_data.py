@@ -1,0 +1,85 @@
+"""Gaussian-mixture sampling, mixture statistics and normalization."""
+import numpy as np
+import pytest
+
+import ntklc_lib as nl
+
+
+def test_gmm_shapes_classes_and_determinism():
+    d = nl.data.gmm("mixed", n=301, p=100, n_classes=3, proportions=[1, 2, 3], seed=4)
+    assert d.X.shape == (100, 301) and d.y.shape == (301,)
+    assert np.bincount(d.y).tolist() == [50, 100, 151]
+    assert d.means.shape == (3, 100) and d.covs.shape == (3, 100) and d.covs_diagonal
+    again = nl.data.gmm("mixed", n=301, p=100, n_classes=3, proportions=[1, 2, 3], seed=4)
+    np.testing.assert_array_equal(d.X, again.X)
+    assert not np.array_equal(d.X, nl.data.gmm("mixed", n=301, p=100, n_classes=3, proportions=[1, 2, 3], seed=5).X)
+
+
+def test_cases_follow_theory():
+    p = 400
+    means, covs = nl.data.case_parameters("mixed", p, 3)
+    assert means[1, 8] == 8 and means[2, 16] == 8 and np.count_nonzero(means) == 3
+    np.testing.assert_allclose(covs[:, 0], 1 + 8 * np.arange(3) / np.sqrt(p))
+    means, covs = nl.data.case_parameters("means", p, 2)
+    assert means[0, 0] == 4 and means[1, 1] == 4 and np.all(covs == 1)
+
+
+def test_sample_moments_match_the_model():
+    d = nl.data.gmm("var", n=20000, p=50, n_classes=2, seed=0)
+    Z = d.X * np.sqrt(d.p)
+    for a in range(2):
+        za = Z[:, d.y == a]
+        # per-coordinate variance estimates: standard error ~ sqrt(2/n_a) of the value
+        assert np.allclose(za.var(axis=1).mean(), d.covs[a].mean(), rtol=0.02)
+        assert np.abs(za.mean(axis=1)).max() < 5 * np.sqrt(d.covs[a].max() / za.shape[1])
+
+
+def test_full_covariance_custom_mixture():
+    rng = np.random.default_rng(0)
+    p = 6
+    B = rng.standard_normal((p, p))
+    C = B @ B.T / p + np.eye(p)
+    d = nl.data.gmm("custom", n=40000, p=p, means=np.zeros((1, p)), covs=C[None], seed=2)
+    Z = d.X * np.sqrt(p)
+    np.testing.assert_allclose(np.cov(Z), C, atol=0.05)
+
+
+def test_estimated_stats_agree_with_model_stats():
+    d = nl.data.gmm("mixed", n=4000, p=800, seed=1)
+    est = nl.data.mixture_stats(d.X, d.y)
+    mod = nl.data.mixture_stats(d.X, d.y, means=d.means, covs=d.covs)
+    # t = O(1): estimation error ~ sqrt(p) * sqrt(2/(n_a p)) ~ 0.03
+    np.testing.assert_allclose(est.t, mod.t, atol=0.15)
+    # the unbiased T estimator: relative error of a few percent
+    np.testing.assert_allclose(est.T, mod.T, rtol=0.05)
+    assert np.corrcoef(est.psi, mod.psi)[0, 1] > 0.99
+    assert est.tau0 == mod.tau0
+    assert mod.tau0_model == pytest.approx(np.sqrt(np.mean(d.covs)), rel=1e-12)
+
+
+def test_normalize_gives_unit_mean_squared_norm():
+    rng = np.random.default_rng(0)
+    X = 3 + 5 * rng.standard_normal((30, 200))
+    Xn = nl.data.normalize(X)
+    assert np.mean(np.sum(Xn**2, axis=0)) == pytest.approx(1.0, rel=1e-12)
+    np.testing.assert_allclose(Xn.mean(axis=1), 0, atol=1e-12)
+
+
+def test_bad_input_is_rejected_clearly():
+    d = nl.data.gmm("iid", n=20, p=5, seed=0)
+    X = d.X.copy()
+    X[0, 0] = np.nan
+    with pytest.raises(ValueError, match="non-finite"):
+        nl.data.mixture_stats(X, d.y)
+    with pytest.raises(ValueError, match="one label per column"):
+        nl.data.mixture_stats(d.X, d.y[:-1])
+    y = d.y.copy()
+    y[y == 0] = 2
+    with pytest.raises(ValueError, match=r"class\(es\) \[0\]"):
+        nl.data.mixture_stats(d.X, y)
+    with pytest.raises(ValueError, match="n must be a positive integer"):
+        nl.data.gmm("mixed", n=-5, p=10)
+    with pytest.raises(ValueError, match="case must be one of"):
+        nl.data.gmm("mixd", n=5, p=10)
+    with pytest.raises(ValueError, match="would be empty"):
+        nl.data.gmm("mixed", n=2, p=30, n_classes=3)
