@@ -307,3 +307,32 @@ def solve(acts, tau0: float, mode: str = "moments", families=FAMILIES) -> Compre
                            tau_compressed=tau_c, centers=np.array(centers), targets=targets, achieved=achieved,
                            residuals=residuals, identity_shift=float(tau_c[-1] ** 2 - tau_o[-1] ** 2),
                            mode=mode, layers=tuple(layers))
+
+
+# --------------------------------------------------------------------------------------------
+# why some targets are out of reach: the Cauchy-Schwarz cap
+# --------------------------------------------------------------------------------------------
+
+def input_correlation(act, tau: float) -> float:
+    """corr(sigma(tau xi), xi) = d1 tau / sqrt(var): how linear the activation is at scale tau.
+
+    By Stein's lemma d1 tau = E[xi sigma(tau xi)], so matching (d1^2, tau_l^2) requires a quantized
+    activation with exactly this correlation with its Gaussian input.
+    """
+    m = A.moments(act, tau)
+    return float(abs(m.d1) * tau / np.sqrt(m.var))
+
+
+def correlation_cap(family: str) -> float:
+    """The largest corr(sigma(xi), xi) any member of the family reaches (independent of b and tau).
+
+    "interval" ({0, b}): sqrt(2/pi) ~ 0.798, reached by a single threshold at 0 (the sign function);
+    "ternary" ({-b, 0, b}): ~0.900, reached by b sign(t) 1{|t| > 0.612 tau} (Lloyd-Max 3-level quantizer).
+    """
+    checks.one_of("family", family, set(FAMILIES))
+    if family == "interval":
+        return math.sqrt(2 / math.pi)
+    # symmetric thresholds maximize the correlation: corr(u) = 2 phi(u) / sqrt(2 (1 - Phi(u)))
+    res = optimize.minimize_scalar(lambda u: -2 * A.npdf(u) / math.sqrt(2 * (1 - A.ncdf(u))),
+                                   bounds=(0.0, 3.0), method="bounded", options={"xatol": 1e-12})
+    return float(-res.fun)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -22,15 +23,20 @@ def _plain(obj):
     return obj
 
 
+ENV_VAR = "NTKLC_RESULTS_DIR"
+
+
 def save(name: str, figures: dict, directory="results") -> Path:
     """Write ``figures`` to ``<directory>/<name>.json`` (sorted keys, stable formatting); returns the path.
 
     ``directory`` is relative to the current directory unless absolute; notebooks run from
-    ``notebooks/`` pass ``"../results"``.
+    ``notebooks/`` pass ``"../results"``.  When the environment variable ``NTKLC_RESULTS_DIR`` is set it
+    replaces ``directory``: ``make test`` runs the notebooks with small parameters and must not
+    overwrite the book's figures.
     """
     if not name or any(c in name for c in "/\\"):
         raise ValueError(f"name must be a plain file stem, got {name!r}")
-    path = Path(directory) / f"{name}.json"
+    path = Path(os.environ.get(ENV_VAR) or directory) / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(_plain(figures), indent=2, sort_keys=True) + "\n")
     return path
