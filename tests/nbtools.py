@@ -1,0 +1,64 @@
+"""Shared helpers for the notebook checks: which notebooks exist, what the book's table of contents
+lists, and the small parameters that `make test` runs them with.
+
+Used by check_pairing.py, run_notebooks.py and the pytest files (pytest puts tests/ on sys.path).
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import jupytext
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+TEST_PARAMS = NOTEBOOKS / "test_params.yml"
+HTML = ROOT / "_build" / "html"
+
+
+def notebook_sources() -> list[Path]:
+    """The MyST sources of all notebooks, notebooks/*.md, sorted."""
+    return sorted(NOTEBOOKS.glob("*.md"))
+
+
+def toc_files() -> list[str]:
+    """Every document of _toc.yml (root first), as paths without suffix, e.g. 'notebooks/gmm_data'."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    found = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                found.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return [str(Path(f).with_suffix("")) if Path(f).suffix in (".md", ".ipynb") else f for f in found]
+
+
+def load_test_params() -> dict[str, dict]:
+    """notebooks/test_params.yml: notebook stem -> dict of small papermill parameters."""
+    params = yaml.safe_load(TEST_PARAMS.read_text()) or {}
+    if not isinstance(params, dict) or not all(isinstance(v, dict) for v in params.values()):
+        raise ValueError(f"{TEST_PARAMS.relative_to(ROOT)} must map notebook names to dicts of parameters")
+    return params
+
+
+def parameters_cells(md_path: Path) -> list:
+    """The cells of a notebook tagged 'parameters' (papermill injects its values after such a cell)."""
+    nb = jupytext.read(md_path)
+    return [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+
+
+def assigned_names(source: str) -> set[str]:
+    """Names assigned at top level in a parameters cell's source."""
+    names = set()
+    for node in ast.parse(source).body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return names

@@ -1,0 +1,170 @@
+"""Checks of the rendered book in _build/html, in headless Chromium (run by `make test` after the build).
+
+Each page is served from 127.0.0.1 and opened with every other request blocked and recorded: the
+book must work offline (MathJax included). After MathJax has typeset the page, a full-page
+screenshot goes to _build/screenshots/<page>.png and the page must show no MathJax error, no Python
+traceback or error output, no broken image and no failed local request.
+
+Select these tests with `pytest -m book`; plain unit-test runs use `-m "not book"`.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from nbtools import HTML, ROOT, toc_files
+
+pytestmark = pytest.mark.book
+
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# (screenshot name, page path under _build/html); index.html redirects to the root page
+PAGES = [("index", "index.html")] + [(doc.replace("/", "_"), f"{doc}.html") for doc in toc_files()]
+
+PAGE_STATE_JS = """() => {
+  const text = document.body.innerText;
+  const stderr = Array.from(document.querySelectorAll('.output.stderr'))
+    .map(e => e.innerText).filter(t => /Error/.test(t));
+  return {
+    mathErrors: document.querySelectorAll('mjx-merror, .MathJax_Error').length
+      + (text.includes('Math input error') ? 1 : 0),
+    // Sphinx puts TeX in span.math / div.math; left untypeset, it shows as raw TeX
+    mathUntypeset: Array.from(document.querySelectorAll('span.math, div.math'))
+      .filter(e => !e.querySelector('mjx-container')).map(e => e.textContent.slice(0, 80)),
+    mathRendered: document.querySelectorAll('mjx-container').length,
+    traceback: text.includes('Traceback (most recent call last)'),
+    errorOutputs: document.querySelectorAll('.output.traceback, .output.error').length,
+    stderrErrors: stderr,
+    brokenImages: Array.from(document.images)
+      .filter(i => !i.complete || i.naturalWidth === 0).map(i => i.getAttribute('src')),
+    links: Array.from(document.querySelectorAll('a[href]')).map(a => a.href),
+  };
+}"""
+
+# Images may be lazy; ask for all of them and wait until each has loaded or failed.
+LOAD_IMAGES_JS = """() => Promise.all(Array.from(document.images).map(i => {
+  i.loading = 'eager';
+  return i.decode().catch(() => null);
+}))"""
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep pytest output readable
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    if not (HTML / "index.html").exists():
+        pytest.fail(f"no built book at {HTML.relative_to(ROOT)}: run `make book` first (`make test` does)")
+    handler = functools.partial(_QuietHandler, directory=str(HTML))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def redirect_target(path):
+    """Where a page's <meta http-equiv="Refresh"> points, relative to _build/html, or None."""
+    match = re.search(r'http-equiv="Refresh"\s+content="\d+;\s*url=([^"]+)"', (HTML / path).read_text(), re.I)
+    return (Path(path).parent / match.group(1)).as_posix() if match else None
+
+
+def open_page(browser, server, path, name):
+    """Open one page offline, wait for MathJax, take the screenshot; return (state, problems)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    outside, failed_local, js_errors = [], [], []
+
+    def route(r):
+        url = r.request.url
+        if urlparse(url).hostname == "127.0.0.1" or url.startswith(("data:", "blob:")):
+            r.continue_()
+        else:
+            outside.append(url)
+            r.abort()
+
+    context.route("**/*", route)
+    page.on("pageerror", lambda exc: js_errors.append(str(exc)))
+    page.on("response", lambda resp: resp.status >= 400 and not resp.url.endswith("/favicon.ico")
+            and failed_local.append(f"{resp.status} {resp.url}"))
+    try:
+        page.goto(f"{server}/{path}", wait_until="load")
+        target = redirect_target(path)
+        if target:  # jupyter-book's index.html only redirects to the root page: check that page
+            page.wait_for_url(f"{server}/{target}", wait_until="load")
+        if page.locator('script[src*="mathjax/"]').count():
+            page.wait_for_function("() => window.MathJax && window.MathJax.startup && window.MathJax.startup.promise")
+            page.evaluate("() => window.MathJax.startup.promise.then(() => document.fonts.ready).then(() => true)")
+        page.evaluate(LOAD_IMAGES_JS)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        state = page.evaluate(PAGE_STATE_JS)
+        state["url"] = page.url
+    finally:
+        context.close()
+    problems = []
+    if outside:
+        problems.append(f"requests outside 127.0.0.1 (the book must work offline): {sorted(set(outside))}")
+    if failed_local:
+        problems.append(f"failed local requests: {failed_local}")
+    if js_errors:
+        problems.append(f"JavaScript errors: {js_errors}")
+    if state["mathErrors"]:
+        problems.append(f"{state['mathErrors']} MathJax error(s)")
+    if state["mathUntypeset"]:
+        problems.append(f"math left as raw TeX: {state['mathUntypeset']}")
+    if state["traceback"] or state["errorOutputs"] or state["stderrErrors"]:
+        problems.append(f"Python error output: traceback={state['traceback']}, error outputs="
+                        f"{state['errorOutputs']}, stderr with 'Error': {state['stderrErrors']}")
+    if state["brokenImages"]:
+        problems.append(f"images that did not load: {state['brokenImages']}")
+    return state, problems
+
+
+@pytest.fixture(scope="module")
+def rendered(browser, server):
+    """open_page, once per page for the whole module."""
+    cache = {}
+
+    def get(path, name):
+        if path not in cache:
+            assert (HTML / path).exists(), f"{path} was not built"
+            cache[path] = open_page(browser, server, path, name)
+        return cache[path]
+
+    return get
+
+
+@pytest.mark.parametrize("name,path", PAGES, ids=[name for name, _ in PAGES])
+def test_page_renders_offline_without_errors(rendered, name, path):
+    _, problems = rendered(path, name)
+    assert not problems, f"{path}:\n  " + "\n  ".join(problems)
+
+
+def test_index_links_every_chapter_and_renders_math(rendered):
+    state, _ = rendered("index.html", "index")
+    linked = {urlparse(u).path for u in state["links"]}
+    missing = [doc for doc in toc_files() if f"/{doc}.html" not in linked]
+    assert not missing, f"index.html (landing on {state['url']}) does not link {missing}"
+    assert state["mathRendered"] > 0, "no MathJax output (mjx-container) on the index page"

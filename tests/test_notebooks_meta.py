@@ -1,0 +1,44 @@
+"""Fast checks of the notebooks' structure (no execution): parameters cells, table of contents and
+test parameters agree, so papermill can override every notebook's parameters."""
+from __future__ import annotations
+
+import pytest
+
+from nbtools import ROOT, assigned_names, load_test_params, notebook_sources, parameters_cells, toc_files
+
+SOURCES = notebook_sources()
+
+
+def test_there_are_notebooks():
+    assert SOURCES, "no notebooks/*.md found"
+
+
+@pytest.mark.parametrize("md", SOURCES, ids=[md.stem for md in SOURCES])
+def test_exactly_one_parameters_cell(md):
+    cells = parameters_cells(md)
+    assert len(cells) == 1, f"{md.relative_to(ROOT)} has {len(cells)} cells tagged 'parameters', needs exactly 1"
+    assert cells[0].cell_type == "code"
+
+
+@pytest.mark.parametrize("md", SOURCES, ids=[md.stem for md in SOURCES])
+def test_test_params_are_notebook_parameters(md):
+    params = load_test_params()
+    assert md.stem in params, f"notebooks/test_params.yml has no entry for {md.stem}"
+    declared = assigned_names(parameters_cells(md)[0].source)
+    unknown = set(params[md.stem]) - declared
+    # papermill only warns about unknown parameters; a typo would silently test the defaults
+    assert not unknown, f"test parameters {sorted(unknown)} are not assigned in {md.name}'s parameters cell"
+
+
+def test_toc_lists_existing_pages_and_chapters_have_test_params():
+    params = load_test_params()
+    for doc in toc_files():
+        assert (ROOT / f"{doc}.md").exists(), f"_toc.yml lists {doc}, but {doc}.md does not exist"
+        if doc.startswith("notebooks/"):
+            assert doc.split("/", 1)[1] in params, f"{doc} is in _toc.yml but not in notebooks/test_params.yml"
+
+
+def test_test_params_name_existing_notebooks():
+    stems = {md.stem for md in SOURCES}
+    extra = set(load_test_params()) - stems
+    assert not extra, f"notebooks/test_params.yml names notebooks that do not exist: {sorted(extra)}"
