@@ -2,8 +2,14 @@
 
 Modules: ``data`` (Gaussian mixtures, statistics, normalization), ``activations`` (activations and their
 Gaussian moments), ``coefficients`` (alpha/beta recursions), ``kernels`` (closed-form, limit and
-empirical CK/NTK), ``spectra`` (eigenvalues, errors), ``checks`` (argument validation).
+empirical CK/NTK), ``spectra`` (eigenvalues, errors), ``compress`` (activation solving, ternary weights),
+``networks`` / ``readout`` / ``baselines`` / ``memory`` (compressed random-feature nets, trained readouts,
+pruning baselines, bit counts and packed files), ``datasets`` / ``preprocess`` (MNIST, CIFAR-10),
+``results`` (figures for the book), ``checks`` (argument validation).  ``features`` (CIFAR-10 CNN
+features) and ``equivalence`` (spectral experiments) are imported on demand.
 """
-from . import activations, checks, coefficients, compress, data, datasets, kernels, results, spectra  # noqa: F401
+from . import (activations, baselines, checks, coefficients, compress, data, datasets, kernels,  # noqa: F401
+               memory, networks, preprocess, readout, results, spectra)
 
-__all__ = ["activations", "checks", "coefficients", "compress", "data", "datasets", "kernels", "results", "spectra"]
+__all__ = ["activations", "baselines", "checks", "coefficients", "compress", "data", "datasets", "kernels", "memory",
+           "networks", "preprocess", "readout", "results", "spectra"]

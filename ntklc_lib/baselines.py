@@ -1,0 +1,73 @@
+"""Baselines the NTK-LC nets are compared with (THEORY.md section 5, Exp. 2.1).
+
+- :func:`magnitude_pruned`: the dense Gaussian net with, in each layer, only the fraction (1 - sparsity)
+  of weights of largest |w| kept, the kept weights rescaled by one factor per layer so the layer's entries
+  again have mean square 1 (the unit variance the centring constants and THEORY.md section 3 assume);
+  activations (ReLU) unchanged.
+- :func:`random_pruned`: each Gaussian weight kept independently with probability 1 - sparsity and
+  scaled by 1/sqrt(1 - sparsity) (unit variance in law); activations unchanged.
+- :func:`sign_net`: naive quantization, sign activations and sparse ternary weights, no moment matching.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from . import checks
+from .networks import RandomFeatureNet, _check_seed, ternary_net
+
+
+def _require_gaussian(net: RandomFeatureNet):
+    if net.weight_law != "gaussian":
+        raise ValueError(f"net must be a dense Gaussian net (weight_law 'gaussian'), got {net.weight_law!r}")
+
+
+def magnitude_pruned(net: RandomFeatureNet, sparsity: float) -> RandomFeatureNet:
+    """Keep the round((1 - sparsity) * size) largest-|w| weights of each layer of a dense Gaussian net.
+
+    The kept weights are multiplied by sqrt(size / sum of kept w^2), so each layer's entries have mean
+    square exactly 1; centring constants and scales are the dense net's.  Ties in |w| (probability 0
+    for Gaussian weights) go to the lower flat index.
+    """
+    _require_gaussian(net)
+    eps = checks.sparsity("sparsity", sparsity)
+    pruned = []
+    for W in net.weights:
+        flat = W.reshape(-1)
+        k = max(1, int(round((1.0 - eps) * flat.numel())))
+        keep = torch.topk(flat.abs().to(torch.float64), k, sorted=False).indices
+        out = torch.zeros_like(flat, dtype=torch.float64)
+        vals = flat[keep].to(torch.float64)
+        out[keep] = vals * math.sqrt(flat.numel() / float(torch.sum(vals * vals)))
+        pruned.append(out.reshape(W.shape).to(W.dtype))
+    return RandomFeatureNet(tuple(pruned), net.acts, net.centers, net.tau, "magnitude_pruned", eps, net.seed)
+
+
+def random_pruned(net: RandomFeatureNet, sparsity: float, seed: int = 0) -> RandomFeatureNet:
+    """Zero each weight of a dense Gaussian net independently with probability ``sparsity`` and scale the
+    survivors by 1/sqrt(1 - sparsity) (unit variance in law); the mask is drawn with ``seed`` (independently
+    of the weights, whatever seed they were drawn with)."""
+    _require_gaussian(net)
+    eps = checks.sparsity("sparsity", sparsity)
+    # numpy's PCG64, not a torch generator: torch.rand from the seed of the net's own torch.randn draw
+    # would reuse the uniforms behind those Gaussians and correlate the mask with |w|
+    rng = np.random.default_rng([_check_seed(seed), 1])
+    pruned = []
+    for W in net.weights:
+        keep = torch.from_numpy(rng.random(tuple(W.shape)) >= eps)
+        pruned.append((W.to(torch.float64) * keep / math.sqrt(1.0 - eps)).to(W.dtype))
+    return RandomFeatureNet(tuple(pruned), net.acts, net.centers, net.tau, "random_pruned", eps, net.seed)
+
+
+def sign_net(p: int, widths, tau0: float = 1.0, sparsity: float = 0.9, seed: int = 0,
+             dtype=torch.float32) -> RandomFeatureNet:
+    """Naive quantization: sign activations on every layer, sparse ternary weights, no moment matching."""
+    widths = checks.positive_ints("widths", widths)
+    return ternary_net(p, widths, ["sign"] * len(widths), tau0, sparsity, seed, dtype)
+
+
+def pruned_fraction(net: RandomFeatureNet) -> np.ndarray:
+    """Fraction of zero weights in each layer: (L,)."""
+    return np.array([float((W == 0).sum()) / W.numel() for W in net.weights])

@@ -1,0 +1,317 @@
+"""Memory of the networks: bits by formula (THEORY.md section 4.6) and files actually written.
+
+Formulas count the hidden-layer weights, N = sum_l d_l d_{l-1}:
+
+- dense float32: 32 N bits;
+- ternary packed: 2 bits per weight (four ternary digits per byte), 2 N;
+- ternary entropy-coded: the entropy of the law (0 w.p. eps, ±s w.p. (1-eps)/2 each),
+  H(eps) + (1 - eps) bits per weight (H the binary entropy in bits), the limit of any lossless code;
+- pruned float32 nets: the kept float32 values plus their positions, stored as the cheaper of a bitmap
+  (1 bit per weight) and CSR (a ceil(log2 d_in)-bit column index per kept weight plus a 32-bit row
+  pointer per row), per layer;
+- readout: 32 (d_L K + K) bits for the float32 weights and bias.
+
+The file of a compressed net (:func:`save_compressed`) is an uncompressed ``.npz`` holding, per layer,
+the ternary weights coded either as packed 2-bit digits or, when smaller, as a sparse code close to the
+entropy (Rice-coded run lengths of zeros before each non-zero weight plus one sign bit per non-zero),
+the magnitude of the non-zero weights, the step activation's thresholds and values, the centring
+constants, and the readout.  :func:`load_compressed` rebuilds a net and a readout whose predictions are
+bit-identical to the saved ones.
+"""
+from __future__ import annotations
+
+import io
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import activations as A
+from . import checks
+from .networks import RandomFeatureNet
+from .readout import Readout
+
+FORMAT = "ntklc-compressed-net"
+VERSION = 1
+CODINGS = ("auto", "rice", "packed2")
+
+
+# --------------------------------------------------------------------------------------------
+# formulas
+# --------------------------------------------------------------------------------------------
+
+def _dims(p, widths):
+    p = checks.positive_int("p", p)
+    widths = checks.positive_ints("widths", widths)
+    return (p,) + widths
+
+
+def n_weights(p: int, widths) -> int:
+    """Number of hidden-layer weights, sum_l d_l d_{l-1} with d_0 = p."""
+    d = _dims(p, widths)
+    return int(sum(d[l] * d[l + 1] for l in range(len(d) - 1)))
+
+
+def binary_entropy(eps: float) -> float:
+    """H(eps) = -eps log2 eps - (1-eps) log2 (1-eps) in bits (0 at eps = 0)."""
+    eps = checks.sparsity("sparsity", eps)
+    return float(sum(-q * math.log2(q) for q in (eps, 1.0 - eps) if q > 0))
+
+
+def ternary_entropy_per_weight(sparsity: float) -> float:
+    """Entropy in bits of one sparse ternary weight: H(eps) + (1 - eps)."""
+    eps = checks.sparsity("sparsity", sparsity)
+    return binary_entropy(eps) + (1.0 - eps)
+
+
+def dense_bits(p: int, widths) -> int:
+    """32 bits per weight (float32)."""
+    return 32 * n_weights(p, widths)
+
+
+def ternary_packed_bits(p: int, widths) -> int:
+    """2 bits per weight (ternary digits packed four to a byte)."""
+    return 2 * n_weights(p, widths)
+
+
+def ternary_entropy_bits(p: int, widths, sparsity: float) -> float:
+    """N (H(eps) + 1 - eps) bits: the entropy bound for i.i.d. sparse ternary weights."""
+    return n_weights(p, widths) * ternary_entropy_per_weight(sparsity)
+
+
+def pruned_bits(p: int, widths, sparsity: float) -> float:
+    """Float32 values of the kept weights plus their positions (bitmap or CSR, whichever is smaller per layer).
+
+    The number kept per layer is round((1 - sparsity) d_l d_{l-1}), as in ``baselines.magnitude_pruned``.
+    """
+    d = _dims(p, widths)
+    eps = checks.sparsity("sparsity", sparsity)
+    total = 0.0
+    for l in range(len(d) - 1):
+        size = d[l] * d[l + 1]
+        kept = max(1, int(round((1.0 - eps) * size)))
+        bitmap = size
+        csr = kept * max(1, math.ceil(math.log2(d[l]))) + 32 * (d[l + 1] + 1)
+        total += 32 * kept + min(bitmap, csr)
+    return total
+
+
+def readout_bits(d_L: int, n_classes: int) -> int:
+    """32 (d_L K + K) bits for a float32 readout of d_L features and K classes."""
+    return 32 * (checks.positive_int("d_L", d_L) * checks.positive_int("n_classes", n_classes) + n_classes)
+
+
+def net_bits(net: RandomFeatureNet, coding: str = "entropy") -> float:
+    """Hidden-layer weight bits of a net by formula, chosen by its weight law.
+
+    gaussian: 32 N; magnitude/random pruned: :func:`pruned_bits`; ternary: ``coding`` "entropy"
+    (:func:`ternary_entropy_bits`) or "packed" (:func:`ternary_packed_bits`).
+    """
+    checks.one_of("coding", coding, {"entropy", "packed"})
+    if net.weight_law == "gaussian":
+        return float(dense_bits(net.p, net.widths))
+    if net.weight_law in ("magnitude_pruned", "random_pruned"):
+        return float(pruned_bits(net.p, net.widths, net.sparsity))
+    if coding == "packed":
+        return float(ternary_packed_bits(net.p, net.widths))
+    return float(ternary_entropy_bits(net.p, net.widths, net.sparsity))
+
+
+# --------------------------------------------------------------------------------------------
+# coding ternary digits
+# --------------------------------------------------------------------------------------------
+
+def ternary_codes(W: torch.Tensor) -> tuple[np.ndarray, float]:
+    """Codes (flat int8 in {-1, 0, 1}, row-major) and the common magnitude s of a ternary matrix W = s * codes.
+
+    Raises ValueError if the non-zero entries of W do not all have the same magnitude.
+    """
+    Wn = W.detach().cpu().numpy()
+    mag = np.abs(Wn)
+    nz = mag != 0
+    s = float(mag.max()) if nz.any() else 1.0
+    if nz.any() and not np.all(mag[nz] == mag.max()):
+        raise ValueError("weights are not ternary: non-zero entries of different magnitudes "
+                         "(only ternary nets can be saved in the compressed format)")
+    return np.sign(Wn).astype(np.int8).ravel(), s
+
+
+def rice_encode(codes: np.ndarray) -> dict:
+    """Sparse code of ternary digits: run lengths of zeros before each non-zero, Rice-coded with the
+    parameter k that minimizes the total length (unary quotients and k-bit remainders in separate bit
+    streams), and one sign bit per non-zero.  Returns the packed streams and the counts to decode."""
+    codes = np.asarray(codes, dtype=np.int8).ravel()
+    nz = np.flatnonzero(codes)
+    gaps = np.diff(nz, prepend=-1) - 1
+    best_k, best_bits = 0, None
+    for k in range(0, 40):
+        bits = int(np.sum(gaps >> k)) + nz.size * (1 + k)
+        if best_bits is None or bits < best_bits:
+            best_k, best_bits = k, bits
+        if nz.size == 0 or int(gaps.max()) >> k == 0:
+            break                                   # larger k only adds remainder bits
+    k = best_k
+    q = gaps >> k
+    unary = np.ones(int(q.sum()) + nz.size, dtype=np.uint8)
+    unary[np.cumsum(q + 1) - 1] = 0                 # each run length ends with a 0
+    rem = ((gaps[:, None] >> np.arange(k - 1, -1, -1)) & 1).astype(np.uint8).ravel()
+    return {"unary": np.packbits(unary), "rem": np.packbits(rem), "signs": np.packbits(codes[nz] < 0),
+            "k": k, "n_nonzero": int(nz.size), "unary_bits": int(unary.size), "size": int(codes.size)}
+
+
+def rice_decode(unary, rem, signs, k: int, n_nonzero: int, unary_bits: int, size: int) -> np.ndarray:
+    """Inverse of :func:`rice_encode`: flat int8 codes of length ``size``."""
+    ends = np.flatnonzero(np.unpackbits(unary, count=unary_bits) == 0)
+    if ends.size != n_nonzero:
+        raise ValueError(f"corrupt weight stream: {ends.size} run lengths, expected {n_nonzero}")
+    q = np.diff(ends, prepend=-1) - 1
+    r = np.zeros(n_nonzero, dtype=np.int64)
+    if k:
+        bits = np.unpackbits(rem, count=n_nonzero * k).reshape(n_nonzero, k).astype(np.int64)
+        r = bits @ (1 << np.arange(k - 1, -1, -1))
+    positions = np.cumsum((q.astype(np.int64) << k) + r + 1) - 1
+    codes = np.zeros(size, dtype=np.int8)
+    codes[positions] = 1 - 2 * np.unpackbits(signs, count=n_nonzero).astype(np.int8)
+    return codes
+
+
+def pack2(codes: np.ndarray) -> np.ndarray:
+    """Ternary digits {-1, 0, 1} -> bytes, four 2-bit digits per byte (0 -> 00, 1 -> 01, -1 -> 10)."""
+    c = (np.asarray(codes, dtype=np.int8).ravel() % 3).astype(np.uint8)
+    c = np.concatenate([c, np.zeros((-c.size) % 4, dtype=np.uint8)]).reshape(-1, 4)
+    return (c[:, 0] | (c[:, 1] << 2) | (c[:, 2] << 4) | (c[:, 3] << 6)).astype(np.uint8)
+
+
+def unpack2(packed: np.ndarray, size: int) -> np.ndarray:
+    """Inverse of :func:`pack2`: flat int8 codes of length ``size``."""
+    b = np.asarray(packed, dtype=np.uint8)
+    c = np.stack([(b >> s) & 3 for s in (0, 2, 4, 6)], axis=1).ravel()[:size].astype(np.int8)
+    c[c == 2] = -1
+    return c
+
+
+# --------------------------------------------------------------------------------------------
+# files
+# --------------------------------------------------------------------------------------------
+
+def _activation_record(act, l: int, arrays: dict) -> dict:
+    if act.is_step:
+        arrays[f"a{l}_thresholds"] = np.asarray(act.thresholds, dtype=np.float64)
+        arrays[f"a{l}_values"] = np.asarray(act.values, dtype=np.float64)
+        return {"kind": "step", "name": act.name}
+    if act.name in A.NAMES:
+        try:
+            params = json.loads(json.dumps(act.params))
+        except TypeError:
+            params = None
+        if params is not None:
+            return {"kind": "named", "name": act.name, "params": params}
+    raise ValueError(f"layer {l + 1}: activation {act.name!r} can be saved only if it is a step activation "
+                     f"or a named one ({', '.join(A.NAMES)})")
+
+
+def _activation_from(record: dict, l: int, z) -> A.Activation:
+    if record["kind"] == "step":
+        return A.step(z[f"a{l}_thresholds"], z[f"a{l}_values"], name=record["name"])
+    return A.get(record["name"], **record["params"])
+
+
+def save_compressed(path, net: RandomFeatureNet, readout: Readout | None = None, coding: str = "auto") -> Path:
+    """Write a ternary net (and its readout) to ``path`` (an uncompressed .npz); returns the path.
+
+    coding: "packed2" (2 bits per weight), "rice" (sparse code near the entropy), or "auto" (the smaller
+    of the two, per layer).  Raises ValueError for nets whose weights are not ternary.
+    """
+    checks.one_of("coding", coding, set(CODINGS))
+    if readout is not None and readout.weight.shape[0] != net.widths[-1]:
+        raise ValueError(f"readout has input size {readout.weight.shape[0]}, the net's last width is {net.widths[-1]}")
+    arrays: dict[str, np.ndarray] = {}
+    layers = []
+    for l, (W, act) in enumerate(zip(net.weights, net.acts)):
+        codes, s = ternary_codes(W)
+        rec = {"shape": list(W.shape), "dtype": str(W.dtype).replace("torch.", "")}
+        rice = rice_encode(codes) if coding in ("auto", "rice") else None
+        packed = pack2(codes) if coding in ("auto", "packed2") else None
+        rice_bytes = None if rice is None else sum(rice[key].size for key in ("unary", "rem", "signs"))
+        if packed is None or (rice is not None and rice_bytes < packed.size):
+            rec.update(coding="rice", **{key: rice[key] for key in ("k", "n_nonzero", "unary_bits")})
+            for key in ("unary", "rem", "signs"):
+                arrays[f"w{l}_{key}"] = rice[key]
+        else:
+            rec.update(coding="packed2")
+            arrays[f"w{l}_packed"] = packed
+        arrays[f"w{l}_scale"] = np.array([s], dtype=np.float64)
+        rec["activation"] = _activation_record(act, l, arrays)
+        layers.append(rec)
+    arrays["centers"] = np.asarray(net.centers, dtype=np.float64)
+    arrays["tau"] = np.asarray(net.tau, dtype=np.float64)
+    meta = {"format": FORMAT, "version": VERSION, "layers": layers, "weight_law": net.weight_law,
+            "sparsity": net.sparsity, "seed": net.seed, "readout": None}
+    if readout is not None:
+        meta["readout"] = {"kind": readout.kind, "penalty": readout.penalty}
+        arrays["r_weight"] = readout.weight.astype(np.float32)
+        arrays["r_bias"] = readout.bias.astype(np.float32)
+        arrays["r_mean"] = readout.mean.astype(np.float32)
+        arrays["r_scale"] = np.array([readout.scale], dtype=np.float64)
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    path = Path(path)
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+    return path
+
+
+def load_compressed(path) -> tuple[RandomFeatureNet, Readout | None]:
+    """Read a file written by :func:`save_compressed`: (net, readout or None)."""
+    with np.load(Path(path), allow_pickle=False) as z:
+        meta = json.loads(bytes(z["meta"]).decode())
+        if meta.get("format") != FORMAT or meta.get("version") != VERSION:
+            raise ValueError(f"{path} is not a {FORMAT} file of version {VERSION}")
+        weights, acts = [], []
+        for l, rec in enumerate(meta["layers"]):
+            size = int(np.prod(rec["shape"]))
+            if rec["coding"] == "rice":
+                codes = rice_decode(z[f"w{l}_unary"], z[f"w{l}_rem"], z[f"w{l}_signs"], rec["k"], rec["n_nonzero"],
+                                    rec["unary_bits"], size)
+            else:
+                codes = unpack2(z[f"w{l}_packed"], size)
+            dtype = getattr(torch, rec["dtype"])
+            scale = torch.tensor(float(z[f"w{l}_scale"][0]), dtype=dtype)
+            weights.append(torch.from_numpy(codes.reshape(rec["shape"])).to(dtype) * scale)
+            acts.append(_activation_from(rec["activation"], l, z))
+        net = RandomFeatureNet(tuple(weights), tuple(acts), tuple(float(c) for c in z["centers"]),
+                               np.array(z["tau"]), meta["weight_law"], float(meta["sparsity"]), meta["seed"])
+        readout = None
+        if meta["readout"] is not None:
+            readout = Readout(weight=np.array(z["r_weight"]), bias=np.array(z["r_bias"]), mean=np.array(z["r_mean"]),
+                              scale=float(z["r_scale"][0]), kind=meta["readout"]["kind"],
+                              penalty=float(meta["readout"]["penalty"]))
+    return net, readout
+
+
+def _state_dict(net: RandomFeatureNet, readout: Readout | None) -> dict:
+    state = {f"layer{l}.weight": W.detach().to(torch.float32).contiguous() for l, W in enumerate(net.weights)}
+    if readout is not None:
+        state["readout.weight"] = torch.from_numpy(readout.weight.astype(np.float32))
+        state["readout.bias"] = torch.from_numpy(readout.bias.astype(np.float32))
+    return state
+
+
+def save_dense(path, net: RandomFeatureNet, readout: Readout | None = None) -> Path:
+    """The reference: the net's float32 state dict (hidden weights, readout) written with ``torch.save``."""
+    path = Path(path)
+    torch.save(_state_dict(net, readout), path)
+    return path
+
+
+def state_dict_bits(net: RandomFeatureNet, readout: Readout | None = None) -> int:
+    """Size in bits of the float32 state dict :func:`save_dense` writes (serialized in memory)."""
+    buf = io.BytesIO()
+    torch.save(_state_dict(net, readout), buf)
+    return 8 * buf.getbuffer().nbytes
+
+
+def file_bits(path) -> int:
+    """Size of a file in bits."""
+    return 8 * Path(path).stat().st_size

@@ -1,0 +1,195 @@
+"""Frozen random-feature networks in torch: dense (Gaussian weights), sparse ternary, compressed (NTK-LC).
+
+A network is the map of THEORY.md section 2, Sigma_0 = X, Sigma_l = sigma_l(W_l Sigma_{l-1}) / sqrt(d_l),
+with centred activations sigma_l = f_l - E f_l(tau_{l-1} xi).  The hidden layers are never trained
+(random-features regime, THEORY.md section 4.5); only a readout on the last layer's features is
+(see :mod:`ntklc_lib.readout`).
+
+Weights are drawn by :func:`ntklc_lib.kernels.sample_weights` with the same generator sequence as
+:func:`ntklc_lib.kernels.ck_empirical`, and the centring constants come from
+:func:`ntklc_lib.coefficients.layer_moments`, so ``features(net, X).T @ features(net, X)`` is exactly the
+empirical CK the library computes for the same ``seed`` (one draw).
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from . import activations as A
+from . import checks, coefficients
+from .kernels import sample_weights
+
+WEIGHT_LAWS = ("gaussian", "ternary", "magnitude_pruned", "random_pruned")
+_BATCH = 2048          # samples per forward batch: keeps a (d_l, batch) float32 block at a few MB
+
+
+@dataclass(frozen=True, eq=False)
+class RandomFeatureNet:
+    """A frozen L-layer random-feature network.
+
+    weights: L tensors, layer l of shape (d_l, d_{l-1}) (d_0 = p), float32 unless built otherwise;
+    acts: L activations f_l; centers: L centring constants E f_l(tau_{l-1} xi);
+    tau: (L+1,) the scales tau_0..tau_L the centring refers to;
+    weight_law: one of WEIGHT_LAWS; sparsity: fraction of zero weights the law was drawn with;
+    seed: the seed of the weight draw (None when the weights came from elsewhere, e.g. a file).
+    """
+
+    weights: tuple
+    acts: tuple
+    centers: tuple
+    tau: np.ndarray
+    weight_law: str
+    sparsity: float = 0.0
+    seed: int | None = None
+
+    def __post_init__(self):
+        L = len(self.weights)
+        if L == 0 or len(self.acts) != L or len(self.centers) != L or len(self.tau) != L + 1:
+            raise ValueError(f"a net needs one activation, centre and weight matrix per layer and L+1 scales: got "
+                             f"{L} weights, {len(self.acts)} activations, {len(self.centers)} centres, "
+                             f"{len(self.tau)} scales")
+        for l in range(1, L):
+            if self.weights[l].shape[1] != self.weights[l - 1].shape[0]:
+                raise ValueError(f"weights[{l}] has shape {tuple(self.weights[l].shape)}, its input size must be "
+                                 f"the previous layer's width {self.weights[l - 1].shape[0]}")
+        checks.one_of("weight_law", self.weight_law, set(WEIGHT_LAWS))
+
+    @property
+    def p(self) -> int:
+        """Input dimension d_0."""
+        return int(self.weights[0].shape[1])
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """(d_1, ..., d_L)."""
+        return tuple(int(W.shape[0]) for W in self.weights)
+
+    @property
+    def depth(self) -> int:
+        return len(self.weights)
+
+    @property
+    def n_weights(self) -> int:
+        """Number of hidden-layer weights (sum of d_l d_{l-1})."""
+        return int(sum(W.numel() for W in self.weights))
+
+
+def _check_seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    return int(seed)
+
+
+def _draw(p, widths, kind, sparsity, seed, dtype) -> tuple:
+    """Weights of all layers from one generator, in the order ck_empirical draws them (float64, then cast)."""
+    gen = torch.Generator().manual_seed(seed)
+    dims = (p,) + widths
+    return tuple(sample_weights((dims[l + 1], dims[l]), kind, sparsity, gen).to(dtype) for l in range(len(widths)))
+
+
+def _setup(p, widths, acts, tau0):
+    p = checks.positive_int("p", p)
+    widths = checks.positive_ints("widths", widths)
+    acts = tuple(A.get_list(acts))
+    if len(acts) != len(widths):
+        raise ValueError(f"widths must have one entry per layer: {len(acts)} activations, got {len(widths)} widths")
+    ms, taus = coefficients.layer_moments(acts, tau0)
+    return p, widths, acts, tuple(float(m.mean) for m in ms), taus
+
+
+def dense_net(p: int, widths, acts, tau0: float = 1.0, seed: int = 0, dtype=torch.float32) -> RandomFeatureNet:
+    """Gaussian N(0, 1) weights, the given activations centred at their Gaussian means.
+
+    p: input dimension; widths: (d_1..d_L); acts: L activations (names or Activation objects);
+    tau0: the data scale (1 for data normalized as THEORY.md section 1).
+    """
+    p, widths, acts, centers, taus = _setup(p, widths, acts, tau0)
+    seed = _check_seed(seed)
+    return RandomFeatureNet(_draw(p, widths, "gaussian", 0.0, seed, dtype), acts, centers, taus, "gaussian", 0.0, seed)
+
+
+def ternary_net(p: int, widths, acts, tau0: float = 1.0, sparsity: float = 0.9, seed: int = 0,
+                dtype=torch.float32) -> RandomFeatureNet:
+    """Sparse ternary weights (0 w.p. sparsity, ±1/sqrt(1-sparsity) otherwise), the given activations.
+
+    With ReLU activations this is "ReLU with sparse ternary weights"; with step activations from a
+    plan use :func:`compressed_net`.
+    """
+    p, widths, acts, centers, taus = _setup(p, widths, acts, tau0)
+    eps = checks.sparsity("sparsity", sparsity)
+    seed = _check_seed(seed)
+    return RandomFeatureNet(_draw(p, widths, "ternary", eps, seed, dtype), acts, centers, taus, "ternary", eps, seed)
+
+
+def compressed_net(p: int, widths, plan, sparsity: float = 0.9, seed: int = 0,
+                   dtype=torch.float32) -> RandomFeatureNet:
+    """The NTK-LC net of a plan from ``nl.compress.solve``: sparse ternary weights and the plan's
+    quantized activations ``plan.compressed``, centred with ``plan.centers``, at scales ``plan.tau_compressed``."""
+    p = checks.positive_int("p", p)
+    widths = checks.positive_ints("widths", widths)
+    acts = tuple(plan.compressed)
+    if len(acts) != len(widths):
+        raise ValueError(f"widths must have one entry per layer of the plan: the plan has {len(acts)} layers, "
+                         f"got {len(widths)} widths")
+    centers = tuple(float(c) for c in np.asarray(plan.centers, dtype=np.float64))
+    taus = np.asarray(plan.tau_compressed, dtype=np.float64)
+    if len(centers) != len(acts) or taus.shape != (len(acts) + 1,):
+        raise ValueError(f"plan must have {len(acts)} centers and {len(acts) + 1} tau_compressed values, got "
+                         f"{len(centers)} and {taus.shape}")
+    eps = checks.sparsity("sparsity", sparsity)
+    seed = _check_seed(seed)
+    return RandomFeatureNet(_draw(p, widths, "ternary", eps, seed, dtype), acts, centers, taus, "ternary", eps, seed)
+
+
+def _as_tensor(X, dtype) -> torch.Tensor:
+    if isinstance(X, torch.Tensor):
+        X = X.detach().cpu().numpy()
+    X = checks.finite_matrix("X", X)
+    return torch.from_numpy(X).to(dtype)
+
+
+def features(net: RandomFeatureNet, X, batch_size: int = _BATCH, sparse: bool = False) -> np.ndarray:
+    """Last hidden layer Sigma_L for data X: (p, n) -> (d_L, n), in the dtype of the net's weights.
+
+    Computed in batches of ``batch_size`` columns.  ``sparse=True`` multiplies by the weights stored as
+    CSR matrices (faster at high sparsity); it agrees with the dense product to round-off only, so the
+    bit-exact comparisons (file round trip) use the default.
+    """
+    batch_size = checks.positive_int("batch_size", batch_size)
+    dtype = net.weights[0].dtype
+    Xt = _as_tensor(X, dtype)
+    if Xt.shape[0] != net.p:
+        raise ValueError(f"X must have p = {net.p} rows (one column per sample), got shape {tuple(Xt.shape)}")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
+        Ws = [W.to_sparse_csr() for W in net.weights] if sparse else list(net.weights)
+    layers = [(W, _layer_map(act, m, dtype), math.sqrt(W.shape[0])) for W, act, m in zip(Ws, net.acts, net.centers)]
+    out = torch.empty((net.widths[-1], Xt.shape[1]), dtype=dtype)
+    with torch.no_grad():
+        for s in range(0, Xt.shape[1], batch_size):
+            S = Xt[:, s:s + batch_size]
+            for W, centred, c in layers:
+                S = centred(W @ S) / c
+            out[:, s:s + batch_size] = S
+    return out.numpy()
+
+
+def _layer_map(act, center: float, dtype):
+    """t -> f(t) - center.  A step activation becomes one table look-up (bucketize into its thresholds),
+    with the centre folded into the table: one pass over the pre-activations instead of one per threshold."""
+    if act.is_step:
+        thresholds = torch.tensor(act.thresholds, dtype=dtype)
+        # f = values[k] on (s_{k-1}, s_k]: bucketize (right=False) returns that k
+        table = torch.tensor(np.asarray(act.values, dtype=np.float64) - center, dtype=dtype)
+        return lambda H: table[torch.bucketize(H, thresholds)]
+    return lambda H: act.fn_torch(H) - center
+
+
+def conjugate_kernel(net: RandomFeatureNet, X, batch_size: int = _BATCH) -> np.ndarray:
+    """Empirical CK of this one net, Sigma_L^T Sigma_L: (n, n) float64, for X: (p, n)."""
+    F = features(net, X, batch_size).astype(np.float64)
+    return F.T @ F

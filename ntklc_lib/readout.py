@@ -1,0 +1,332 @@
+"""Trained readouts on frozen features: closed-form ridge and cross-entropy (full-batch L-BFGS).
+
+Only the readout is trained (THEORY.md section 4.5).  Features F: (d, n) (one column per sample, as
+returned by ``networks.features``) are first standardized with the fitting set's statistics,
+G = (F - m) / c with m the mean feature vector and c^2 the mean squared norm of the centred columns, so
+the penalty grids below are free of the network's scale tau_L.  The penalty (ridge lambda or weight
+decay) is chosen on a validation split of the training samples from a log grid, then the readout is
+refitted on all training samples with the chosen value.
+
+The fitted parameters are stored in float32 (the precision the memory accounting counts), and
+:func:`scores` always computes from those stored values, so a readout written to a file and read back
+predicts bit-identically.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from . import checks
+
+RIDGE_GRID = np.logspace(-8, 1, 19)          # lambda, in units of the standardized features (tr C = 1)
+WEIGHT_DECAY_GRID = np.logspace(-6, -1, 6)   # weight decay of the mean cross-entropy, same units
+
+
+@dataclass(frozen=True, eq=False)
+class Readout:
+    """A linear readout: scores = ((F - mean) / scale)^T weight + bias.
+
+    weight: (d, K) float32; bias: (K,) float32; mean: (d,) float32; scale: float;
+    kind: "ridge" or "cross_entropy"; penalty: the lambda / weight decay used;
+    grid, val_accuracy: the candidates and their validation accuracy (empty when the penalty was given).
+    """
+
+    weight: np.ndarray
+    bias: np.ndarray
+    mean: np.ndarray
+    scale: float
+    kind: str
+    penalty: float
+    grid: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    val_accuracy: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def n_classes(self) -> int:
+        return int(self.weight.shape[1])
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------
+
+def _features_labels(F, y, n_classes=None):
+    F = checks.finite_matrix("F", F)
+    y = np.asarray(y)
+    if y.ndim != 1 or y.shape[0] != F.shape[1]:
+        raise ValueError(f"y must have one label per column of F: F is (d, n) = {F.shape}, so y must have shape "
+                         f"({F.shape[1]},), got {y.shape}")
+    if not np.issubdtype(y.dtype, np.integer) or (y.size and y.min() < 0):
+        raise ValueError("y must hold integer class labels >= 0")
+    K = int(y.max()) + 1 if n_classes is None else checks.positive_int("n_classes", n_classes)
+    if y.max() >= K:
+        raise ValueError(f"y has label {int(y.max())}, but n_classes = {K}")
+    return F, y.astype(np.int64), K
+
+
+def _standardizer(F: np.ndarray):
+    mean = F.mean(axis=1)
+    Fc = F - mean[:, None]
+    ms = float(np.mean(np.sum(Fc * Fc, axis=0)))
+    if ms <= 0:
+        raise ValueError("the features are constant over the samples; nothing to fit")
+    return mean, float(np.sqrt(ms))
+
+
+def _split(n: int, val_fraction: float, seed: int):
+    val_fraction = checks.in_range("val_fraction", val_fraction, 0.0, 1.0, low_closed=False)
+    n_val = int(round(val_fraction * n))
+    if n_val < 1 or n - n_val < 2:
+        raise ValueError(f"val_fraction = {val_fraction} leaves {n - n_val} fitting and {n_val} validation samples "
+                         f"out of n = {n}; both need samples")
+    perm = np.random.default_rng(int(seed)).permutation(n)
+    return np.sort(perm[n_val:]), np.sort(perm[:n_val])
+
+
+def _grid(name, values, default):
+    g = default if values is None else np.atleast_1d(np.asarray(values, dtype=np.float64))
+    if g.ndim != 1 or g.size == 0 or not np.all(np.isfinite(g)) or np.any(g < 0):
+        raise ValueError(f"{name} must be a non-empty 1-D sequence of finite numbers >= 0, got {values!r}")
+    return np.asarray(g, dtype=np.float64)
+
+
+def _best(grid, acc) -> int:
+    """Index of the highest validation accuracy; ties go to the largest penalty (the most regular fit)."""
+    ties = np.flatnonzero(acc == acc.max())
+    return int(ties[np.argmax(grid[ties])])
+
+
+def _finish(kind, W, b, mean, scale, penalty, grid=None, val_acc=None) -> Readout:
+    return Readout(weight=np.asarray(W, dtype=np.float32), bias=np.asarray(b, dtype=np.float32),
+                   mean=np.asarray(mean, dtype=np.float32), scale=float(scale), kind=kind, penalty=float(penalty),
+                   grid=np.zeros(0) if grid is None else np.asarray(grid, dtype=np.float64),
+                   val_accuracy=np.zeros(0) if val_acc is None else np.asarray(val_acc, dtype=np.float64))
+
+
+def scores(readout: Readout, F) -> np.ndarray:
+    """Class scores (n, K) float64 for features F: (d, n), from the readout's stored float32 parameters."""
+    F = checks.finite_matrix("F", F)
+    if F.shape[0] != readout.weight.shape[0]:
+        raise ValueError(f"F must have d = {readout.weight.shape[0]} rows (the readout's input size), got {F.shape}")
+    G = (F - readout.mean.astype(np.float64)[:, None]) / readout.scale
+    return G.T @ readout.weight.astype(np.float64) + readout.bias.astype(np.float64)
+
+
+def predict(readout: Readout, F) -> np.ndarray:
+    """Predicted labels (n,) for features F: (d, n)."""
+    return np.argmax(scores(readout, F), axis=1)
+
+
+def accuracy(readout: Readout, F, y) -> float:
+    """Fraction of columns of F: (d, n) whose predicted label equals y: (n,)."""
+    y = np.asarray(y)
+    pred = predict(readout, F)
+    if y.shape != pred.shape:
+        raise ValueError(f"y must have shape {pred.shape} (one label per column of F), got {y.shape}")
+    return float(np.mean(pred == y))
+
+
+# --------------------------------------------------------------------------------------------
+# ridge
+# --------------------------------------------------------------------------------------------
+
+def _eigh(C: np.ndarray):
+    # torch's LAPACK, not numpy's: the features come from torch, and two thread pools (torch's OpenMP and
+    # numpy's OpenBLAS) competing for the same cores slow an eigh down several-fold on a busy machine
+    s, V = torch.linalg.eigh(torch.from_numpy(0.5 * (C + C.T)))
+    return s.numpy(), V.numpy()
+
+
+class _RidgePath:
+    """Ridge solutions W(lambda) = (G G^T / n + lambda I)^{-1} G Yc / n for many lambda from one eigh.
+
+    G = (F - m) / c are the standardized features and Yc the centred one-hot targets.  Primal (d x d)
+    when d <= n, built from the raw sums F F^T, F 1, F Y (so a fitting set and a validation set give the
+    whole training set's sums by addition, without a second pass over the data); dual (n x n) otherwise:
+    W = G U diag(1 / (n (s + lambda))) U^T Yc.
+    """
+
+    def __init__(self, sums: dict, single: bool = False):
+        self.n, self.mean, self.scale, self.ybar = sums["n"], sums["mean"], sums["scale"], sums["ybar"]
+        n, m, c = self.n, self.mean, self.scale
+        self.primal = "FF" in sums
+        self.single = single and self.primal
+        if self.primal:
+            C = (sums["FF"] - n * np.outer(m, m)) / (n * c * c)
+            rhs = (sums["FY"] - n * np.outer(m, self.ybar)) / (c * n)
+            if self.single:
+                # one lambda only: a linear solve costs a fraction of an eigendecomposition
+                self.C, self.rhs = torch.from_numpy(0.5 * (C + C.T)), torch.from_numpy(rhs)
+                return
+            s, V = _eigh(C)
+            self.s, self.V = np.clip(s, 0, None), V
+            self.B = V.T @ rhs
+        else:
+            G = (sums["F"] - m[:, None]) / c
+            s, U = _eigh(G.T @ G / n)
+            self.s, self.GU, self.UY = np.clip(s, 0, None), G @ U, U.T @ (sums["Y"] - self.ybar)
+
+    def weight(self, lam_eff: float) -> np.ndarray:
+        if self.single:
+            eye = torch.eye(self.C.shape[0], dtype=self.C.dtype)
+            return torch.linalg.solve(self.C + lam_eff * eye, self.rhs).numpy()
+        inv = 1.0 / (self.s + lam_eff)
+        if self.primal:
+            return self.V @ (self.B * inv[:, None])
+        return self.GU @ (self.UY * inv[:, None]) / self.n
+
+
+def _onehot(y, K):
+    Y = np.zeros((y.size, K))
+    Y[np.arange(y.size), y] = 1.0
+    return Y
+
+
+def _sums(F: np.ndarray, y: np.ndarray, K: int, primal: bool) -> dict:
+    """Raw sums of features F: (d, n) (float64) and one-hot labels: what _RidgePath needs."""
+    Y = _onehot(y, K)
+    Ft = torch.from_numpy(F)
+    out = {"n": F.shape[1], "sum": F.sum(axis=1), "sq": float(np.sum(F * F)), "ysum": Y.sum(axis=0)}
+    if primal:
+        out["FF"] = (Ft @ Ft.T).numpy()           # torch: a multithreaded float64 GEMM
+        out["FY"] = F @ Y
+    else:
+        out["F"], out["Y"] = F, Y
+    return out
+
+
+def _merge(a: dict, b: dict) -> dict:
+    """Sums of the union of two disjoint sample sets (primal form only)."""
+    return {key: a[key] + b[key] for key in ("n", "sum", "sq", "ysum", "FF", "FY")}
+
+
+def _finalize(sums: dict) -> dict:
+    n = sums["n"]
+    mean = sums["sum"] / n
+    ms = sums["sq"] / n - float(mean @ mean)
+    if not ms > 0:
+        raise ValueError("the features are constant over the samples; nothing to fit")
+    return {**sums, "mean": mean, "scale": float(np.sqrt(ms)), "ybar": sums["ysum"] / n}
+
+
+def _ridge_readout(path: _RidgePath, lam: float, shift: float) -> np.ndarray:
+    lam_eff = lam + shift / (path.n * path.scale**2)
+    if lam_eff <= 0:
+        raise ValueError("lam + gram_shift must be > 0 (a ridge readout needs some regularization): "
+                         "drop lambda = 0 or add a gram_shift")
+    return path.weight(lam_eff)
+
+
+def ridge_fit(F, y, lam: float, gram_shift: float = 0.0, n_classes=None) -> Readout:
+    """Ridge readout with a given lambda: minimizes (1/n) ||Y - G^T W - b||^2 + lambda ||W||^2.
+
+    F: (d, n) features; y: (n,) labels; Y the one-hot targets; G the standardized features.
+    gram_shift: add gram_shift * I to the training Gram matrix F^T F (raw feature units), i.e. emulate a
+    kernel whose diagonal alone is shifted (THEORY.md section 4.3): same as lambda + gram_shift / (n c^2).
+    """
+    F, y, K = _features_labels(F, y, n_classes)
+    lam = checks.in_range("lam", lam, 0.0, np.inf)
+    shift = checks.in_range("gram_shift", gram_shift, 0.0, np.inf)
+    path = _RidgePath(_finalize(_sums(F, y, K, F.shape[0] <= F.shape[1])), single=True)
+    return _finish("ridge", _ridge_readout(path, lam, shift), path.ybar, path.mean, path.scale, lam)
+
+
+def ridge(F, y, lams=None, val_fraction: float = 0.2, seed: int = 0, gram_shift: float = 0.0,
+          n_classes=None) -> Readout:
+    """Ridge readout with lambda chosen on a validation split, then refitted on all samples.
+
+    F: (d, n) training features; y: (n,) labels; lams: candidate lambdas (default ``RIDGE_GRID``, in units
+    of the standardized features); the split puts ``val_fraction`` of the samples (drawn with ``seed``) in
+    validation.  The lambda of highest validation accuracy wins (ties: the largest).  gram_shift as in
+    :func:`ridge_fit`.
+    """
+    F, y, K = _features_labels(F, y, n_classes)
+    grid = _grid("lams", lams, RIDGE_GRID)
+    shift = checks.in_range("gram_shift", gram_shift, 0.0, np.inf)
+    fit, val = _split(F.shape[1], val_fraction, seed)
+    primal = F.shape[0] <= fit.size
+    fit_sums = _sums(F[:, fit], y[fit], K, primal)
+    path = _RidgePath(_finalize(fit_sums))
+    Gval = (F[:, val] - path.mean[:, None]) / path.scale
+    acc = np.array([np.mean(np.argmax(Gval.T @ _ridge_readout(path, lam, shift) + path.ybar, axis=1) == y[val])
+                    for lam in grid])
+    best = _best(grid, acc)
+    if primal:
+        full = _RidgePath(_finalize(_merge(fit_sums, _sums(F[:, val], y[val], K, True))), single=True)
+    else:
+        full = _RidgePath(_finalize(_sums(F, y, K, False)))
+    W = _ridge_readout(full, grid[best], shift)
+    return _finish("ridge", W, full.ybar, full.mean, full.scale, grid[best], grid, acc)
+
+
+# --------------------------------------------------------------------------------------------
+# cross-entropy
+# --------------------------------------------------------------------------------------------
+
+def _ce_objective(G, y, W, b, wd):
+    logits = G.T @ W + b
+    return torch.nn.functional.cross_entropy(logits, y) + 0.5 * wd * torch.sum(W * W)
+
+
+def _ce_solve(G: torch.Tensor, y: torch.Tensor, K: int, wd: float, max_iter: int, init=None):
+    d = G.shape[0]
+    W = torch.zeros((d, K), dtype=torch.float64) if init is None else init[0].clone()
+    b = torch.zeros(K, dtype=torch.float64) if init is None else init[1].clone()
+    W.requires_grad_(True)
+    b.requires_grad_(True)
+    opt = torch.optim.LBFGS([W, b], lr=1.0, max_iter=max_iter, history_size=20, tolerance_grad=1e-9,
+                            tolerance_change=1e-12, line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        loss = _ce_objective(G, y, W, b, wd)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return W.detach(), b.detach()
+
+
+def cross_entropy_fit(F, y, weight_decay: float, max_iter: int = 300, n_classes=None) -> Readout:
+    """Multinomial logistic readout: minimizes mean cross-entropy + (weight_decay / 2) ||W||^2
+    (bias not penalized) on the standardized features, full-batch L-BFGS with strong-Wolfe line search.
+
+    F: (d, n) features; y: (n,) labels; max_iter: L-BFGS iterations (one optimizer step).
+    """
+    F, y, K = _features_labels(F, y, n_classes)
+    wd = checks.in_range("weight_decay", weight_decay, 0.0, np.inf)
+    max_iter = checks.positive_int("max_iter", max_iter)
+    mean, scale = _standardizer(F)
+    G = torch.from_numpy((F - mean[:, None]) / scale)
+    W, b = _ce_solve(G, torch.from_numpy(y), K, wd, max_iter)
+    return _finish("cross_entropy", W.numpy(), b.numpy(), mean, scale, wd)
+
+
+def cross_entropy(F, y, weight_decays=None, val_fraction: float = 0.2, seed: int = 0, max_iter: int = 300,
+                  n_classes=None) -> Readout:
+    """Cross-entropy readout with the weight decay chosen on a validation split, refitted on all samples.
+
+    Candidates (default ``WEIGHT_DECAY_GRID``) are fitted from the largest down, each warm-started at
+    the previous solution (a continuation path: cheaper, and the same minimizer since the objective
+    is strictly convex for weight_decay > 0).  Ties go to the largest weight decay.
+    """
+    F, y, K = _features_labels(F, y, n_classes)
+    grid = _grid("weight_decays", weight_decays, WEIGHT_DECAY_GRID)
+    max_iter = checks.positive_int("max_iter", max_iter)
+    fit, val = _split(F.shape[1], val_fraction, seed)
+    mean, scale = _standardizer(F[:, fit])
+    G = torch.from_numpy((F[:, fit] - mean[:, None]) / scale)
+    Gval = torch.from_numpy((F[:, val] - mean[:, None]) / scale)
+    yt = torch.from_numpy(y[fit])
+    order = np.argsort(-grid, kind="stable")
+    acc = np.empty(grid.size)
+    init = None
+    for k in order:
+        init = _ce_solve(G, yt, K, float(grid[k]), max_iter, init)
+        acc[k] = float(np.mean(np.argmax((Gval.T @ init[0] + init[1]).numpy(), axis=1) == y[val]))
+    best = _best(grid, acc)
+    mean_all, scale_all = _standardizer(F)
+    G_all = torch.from_numpy((F - mean_all[:, None]) / scale_all)
+    W, b = _ce_solve(G_all, torch.from_numpy(y), K, float(grid[best]), max_iter)
+    return _finish("cross_entropy", W.numpy(), b.numpy(), mean_all, scale_all, grid[best], grid, acc)

@@ -1,0 +1,77 @@
+"""Baselines: magnitude pruning, random pruning, naive sign quantization."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import ntklc_lib as nl
+from ntklc_lib import baselines, networks
+
+
+@pytest.fixture(scope="module")
+def dense():
+    return networks.dense_net(200, (300, 150), ["relu", "relu"], seed=4)
+
+
+@pytest.mark.parametrize("eps", [0.5, 0.9, 0.99])
+def test_magnitude_pruning_keeps_the_largest_weights_rescaled_to_unit_mean_square(dense, eps):
+    pruned = baselines.magnitude_pruned(dense, eps)
+    assert pruned.weight_law == "magnitude_pruned" and pruned.acts == dense.acts and pruned.centers == dense.centers
+    for W0, W in zip(dense.weights, pruned.weights):
+        kept = W != 0
+        assert int(kept.sum()) == round((1 - eps) * W.numel())
+        # every kept |w| is at least every pruned |w| of the original
+        assert float(W0[kept].abs().min()) >= float(W0[~kept].abs().max())
+        ratio = (W[kept].double() / W0[kept].double()).numpy()
+        np.testing.assert_allclose(ratio, ratio[0], rtol=1e-6)         # one factor per layer, signs kept
+        assert ratio[0] > 0
+        assert float(torch.mean(W.double() ** 2)) == pytest.approx(1.0, rel=1e-6)
+
+
+def test_random_pruning_is_independent_of_the_weights_and_has_unit_variance(dense):
+    eps = 0.8
+    pruned = baselines.random_pruned(dense, eps, seed=4)      # same seed as the weights, on purpose
+    W0, W = dense.weights[0].double(), pruned.weights[0].double()
+    kept = W != 0
+    N = W.numel()
+    frac = float((~kept).double().mean())
+    assert abs(frac - eps) < 5 * math.sqrt(eps * (1 - eps) / N)
+    np.testing.assert_allclose(W[kept].numpy(), (W0[kept] / math.sqrt(1 - eps)).numpy(), rtol=1e-6)
+    # a mask correlated with |w| would make these differ; both estimate E|w| = sqrt(2/pi)
+    a, b = W0[kept].abs(), W0[~kept].abs()
+    se = math.sqrt(float(a.var()) / a.numel() + float(b.var()) / b.numel())
+    assert abs(float(a.mean()) - float(b.mean())) < 5 * se
+    # mean square 1 in law: within 5 standard errors of 1
+    se_ms = math.sqrt(float((W**2).var()) / N)
+    assert abs(float((W**2).mean()) - 1.0) < 5 * se_ms
+
+
+def test_sign_net_features_have_unit_norm_and_the_library_kernel():
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((50, 20)) / math.sqrt(50)
+    net = baselines.sign_net(50, (120, 80), sparsity=0.9, seed=6, dtype=torch.float64)
+    assert all(a.is_step and a.values == (-1.0, 1.0) for a in net.acts) and net.weight_law == "ternary"
+    F = networks.features(net, X)
+    # sign takes the values ±1 and is centred at 0, so ||Sigma_L(x)||^2 = 1 exactly for every sample
+    np.testing.assert_allclose(np.sum(F * F, axis=0), 1.0, rtol=1e-12)
+    K = nl.kernels.ck_empirical(X, ["sign", "sign"], (120, 80), weights="ternary", sparsity=0.9, seed=6, tau0=1.0)
+    np.testing.assert_allclose(F.T @ F, K, atol=1e-13)
+
+
+def test_pruned_fraction(dense):
+    np.testing.assert_allclose(baselines.pruned_fraction(baselines.magnitude_pruned(dense, 0.9)), 0.9, atol=1e-4)
+    assert np.all(baselines.pruned_fraction(dense) == 0)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda d: baselines.magnitude_pruned(d, 1.0), "sparsity"),
+    (lambda d: baselines.random_pruned(d, -0.1), "sparsity"),
+    (lambda d: baselines.random_pruned(d, 0.5, seed=-3), "seed"),
+    (lambda d: baselines.magnitude_pruned(networks.ternary_net(20, (10,), ["relu"]), 0.5), "net"),
+])
+def test_bad_arguments_raise_value_errors_naming_them(dense, call, name):
+    with pytest.raises(ValueError, match=name):
+        call(dense)

@@ -1,0 +1,138 @@
+"""Memory: bits by formula, the codes of ternary digits, and the compressed file's round trip."""
+from __future__ import annotations
+
+import math
+import types
+
+import numpy as np
+import pytest
+import torch
+
+from ntklc_lib import activations as A
+from ntklc_lib import coefficients, memory, networks, readout
+
+
+def standin_plan(L: int, tau0: float = 1.0):
+    acts = tuple(A.step([-0.4 - 0.1 * l, 0.9], [-1.3, 0.0, 1.3 + 0.2 * l], name="ternary") for l in range(L))
+    ms, taus = coefficients.layer_moments(acts, tau0)
+    return types.SimpleNamespace(compressed=acts, centers=np.array([float(m.mean) for m in ms]), tau_compressed=taus)
+
+
+def test_bit_formulas():
+    p, widths = 784, (1000, 1000, 1000)
+    N = 784 * 1000 + 2 * 1000 * 1000
+    assert memory.n_weights(p, widths) == N
+    assert memory.dense_bits(p, widths) == 32 * N
+    assert memory.ternary_packed_bits(p, widths) == 2 * N
+    for eps in (0.0, 0.5, 0.9, 0.99):
+        probs = [q for q in (eps, (1 - eps) / 2, (1 - eps) / 2) if q > 0]
+        direct = -sum(q * math.log2(q) for q in probs)           # entropy of the three-point law
+        assert memory.ternary_entropy_per_weight(eps) == pytest.approx(direct, rel=1e-12)
+        assert memory.ternary_entropy_bits(p, widths, eps) == pytest.approx(N * direct, rel=1e-12)
+    assert memory.ternary_entropy_per_weight(0.0) == pytest.approx(1.0)
+    assert memory.dense_bits(p, widths) / memory.ternary_entropy_bits(p, widths, 0.9) > 50
+
+
+def test_pruned_bits_take_the_cheaper_position_code():
+    # one layer 100 -> 50: size 5000; eps = 0.5 keeps 2500 (bitmap 5000 bits < CSR 2500*7 + 32*51)
+    assert memory.pruned_bits(100, (50,), 0.5) == 32 * 2500 + 5000
+    # eps = 0.99 keeps 50 (CSR 50*7 + 32*51 = 1982 bits < bitmap 5000)
+    assert memory.pruned_bits(100, (50,), 0.99) == 32 * 50 + 50 * 7 + 32 * 51
+
+
+@pytest.mark.parametrize("eps", [0.0, 0.3, 0.9, 0.999, 1.0])
+def test_rice_and_packed_codes_round_trip(eps):
+    rng = np.random.default_rng(0)
+    u = rng.random(10_001)
+    codes = np.where(u < eps, 0, np.where(u < eps + (1 - eps) / 2, 1, -1)).astype(np.int8)
+    enc = memory.rice_encode(codes)
+    back = memory.rice_decode(enc["unary"], enc["rem"], enc["signs"], enc["k"], enc["n_nonzero"], enc["unary_bits"],
+                              codes.size)
+    np.testing.assert_array_equal(back, codes)
+    np.testing.assert_array_equal(memory.unpack2(memory.pack2(codes), codes.size), codes)
+    assert memory.pack2(codes).size == math.ceil(codes.size / 4)
+
+
+def test_rice_code_is_close_to_the_entropy():
+    eps, N = 0.9, 400_000
+    rng = np.random.default_rng(1)
+    u = rng.random(N)
+    codes = np.where(u < eps, 0, np.where(u < eps + (1 - eps) / 2, 1, -1)).astype(np.int8)
+    enc = memory.rice_encode(codes)
+    bits = 8 * sum(enc[k].size for k in ("unary", "rem", "signs"))
+    bound = N * memory.ternary_entropy_per_weight(eps)
+    # a Rice code of geometric run lengths is within a few percent of the entropy
+    assert bound < bits < 1.05 * bound
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    rng = np.random.default_rng(2)
+    X, y = rng.standard_normal((60, 300)) / math.sqrt(60), rng.integers(0, 4, 300)
+    net = networks.compressed_net(60, (200, 100), standin_plan(2), sparsity=0.9, seed=3)
+    r = readout.ridge(networks.features(net, X), y, seed=0)
+    return X, net, r
+
+
+@pytest.mark.parametrize("coding", ["auto", "rice", "packed2"])
+def test_saved_compressed_net_reloads_to_identical_predictions(tmp_path, fitted, coding):
+    X, net, r = fitted
+    path = memory.save_compressed(tmp_path / "net.npz", net, r, coding=coding)
+    net2, r2 = memory.load_compressed(path)
+    for W, W2 in zip(net.weights, net2.weights):
+        assert W2.dtype == W.dtype and torch.equal(W, W2)
+    assert [a.thresholds for a in net2.acts] == [a.thresholds for a in net.acts]
+    assert [a.values for a in net2.acts] == [a.values for a in net.acts]
+    assert net2.centers == net.centers and np.array_equal(net2.tau, net.tau)
+    assert (net2.weight_law, net2.sparsity, net2.seed) == (net.weight_law, net.sparsity, net.seed)
+    F, F2 = networks.features(net, X), networks.features(net2, X)
+    np.testing.assert_array_equal(F, F2)
+    np.testing.assert_array_equal(readout.scores(r, F), readout.scores(r2, F2))
+    assert r2.kind == r.kind and r2.penalty == r.penalty
+
+
+def test_relu_net_with_ternary_weights_saves_its_named_activation(tmp_path):
+    net = networks.ternary_net(30, (40,), [A.get("lrelu", slope=0.2)], sparsity=0.5, seed=1)
+    net2, r2 = memory.load_compressed(memory.save_compressed(tmp_path / "n.npz", net))
+    assert r2 is None and net2.acts[0].name == "lrelu" and net2.acts[0].params == {"slope": 0.2}
+    X = np.random.default_rng(0).standard_normal((30, 7))
+    np.testing.assert_array_equal(networks.features(net, X), networks.features(net2, X))
+
+
+def test_file_is_near_the_entropy_and_far_below_the_dense_state_dict(tmp_path):
+    p, widths, eps = 784, (400, 400), 0.9
+    net = networks.ternary_net(p, widths, ["relu", "relu"], sparsity=eps, seed=0)
+    path = memory.save_compressed(tmp_path / "c.npz", net)
+    bound = memory.ternary_entropy_bits(p, widths, eps)
+    assert bound < memory.file_bits(path) < 1.05 * bound + 8 * 4096      # 4 kB for the npz headers
+    dense = networks.dense_net(p, widths, ["relu", "relu"], seed=0)
+    dense_bits = memory.file_bits(memory.save_dense(tmp_path / "d.pt", dense))
+    assert dense_bits >= memory.dense_bits(p, widths)
+    # the same archive in memory; only its internal folder name (taken from the file name) differs
+    assert memory.state_dict_bits(dense) == pytest.approx(dense_bits, rel=1e-3)
+    assert dense_bits / memory.file_bits(path) > 30
+
+
+def test_net_bits_follow_the_weight_law():
+    dense = networks.dense_net(50, (40,), ["relu"], seed=0)
+    assert memory.net_bits(dense) == 32 * 2000
+    tern = networks.ternary_net(50, (40,), ["relu"], sparsity=0.9, seed=0)
+    assert memory.net_bits(tern) == pytest.approx(memory.ternary_entropy_bits(50, (40,), 0.9))
+    assert memory.net_bits(tern, "packed") == 4000
+
+
+def test_non_ternary_nets_and_bad_arguments_raise(tmp_path):
+    dense = networks.dense_net(20, (10,), ["relu"], seed=0)
+    with pytest.raises(ValueError, match="not ternary"):
+        memory.save_compressed(tmp_path / "x.npz", dense)
+    tern = networks.ternary_net(20, (10,), ["relu"], seed=0)
+    with pytest.raises(ValueError, match="coding"):
+        memory.save_compressed(tmp_path / "x.npz", tern, coding="zip")
+    with pytest.raises(ValueError, match="sparsity"):
+        memory.ternary_entropy_per_weight(1.0)
+    with pytest.raises(ValueError, match="widths"):
+        memory.n_weights(10, ())
+    bad = readout.Readout(weight=np.zeros((11, 2), np.float32), bias=np.zeros(2, np.float32),
+                          mean=np.zeros(11, np.float32), scale=1.0, kind="ridge", penalty=1.0)
+    with pytest.raises(ValueError, match="readout"):
+        memory.save_compressed(tmp_path / "x.npz", tern, bad)

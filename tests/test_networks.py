@@ -1,0 +1,109 @@
+"""Frozen random-feature networks: they are the nets whose kernels the library computes."""
+from __future__ import annotations
+
+import math
+import types
+
+import numpy as np
+import pytest
+import torch
+
+import ntklc_lib as nl
+from ntklc_lib import activations as A
+from ntklc_lib import coefficients, networks
+
+
+def standin_plan(L: int, tau0: float = 1.0):
+    """A hand-built plan with the solver's interface: {0, b} steps, centred at their Gaussian means."""
+    acts = tuple(A.binary([(0.3 * (l + 1), np.inf)], b=1.0 + 0.5 * l) for l in range(L))
+    ms, taus = coefficients.layer_moments(acts, tau0)
+    return types.SimpleNamespace(compressed=acts, centers=np.array([float(m.mean) for m in ms]), tau_compressed=taus)
+
+
+@pytest.fixture(scope="module")
+def X():
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((40, 25)) / math.sqrt(40)
+
+
+def test_dense_net_is_the_empirical_ck_of_the_library(X):
+    acts, widths = ["relu", "tanh"], (150, 90)
+    net = networks.dense_net(40, widths, acts, tau0=1.0, seed=3, dtype=torch.float64)
+    F = networks.features(net, X)
+    K = nl.kernels.ck_empirical(X, acts, widths, draws=1, seed=3, tau0=1.0)
+    assert F.shape == (90, 25)
+    np.testing.assert_allclose(F.T @ F, K, rtol=0, atol=1e-13)
+
+
+def test_ternary_net_is_the_empirical_ck_with_ternary_weights(X):
+    acts, widths = ["relu", "relu", "relu"], (120, 100, 80)
+    net = networks.ternary_net(40, widths, acts, tau0=1.0, sparsity=0.7, seed=5, dtype=torch.float64)
+    K = nl.kernels.ck_empirical(X, acts, widths, weights="ternary", sparsity=0.7, seed=5, tau0=1.0)
+    np.testing.assert_allclose(networks.conjugate_kernel(net, X), K, rtol=0, atol=1e-13)
+
+
+def test_compressed_net_uses_the_plan_activations_centres_and_ternary_weights(X):
+    plan = standin_plan(2)
+    net = networks.compressed_net(40, (130, 70), plan, sparsity=0.9, seed=2, dtype=torch.float64)
+    assert net.acts == plan.compressed and net.weight_law == "ternary"
+    np.testing.assert_array_equal(net.tau, plan.tau_compressed)
+    K = nl.kernels.ck_empirical(X, plan.compressed, (130, 70), weights="ternary", sparsity=0.9, seed=2, tau0=1.0)
+    np.testing.assert_allclose(networks.conjugate_kernel(net, X), K, rtol=0, atol=1e-13)
+
+
+def test_ternary_weights_take_three_values_with_the_sparsity_asked():
+    eps = 0.9
+    net = networks.ternary_net(300, (500,), ["relu"], sparsity=eps, seed=1)
+    W = net.weights[0]
+    s = np.float32(1 / math.sqrt(1 - eps))
+    assert set(np.unique(W.numpy()).tolist()) == {-s, 0.0, s}
+    zeros = float((W == 0).float().mean())
+    se = math.sqrt(eps * (1 - eps) / W.numel())
+    assert abs(zeros - eps) < 5 * se
+
+
+def test_one_layer_feature_norm_is_tau1_squared_in_expectation():
+    # one Gaussian layer: w_k^T x ~ N(0, ||x||^2) exactly, so E ||Sigma_1(x)||^2 = Var relu(tau0 xi) = tau_1^2
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((60, 50))
+    X /= np.linalg.norm(X, axis=0)           # every column of norm tau0 = 1
+    d, draws = 400, 10
+    sq = np.concatenate([np.sum(networks.features(networks.dense_net(60, (d,), ["relu"], 1.0, seed=k,
+                                                                     dtype=torch.float64), X) ** 2, axis=0)
+                         for k in range(draws)])
+    m = nl.activations.moments("relu", 1.0)
+    # per draw, the 50 samples share the weights: use the spread of the per-draw means for the error
+    per_draw = sq.reshape(draws, -1).mean(axis=1)
+    se = per_draw.std(ddof=1) / math.sqrt(draws)
+    assert abs(per_draw.mean() - float(m.var)) < 4 * se + 1e-12
+    assert float(m.var) == pytest.approx(0.5 - 1 / (2 * math.pi))
+
+
+def test_float32_sparse_and_batched_features_agree(X):
+    net64 = networks.ternary_net(40, (200, 100), ["relu", "relu"], sparsity=0.8, seed=7, dtype=torch.float64)
+    net32 = networks.ternary_net(40, (200, 100), ["relu", "relu"], sparsity=0.8, seed=7)
+    F64 = networks.features(net64, X)
+    assert networks.features(net32, X).dtype == np.float32
+    np.testing.assert_allclose(networks.features(net32, X), F64, rtol=0, atol=1e-5 * np.abs(F64).max())
+    np.testing.assert_allclose(networks.features(net64, X, batch_size=7), F64, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(networks.features(net64, X, sparse=True), F64, rtol=0, atol=1e-13)
+
+
+def test_net_shape_properties():
+    net = networks.dense_net(30, (20, 10), ["relu", "relu"], seed=0)
+    assert net.p == 30 and net.widths == (20, 10) and net.depth == 2
+    assert net.n_weights == 30 * 20 + 20 * 10
+    assert net.tau.shape == (3,) and len(net.centers) == 2
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: networks.dense_net(30, (20,), ["relu", "relu"]), "widths"),
+    (lambda: networks.dense_net(0, (20,), ["relu"]), "p"),
+    (lambda: networks.dense_net(30, (20,), ["relu"], seed=-1), "seed"),
+    (lambda: networks.ternary_net(30, (20,), ["relu"], sparsity=1.0), "sparsity"),
+    (lambda: networks.compressed_net(30, (20,), standin_plan(2)), "widths"),
+    (lambda: networks.features(networks.dense_net(30, (20,), ["relu"]), np.zeros((29, 4))), "X"),
+])
+def test_bad_arguments_raise_value_errors_naming_them(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()

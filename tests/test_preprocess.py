@@ -1,0 +1,44 @@
+"""Train/test normalization with the training statistics."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ntklc_lib as nl
+from ntklc_lib import preprocess
+
+
+def test_fit_then_apply_is_the_library_normalization_on_the_training_set():
+    rng = np.random.default_rng(0)
+    X = rng.random((30, 80)) * 3 + 1
+    norm = preprocess.fit_normalizer(X)
+    np.testing.assert_allclose(preprocess.apply(norm, X), nl.data.normalize(X), rtol=1e-13, atol=1e-13)
+
+
+def test_test_set_is_mapped_with_the_training_statistics():
+    rng = np.random.default_rng(1)
+    X_train, X_test = rng.random((10, 50)), rng.random((10, 20)) + 5.0
+    norm = preprocess.fit_normalizer(X_train)
+    Z = preprocess.apply(norm, X_test)
+    # an affine map fixed by the training set: the shifted test set stays shifted
+    want = (X_test - X_train.mean(axis=1, keepdims=True)) / norm.scale
+    np.testing.assert_allclose(Z, want, rtol=1e-13)
+    assert np.mean(np.sum(Z * Z, axis=0)) > 10
+
+
+def test_mnist_train_test_shapes_and_scale():
+    tt = preprocess.mnist_train_test(300, 100, seed=0, allow_fallback=True)
+    assert tt.X_train.shape == (784, 300) and tt.X_test.shape == (784, 100)
+    assert tt.y_train.shape == (300,) and set(np.unique(tt.y_train)) <= set(range(10))
+    assert np.mean(np.sum(tt.X_train**2, axis=0)) == pytest.approx(1.0, rel=1e-12)
+    np.testing.assert_allclose(tt.X_train.mean(axis=1), 0.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: preprocess.mnist_train_test(0, 10), "n_train"),
+    (lambda: preprocess.mnist_train_test(10, 10**7), "n_test"),
+    (lambda: preprocess.apply(preprocess.fit_normalizer(np.ones((3, 4)) + np.eye(3, 4)), np.ones((2, 4))), "X_raw"),
+])
+def test_bad_arguments_raise_value_errors_naming_them(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()

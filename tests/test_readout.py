@@ -1,0 +1,134 @@
+"""Readouts: ridge against an independent dual solve, lambda selection against a brute-force loop,
+cross-entropy against its optimality condition and scipy."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import optimize, special
+
+import ntklc_lib as nl
+from ntklc_lib import readout
+
+
+def toy(d=30, n=200, K=3, seed=0, sep=1.5):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, K, n)
+    means = rng.standard_normal((d, K)) * sep
+    F = means[:, y] + rng.standard_normal((d, n)) + 0.7          # non-zero mean: the standardization matters
+    return F, y
+
+
+def standardized(F):
+    m = F.mean(axis=1)
+    Fc = F - m[:, None]
+    c = np.sqrt(np.mean(np.sum(Fc * Fc, axis=0)))
+    return Fc / c, m, c
+
+
+def dual_ridge_scores(F, y, K, lam, shift, F_new):
+    """Independent: kernel ridge in dual form, (G^T G + shift/c^2 I + n lam I)^{-1} on centred targets."""
+    G, m, c = standardized(F)
+    n = F.shape[1]
+    Y = np.eye(K)[y]
+    ybar = Y.mean(axis=0)
+    alpha = np.linalg.solve(G.T @ G + (shift / c**2 + n * lam) * np.eye(n), Y - ybar)
+    return ((F_new - m[:, None]) / c).T @ (G @ alpha) + ybar
+
+
+@pytest.mark.parametrize("d, n", [(30, 200), (120, 60)])       # primal (d <= n) and dual (d > n) paths
+@pytest.mark.parametrize("shift", [0.0, 5.0])
+def test_ridge_fit_matches_an_independent_dual_solve(d, n, shift):
+    F, y = toy(d, n)
+    F_new, _ = toy(d, 40, seed=1)
+    r = readout.ridge_fit(F, y, lam=1e-2, gram_shift=shift)
+    want = dual_ridge_scores(F, y, 3, 1e-2, shift, F_new)
+    # parameters are stored in float32: agreement to float32 precision
+    np.testing.assert_allclose(readout.scores(r, F_new), want, rtol=0, atol=2e-6 * np.abs(want).max())
+
+
+def test_gram_shift_acts_as_a_floor_on_lambda():
+    F, y = toy()
+    n = F.shape[1]
+    _, _, c = standardized(F)
+    a = readout.ridge_fit(F, y, lam=1e-3, gram_shift=2.0)
+    b = readout.ridge_fit(F, y, lam=1e-3 + 2.0 / (n * c**2))
+    np.testing.assert_allclose(a.weight, b.weight, rtol=1e-5, atol=1e-7)
+
+
+def test_ridge_selection_equals_a_brute_force_loop():
+    F, y = toy(d=25, n=300, sep=0.6, seed=3)
+    grid = np.logspace(-4, 1, 8)
+    r = readout.ridge(F, y, lams=grid, val_fraction=0.25, seed=11)
+    perm = np.random.default_rng(11).permutation(300)        # documented split: first 25 % are validation
+    val, fit = np.sort(perm[:75]), np.sort(perm[75:])
+    accs = np.array([readout.accuracy(readout.ridge_fit(F[:, fit], y[fit], lam, n_classes=3), F[:, val], y[val])
+                     for lam in grid])
+    np.testing.assert_allclose(r.val_accuracy, accs)
+    best = grid[np.flatnonzero(accs == accs.max())].max()
+    assert r.penalty == best
+    final = readout.ridge_fit(F, y, best)
+    np.testing.assert_allclose(r.weight, final.weight, rtol=1e-5, atol=1e-7)
+
+
+def test_ridge_separates_a_gaussian_mixture():
+    g = nl.data.gmm("means", n=600, p=100, n_classes=3, seed=0)
+    r = readout.ridge(g.X[:, ::2], g.y[::2], seed=0)
+    assert readout.accuracy(r, g.X[:, 1::2], g.y[1::2]) > 0.95
+
+
+def ce_objective(theta, G, y, K, wd):
+    d = G.shape[0]
+    W, b = theta[: d * K].reshape(d, K), theta[d * K:]
+    Z = G.T @ W + b
+    loss = np.mean(special.logsumexp(Z, axis=1) - Z[np.arange(y.size), y]) + 0.5 * wd * np.sum(W * W)
+    P = special.softmax(Z, axis=1)
+    P[np.arange(y.size), y] -= 1
+    grad = np.concatenate([(G @ P / y.size + wd * W).ravel(), P.mean(axis=0)])
+    return loss, grad
+
+
+def test_cross_entropy_fit_is_a_stationary_point_and_matches_scipy():
+    F, y = toy(d=12, n=150, sep=0.8)
+    wd = 1e-2
+    r = readout.cross_entropy_fit(F, y, weight_decay=wd, max_iter=500)
+    G, _, _ = standardized(F)
+    theta = np.concatenate([r.weight.astype(np.float64).ravel(), r.bias.astype(np.float64)])
+    loss, grad = ce_objective(theta, G, y, 3, wd)
+    assert np.abs(grad).max() < 1e-5                         # float32 storage limits this
+    ref = optimize.minimize(ce_objective, np.zeros_like(theta), args=(G, y, 3, wd), jac=True, method="L-BFGS-B",
+                            options={"gtol": 1e-12, "ftol": 1e-15, "maxiter": 5000})
+    assert loss == pytest.approx(ref.fun, abs=1e-8)
+    np.testing.assert_allclose(r.weight.ravel(), ref.x[: 36], atol=1e-4)
+
+
+def test_cross_entropy_selection_picks_the_best_validation_accuracy():
+    F, y = toy(d=20, n=200, sep=0.5, seed=5)
+    grid = [1e-4, 1e-2, 1.0]
+    r = readout.cross_entropy(F, y, weight_decays=grid, seed=2, max_iter=200)
+    assert r.kind == "cross_entropy" and r.val_accuracy.shape == (3,)
+    best = max(g for g, a in zip(grid, r.val_accuracy) if a == r.val_accuracy.max())
+    assert r.penalty == best
+    assert readout.accuracy(r, F, y) > 0.6
+
+
+def test_predict_and_accuracy():
+    F, y = toy()
+    r = readout.ridge_fit(F, y, 1e-3)
+    pred = readout.predict(r, F)
+    assert pred.shape == (200,) and readout.accuracy(r, F, y) == pytest.approx(np.mean(pred == y))
+    assert readout.accuracy(r, F, y) > 0.8
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda F, y: readout.ridge(F, y[:-1]), "y"),
+    (lambda F, y: readout.ridge_fit(F, y, lam=-1.0), "lam"),
+    (lambda F, y: readout.ridge(F, y, val_fraction=1.0), "val_fraction"),
+    (lambda F, y: readout.ridge(F, y, lams=[-1.0, 1.0]), "lams"),
+    (lambda F, y: readout.ridge(F, y, gram_shift=-1.0), "gram_shift"),
+    (lambda F, y: readout.cross_entropy_fit(F, y, weight_decay=1e-3, max_iter=0), "max_iter"),
+    (lambda F, y: readout.scores(readout.ridge_fit(F, y, 1e-3), F[:-1]), "F"),
+])
+def test_bad_arguments_raise_value_errors_naming_them(call, name):
+    F, y = toy()
+    with pytest.raises(ValueError, match=name):
+        call(F, y)
