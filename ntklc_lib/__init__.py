@@ -6,10 +6,11 @@ empirical CK/NTK), ``spectra`` (eigenvalues, errors), ``compress`` (activation s
 ``networks`` / ``readout`` / ``baselines`` / ``memory`` (compressed random-feature nets, trained readouts,
 pruning baselines, bit counts and packed files), ``datasets`` / ``preprocess`` (MNIST, CIFAR-10),
 ``results`` (figures for the book), ``checks`` (argument validation).  ``features`` (CIFAR-10 CNN
-features) and ``equivalence`` (spectral experiments) are imported on demand.
+features) is imported on demand (it trains a CNN); ``equivalence`` holds the spectral experiments.
 """
-from . import (activations, baselines, checks, coefficients, compress, data, datasets, kernels,  # noqa: F401
-               memory, networks, preprocess, readout, results, spectra)
+from . import (activations, baselines, checks, coefficients, compress, data, datasets, equivalence,  # noqa: F401
+               kernels, memory, networks, preprocess, readout, results, spectra)
 
-__all__ = ["activations", "baselines", "checks", "coefficients", "compress", "data", "datasets", "kernels", "memory",
+__all__ = ["activations", "baselines", "checks", "coefficients", "compress", "data", "datasets", "equivalence", "kernels",
+           "memory",
            "networks", "preprocess", "readout", "results", "spectra"]

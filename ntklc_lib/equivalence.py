@@ -1,0 +1,825 @@
+"""Experiments on spectral equivalence (THEORY.md section 3): reusable pieces of the theory and
+spectral-equivalence chapters.
+
+- checks of the theory: Monte Carlo Gaussian moments (:func:`moments_monte_carlo`), the alpha/beta
+  coefficients read off the exact limit kernel by finite differences (:func:`coefficients_by_differentiation`),
+  activations with prescribed moments (:func:`matched_step`, :func:`hermite_surrogate`);
+- kernels side by side: limit, closed form and empirical (:func:`kernel_triplet`), spectra with their
+  isolated eigenvalues (:func:`summarize`), eigenvector alignment;
+- the measured form of the theorem: relative spectral error against n = p (:func:`error_vs_dimension`)
+  and its log-log slope (:func:`loglog_slope`);
+- real data brought to the model (:func:`two_class_matrix`, :func:`gaussian_twin`, :func:`isotropic_twin`,
+  :func:`covariance_spikiness`); universality over weight laws (:func:`weight_law_errors`,
+  :func:`random_rotation`);
+- speed: a Mehler-series dual map for step activations (:func:`step_with_series_dual`, exact to 1e-13, tens
+  of times faster than the closed form at n in the thousands) and kernels from a precomputed Gram matrix
+  (:func:`limit_kernel_from_gram`, :func:`tilde_kernel_from_gram`); :func:`html_table` for the notebooks.
+
+Shapes: data X: (p, n) (one column per sample), labels y: (n,), kernels (n, n).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+import torch
+from scipy import special
+from scipy.sparse.linalg import eigsh
+
+from . import activations as A
+from . import checks, coefficients, data, datasets, kernels, spectra
+
+KINDS = ("ck", "ntk")
+
+
+def _kind(kind: str) -> str:
+    return checks.one_of("kind", kind, set(KINDS))
+
+
+def _seed(name: str, seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"{name} must be an integer >= 0, got {seed!r}")
+    return int(seed)
+
+
+def derived_seed(seed: int, *keys: int) -> int:
+    """A reproducible 32-bit seed for the sub-experiment ``keys`` of an experiment seeded with ``seed``
+    (independent streams for each size / repeat, and the same ones on every run)."""
+    return int(np.random.SeedSequence([_seed("seed", seed), *[int(k) for k in keys]]).generate_state(1)[0])
+
+
+# --------------------------------------------------------------------------------------------
+# fast limit kernels for step activations
+# --------------------------------------------------------------------------------------------
+
+_SERIES_MAX_ORDER = 60
+_SERIES_RHO_CUT = 0.5      # pairs with |rho| above this use the exact (slow) dual
+
+
+def _hermite_normalized(x: np.ndarray, kmax: int) -> np.ndarray:
+    """h_k(x) = He_k(x)/sqrt(k!) for k = 0..kmax: (*x.shape, kmax + 1)."""
+    H = np.empty(x.shape + (kmax + 1,))
+    H[..., 0] = 1.0
+    if kmax >= 1:
+        H[..., 1] = x
+    for k in range(1, kmax):
+        H[..., k + 1] = (x * H[..., k] - math.sqrt(k) * H[..., k - 1]) / math.sqrt(k + 1)
+    return H
+
+
+def step_hermite_coefficients(act, variances, kmax: int = _SERIES_MAX_ORDER):
+    """Exact Hermite coefficients of a step activation f at input variance a.
+
+    c_k(a) = E f(sqrt(a) xi) h_k(xi) with h_k the normalized Hermite polynomials: for f = v_0 +
+    sum_j J_j 1{t > s_j}, c_0 = v_0 + sum_j J_j (1 - Phi(u_j)) and, because (phi He_{k-1})' = -phi He_k,
+    c_k = sum_j J_j phi(u_j) h_{k-1}(u_j) / sqrt(k) for k >= 1, with u_j = s_j / sqrt(a).
+    variances: (m,) -> coefficients (m, kmax + 1) and second moments E f^2 (m,).
+    """
+    act = A.get(act)
+    if not act.is_step:
+        raise ValueError(f"act must be a step activation (thresholds and values), got {act.name!r}")
+    a = np.asarray(variances, dtype=np.float64).ravel()
+    s = np.asarray(act.thresholds)
+    v = np.asarray(act.values)
+    jumps, jumps_sq = np.diff(v), np.diff(v * v)
+    u = s[None, :] / np.sqrt(a)[:, None]                          # (m, J)
+    tail = special.ndtr(-u)
+    C = np.empty((a.size, kmax + 1))
+    C[:, 0] = v[0] + tail @ jumps
+    H = _hermite_normalized(u, kmax - 1)                          # (m, J, kmax)
+    phi = np.exp(-0.5 * u * u) / math.sqrt(2 * math.pi)
+    C[:, 1:] = np.einsum("mj,mjk,j->mk", phi, H, jumps) / np.sqrt(np.arange(1, kmax + 1))
+    second = v[0] ** 2 + tail @ jumps_sq
+    return C, second
+
+
+def step_with_series_dual(act, tol: float = 1e-13):
+    """The same step activation, with a fast dual map E f(u) f(v) for the limit kernel.
+
+    The library's closed form integrates Plackett's identity with 48 Gauss-Legendre nodes per pair
+    and per pair of thresholds, which dominates the cost of a limit kernel at n in the thousands.
+    High-dimensional data have small correlations |rho| between distinct samples, where Mehler's series
+    sum_k c_k(a) c_k(b) rho^k converges geometrically; its exact coefficients come from
+    :func:`step_hermite_coefficients`.  The order is chosen so that the neglected tail, bounded by
+    |rho|^(K+1) sqrt(tail_a tail_b), is below ``tol`` times the largest E f^2; pairs with
+    |rho| > 0.5 (the diagonal, near duplicates) keep the exact closed form.  Moments, thresholds and
+    the forward function are unchanged, so ``kernels.ck_limit`` / ``ck_empirical`` accept the result.
+    """
+    act = A.get(act)
+    if not act.is_step:
+        raise ValueError(f"act must be a step activation (thresholds and values), got {act.name!r}")
+    exact = act.dual
+
+    def dual(a, b, c):
+        a, b, c = (np.asarray(z, dtype=np.float64) for z in (a, b, c))
+        shape = np.broadcast_shapes(a.shape, b.shape, c.shape)
+        # coefficients once per distinct variance; index arrays keep a's and b's own (broadcastable)
+        # shapes, so the usual call with a: (r, 1), b: (1, n) costs outer products only
+        ua, ia = np.unique(a, return_inverse=True)
+        ub, ib = np.unique(b, return_inverse=True)
+        ia, ib = ia.reshape(a.shape), ib.reshape(b.shape)
+        Ca, sa = step_hermite_coefficients(act, ua)
+        Cb, sb = step_hermite_coefficients(act, ub)
+        rho = np.broadcast_to(np.clip(c / np.sqrt(a * b), -1.0, 1.0), shape)
+        r_abs = np.abs(rho)
+        far = r_abs > _SERIES_RHO_CUT
+        rmax = float(np.max(np.where(far, 0.0, r_abs))) if r_abs.size else 0.0
+        tail_a = np.clip(sa[:, None] - np.cumsum(Ca**2, axis=1), 0.0, None)   # (ma, K+1)
+        tail_b = np.clip(sb[:, None] - np.cumsum(Cb**2, axis=1), 0.0, None)
+        tmax = np.sqrt(tail_a.max(axis=0) * tail_b.max(axis=0))
+        scale = max(float(sa.max()), float(sb.max()), 1e-300)
+        orders = np.arange(_SERIES_MAX_ORDER + 1)
+        ok = np.flatnonzero(tmax * rmax ** (orders + 1) <= tol * scale)
+        kk = int(ok[0]) if ok.size else _SERIES_MAX_ORDER
+        out = np.broadcast_to(Ca[ia, kk] * Cb[ib, kk], shape).copy()
+        for k in range(kk - 1, -1, -1):
+            out *= rho
+            out += Ca[ia, k] * Cb[ib, k]
+        # pairs the series cannot certify at order kk: those beyond the cut and, only when the order hit
+        # its cap, those whose own bound is too large (otherwise kk certifies every pair below the cut)
+        bad = far
+        if not ok.size:
+            bad = far | (r_abs ** (kk + 1) * np.sqrt(tail_a[ia, kk] * tail_b[ib, kk]) > tol * scale)
+        if np.any(bad):
+            ab, bb, cb = (np.broadcast_to(z, shape)[bad] for z in (a, b, c))
+            out[bad] = exact(ab, bb, cb)
+        return out
+
+    return dataclasses.replace(act, dual=dual)
+
+
+def fast_limit_activations(acts) -> list:
+    """acts with every step activation replaced by :func:`step_with_series_dual` (same kernel, faster)."""
+    return [step_with_series_dual(a) if a.is_step else a for a in A.get_list(acts)]
+
+
+def limit_kernel(X, acts, kind: str = "ck", tau0=None) -> np.ndarray:
+    """``kernels.ck_limit`` or ``kernels.ntk_limit`` of X: (p, n), with the fast dual for step activations."""
+    fn = kernels.ck_limit if _kind(kind) == "ck" else kernels.ntk_limit
+    return fn(X, fast_limit_activations(acts), tau0=tau0)
+
+
+def tilde_kernel(X, y, acts, kind: str = "ck", means=None, covs=None, stats=None,
+                 identity: str = "theory") -> np.ndarray:
+    """``kernels.ck_tilde`` or ``kernels.ntk_tilde`` (closed forms of Theorems 1-2): (n, n)."""
+    fn = kernels.ck_tilde if _kind(kind) == "ck" else kernels.ntk_tilde
+    return fn(X, y, acts, means=means, covs=covs, stats=stats, identity=identity)
+
+
+def limit_kernel_from_gram(G, acts, kind: str = "ck", tau0=None) -> np.ndarray:
+    """The limit kernel from the Gram matrix G = X^T X: (n, n) instead of X (same result as
+    :func:`limit_kernel`; the layer maps see the data only through G, so a sweep over several networks
+    on the same data forms X^T X once).  tau0 defaults to sqrt(mean(diag G))."""
+    kind = _kind(kind)
+    G = checks.finite_matrix("G", G)
+    if G.shape[0] != G.shape[1]:
+        raise ValueError(f"G must be square (n, n), got {G.shape}")
+    acts = fast_limit_activations(acts)
+    tau0 = float(np.sqrt(np.mean(np.diag(G)))) if tau0 is None else float(A.check_tau(tau0, "tau0"))
+    ms, _ = coefficients.layer_moments(acts, tau0)
+    K = G
+    K_ntk = G.copy() if kind == "ntk" else None
+    for act, m in zip(acts, ms):
+        K_next = kernels.layer_map(act, K, float(m.mean))
+        if kind == "ntk":
+            K_ntk = K_next + K_ntk * kernels.layer_map(act, K, 0.0, derivative=True)
+        K = K_next
+    return K_ntk if kind == "ntk" else K
+
+
+def tilde_kernel_from_gram(G, stats, p: int, acts, kind: str = "ck", identity: str = "theory") -> np.ndarray:
+    """The closed form from G = X^T X: (n, n), the data's :class:`~ntklc_lib.data.MixtureStats` and the
+    dimension p (same result as :func:`tilde_kernel` with ``stats``).
+
+    K~ = c1 G + V A V^T + c0 I with V = [J/sqrt(p), psi] and A built from (c2, c3) and t, T
+    (THEORY.md section 3); c = alpha_L (CK) or beta_L (NTK).
+    """
+    kind = _kind(kind)
+    checks.one_of("identity", identity, {"theory", "reference"})
+    p = checks.positive_int("p", p)
+    G = checks.finite_matrix("G", G)
+    n = G.shape[0]
+    if G.shape != (n, n) or stats.psi.shape[0] != n:
+        raise ValueError(f"G must be (n, n) with n = len(stats.psi) = {stats.psi.shape[0]}, got {G.shape}")
+    tau0 = stats.tau0
+    if kind == "ck":
+        c = coefficients.ck(acts, tau0)
+        c1, c2, c3, _ = c.final
+        ident = c.tau_L2 - c1 * tau0**2
+    else:
+        c = coefficients.ntk(acts, tau0)
+        c1, c2, c3 = c.beta[-1]
+        ident = c.kappa2[-1] - c1 * tau0**2
+    if identity == "reference":
+        ident -= c3 * tau0**4
+    t = stats.t
+    K = t.size
+    V = np.column_stack([stats.J / np.sqrt(p), stats.psi])
+    Amat = np.zeros((K + 1, K + 1))
+    Amat[:K, :K] = c2 * np.outer(t, t) + c3 * stats.T
+    Amat[:K, K] = Amat[K, :K] = c2 * t
+    Amat[K, K] = c2
+    out = c1 * G + V @ Amat @ V.T
+    out[np.diag_indices(n)] += ident
+    return out
+
+
+def empirical_kernel(X, acts, widths, kind: str = "ck", draws: int = 1, weights: str = "gaussian",
+                     sparsity: float = 0.0, seed: int = 0) -> np.ndarray:
+    """``kernels.ck_empirical`` or ``kernels.ntk_empirical`` averaged over ``draws`` random nets: (n, n)."""
+    fn = kernels.ck_empirical if _kind(kind) == "ck" else kernels.ntk_empirical
+    return fn(X, acts, widths, draws=draws, weights=weights, sparsity=sparsity, seed=seed)
+
+
+# --------------------------------------------------------------------------------------------
+# checks of the theory
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MonteCarloMoments:
+    """Monte Carlo estimates of the moments of the centred activation at scale tau, with standard errors.
+
+    d1 = E[xi sigma]/tau, d2 = E[(xi^2 - 1) sigma]/tau^2, d3 = E[(xi^2 - 1) sigma^2]/tau^2 (Stein's lemma,
+    so step functions are covered), dd = E sigma'^2 (nan without a derivative), var = E sigma^2;
+    ``*_se``: one standard error of each; n_samples: number of draws of xi.
+    """
+
+    tau: float
+    n_samples: int
+    d1: float
+    d2: float
+    d3: float
+    dd: float
+    var: float
+    d1_se: float
+    d2_se: float
+    d3_se: float
+    dd_se: float
+    var_se: float
+
+
+def moments_monte_carlo(act, tau: float, n_samples: int = 1_000_000, seed: int = 0) -> MonteCarloMoments:
+    """Estimate d1, d2, d3, dd and Var of sigma = f - E f(tau xi) from ``n_samples`` draws of xi ~ N(0, 1).
+
+    Independent of the closed forms and quadrature of ``activations.moments``: only f (and f' for dd)
+    is evaluated.  The centring constant is the sample mean of f(tau xi).
+    """
+    act = A.get(act)
+    tau = float(A.check_tau(tau, "tau"))
+    n_samples = checks.positive_int("n_samples", n_samples)
+    if n_samples < 2:
+        raise ValueError(f"n_samples must be >= 2 (a standard error needs two draws), got {n_samples}")
+    rng = np.random.default_rng(_seed("seed", seed))
+    xi = rng.standard_normal(n_samples)
+    sigma = act.fn(tau * xi)
+    sigma = sigma - sigma.mean()
+    he2 = xi * xi - 1
+
+    def est(terms):
+        return float(terms.mean()), float(terms.std(ddof=1) / math.sqrt(n_samples))
+
+    d1, d1_se = est(xi * sigma / tau)
+    d2, d2_se = est(he2 * sigma / tau**2)
+    d3, d3_se = est(he2 * sigma * sigma / tau**2)
+    var, var_se = est(sigma * sigma)
+    if act.deriv is None:
+        dd, dd_se = float("nan"), float("nan")
+    else:
+        dd, dd_se = est(act.deriv(tau * xi) ** 2)
+    return MonteCarloMoments(tau=tau, n_samples=n_samples, d1=d1, d2=d2, d3=d3, dd=dd, var=var,
+                             d1_se=d1_se, d2_se=d2_se, d3_se=d3_se, dd_se=dd_se, var_se=var_se)
+
+
+@dataclass(frozen=True)
+class ProbedCoefficients:
+    """Coefficients read off the limit kernel of two inputs by finite differences.
+
+    coef: (4,) (alpha_L1..alpha_L4) for the CK, (3,) (beta_L1..beta_L3) for the NTK; diag: the limit
+    kernel's diagonal at ||x||^2 = tau_0^2 (tau_L^2 for the CK, kappa_L^2 for the NTK); h: the step.
+    """
+
+    kind: str
+    coef: np.ndarray
+    diag: float
+    h: float
+
+
+def _two_inputs(tau0: float, c: float, da: float, db: float) -> np.ndarray:
+    """X: (2, 2) whose Gram matrix is [[tau0^2 + da, c], [c, tau0^2 + db]]."""
+    G = np.array([[tau0**2 + da, c], [c, tau0**2 + db]])
+    return np.linalg.cholesky(G).T
+
+
+def coefficients_by_differentiation(acts, tau0: float = 1.0, kind: str = "ck", h: float = 1e-3) -> ProbedCoefficients:
+    """Read alpha_L (CK) or beta_L (NTK) off the exact limit kernel of two inputs.
+
+    The off-diagonal entry F(c, da, db) of the limit kernel for two inputs with squared norms
+    tau_0^2 + da, tau_0^2 + db and inner product c expands as
+    F = coef1 c + coef2 da db + coef3 c^2 + ..., and the diagonal as tau_L^2 + alpha_L4 da + ...
+    (THEORY.md section 3), so central differences of step h give coef1 = dF/dc, coef3 = (1/2) d2F/dc2,
+    coef2 = d2F/(da db), alpha_L4 = d K_11/da; truncation error O(h^2).  The centring constants stay
+    those of tau_0 (``tau0`` is passed to the limit kernel), as in a network fed data of scale tau_0.
+    """
+    kind = _kind(kind)
+    tau0 = float(A.check_tau(tau0, "tau0"))
+    h = checks.positive_float("h", h)
+    if h >= 0.1 * tau0**2:
+        raise ValueError(f"h must be small against tau0^2 = {tau0**2:.4g} (h < 0.1 tau0^2), got {h!r}")
+    acts = fast_limit_activations(acts)
+
+    def K(c, da=0.0, db=0.0):
+        return limit_kernel(_two_inputs(tau0, c, da, db), acts, kind, tau0=tau0)
+
+    f_plus, f_zero, f_minus = K(h)[0, 1], K(0.0)[0, 1], K(-h)[0, 1]
+    first = (f_plus - f_minus) / (2 * h)
+    second = (f_plus - 2 * f_zero + f_minus) / (2 * h * h)
+    mixed = (K(0.0, h, h)[0, 1] - K(0.0, h, -h)[0, 1] - K(0.0, -h, h)[0, 1] + K(0.0, -h, -h)[0, 1]) / (4 * h * h)
+    diag = float(K(0.0)[0, 0])
+    if kind == "ck":
+        slope = (K(0.0, h, 0.0)[0, 0] - K(0.0, -h, 0.0)[0, 0]) / (2 * h)
+        coef = np.array([first, mixed, second, slope])
+    else:
+        coef = np.array([first, mixed, second])
+    return ProbedCoefficients(kind=kind, coef=coef, diag=diag, h=h)
+
+
+def matched_step(act, tau: float) -> A.Activation:
+    """A two-valued activation b 1{t > s} with the same d1 and d2 as ``act`` at scale tau.
+
+    For b 1{t > s}: d1 = (b/tau) phi(s/tau) and d2 = (b/tau^3) s phi(s/tau), so s = tau^2 d2/d1 and
+    b = tau d1 / phi(s/tau).  Its variance b^2 P (1 - P) is whatever follows: it is generally not the
+    original's tau_1^2 (THEORY.md section 4).  Needs d1 != 0.
+    """
+    tau = float(A.check_tau(tau, "tau"))
+    m = A.moments(act, tau)
+    d1, d2 = float(m.d1), float(m.d2)
+    if d1 == 0:
+        raise ValueError(f"act has d1 = 0 at tau = {tau}: a single step cannot match it (use a symmetric ternary)")
+    s = tau**2 * d2 / d1
+    b = tau * d1 / A.npdf(s / tau)
+    return A.binary([(s, np.inf)], b, name="matched step")
+
+
+def hermite_surrogate(act, tau: float, order: int = 4) -> A.Activation:
+    """A polynomial with the d1, d2 and variance of ``act`` at scale tau:
+    sigma(t) = d1 t + (d2/2)(t^2 - tau^2) + a tau He_k(t/tau), k = ``order`` >= 3.
+
+    He_k (probabilists' Hermite) is orthogonal to x and x^2 - 1 under N(0, 1), so its term changes neither
+    d1 nor d2 and only adds variance, a^2 tau^2 k!: a = sqrt((Var - d1^2 tau^2 - d2^2 tau^4 / 2) / (k! tau^2)).
+    With one layer, the closed form K~ of the surrogate is exactly that of ``act`` (same alpha_1, d2^2 and
+    tau_1^2).  An odd k = 3 also makes d1 depend on the scale, which the limit kernel feels at order
+    1/sqrt(p) through the spread of the norms; k = 4 does not (ReLU has no odd Hermite terms above 1).
+    """
+    tau = float(A.check_tau(tau, "tau"))
+    order = checks.positive_int("order", order)
+    if order < 3:
+        raise ValueError(f"order must be >= 3 (orders 1 and 2 carry d1 and d2), got {order}")
+    m = A.moments(act, tau)
+    d1, d2, var = float(m.d1), float(m.d2), float(m.var)
+    rest = var - d1**2 * tau**2 - d2**2 * tau**4 / 2
+    if rest < -1e-12 * var:
+        raise ValueError("the activation's variance is below that of its first two Hermite terms (impossible)")
+    a = math.sqrt(max(rest, 0.0) / (math.factorial(order) * tau**2))
+    he = np.zeros(order + 1)
+    he[order] = 1.0
+    dhe = np.polynomial.hermite_e.hermeder(he)
+    c2 = d2 / 2
+
+    def fn(t):
+        t = np.asarray(t, dtype=np.float64)
+        return d1 * t + c2 * (t * t - tau**2) + a * tau * np.polynomial.hermite_e.hermeval(t / tau, he)
+
+    def deriv(t):
+        t = np.asarray(t, dtype=np.float64)
+        return d1 + 2 * c2 * t + a * np.polynomial.hermite_e.hermeval(t / tau, dhe)
+
+    # torch versions through the same polynomial coefficients (power basis in x = t / tau)
+    pw = np.polynomial.hermite_e.herme2poly(he)
+    dpw = np.polynomial.hermite_e.herme2poly(dhe)
+
+    def _poly_torch(x, coefs):
+        out = torch.zeros_like(x)
+        for cf in coefs[::-1]:
+            out = out * x + float(cf)
+        return out
+
+    def fn_torch(t):
+        return d1 * t + c2 * (t * t - tau**2) + a * tau * _poly_torch(t / tau, pw)
+
+    def deriv_torch(t):
+        return d1 + 2 * c2 * t + a * _poly_torch(t / tau, dpw)
+
+    return A.custom(fn, deriv=deriv, fn_torch=fn_torch, deriv_torch=deriv_torch,
+                    name=f"Hermite surrogate (He{order})")
+
+
+# --------------------------------------------------------------------------------------------
+# kernels side by side, spectra
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class KernelTriplet:
+    """The three kernels of one network on one data set, all (n, n).
+
+    limit: infinite-width E_W kernel; tilde: closed form; empirical: average of ``draws`` finite random
+    nets (None if not computed); errors: relative spectral-norm errors 'tilde_vs_limit',
+    'empirical_vs_limit', 'tilde_vs_empirical' (the last two only with an empirical kernel).
+    """
+
+    kind: str
+    limit: np.ndarray
+    tilde: np.ndarray
+    empirical: np.ndarray | None
+    errors: dict
+
+
+def kernel_triplet(X, y, acts, kind: str = "ck", widths=None, draws: int = 1, weights: str = "gaussian",
+                   sparsity: float = 0.0, seed: int = 0, means=None, covs=None, stats=None,
+                   identity: str = "theory") -> KernelTriplet:
+    """Limit, closed-form and (if ``widths`` is given) empirical kernels of X: (p, n) with labels y: (n,).
+
+    means/covs: the mixture's (unscaled, as ``data.gmm`` returns them), else estimated from X, y.
+    """
+    kind = _kind(kind)
+    Kl = limit_kernel(X, acts, kind)
+    Kt = tilde_kernel(X, y, acts, kind, means=means, covs=covs, stats=stats, identity=identity)
+    errors = {"tilde_vs_limit": spectra.relative_error(Kt, Kl)}
+    Ke = None
+    if widths is not None:
+        Ke = empirical_kernel(X, acts, widths, kind, draws=draws, weights=weights, sparsity=sparsity, seed=seed)
+        errors["empirical_vs_limit"] = spectra.relative_error(Ke, Kl)
+        errors["tilde_vs_empirical"] = spectra.relative_error(Kt, Ke)
+    return KernelTriplet(kind=kind, limit=Kl, tilde=Kt, empirical=Ke, errors=errors)
+
+
+def isolated_count(eigenvalues, max_count: int = 20, gap_factor: float = 20.0, reference: int = 50) -> int:
+    """Number of eigenvalues isolated above the bulk.
+
+    Sorted in decreasing order, eigenvalue k is counted (with all above it) when its gap to the next one
+    exceeds ``gap_factor`` times the median gap of the ``reference`` eigenvalues that follow the top
+    ``max_count`` (the typical spacing at the bulk's edge).  Spikes of a kernel of mixture data sit
+    O(1) away from the bulk, whose spacing shrinks like 1/n, so the rule separates them at large n.
+    """
+    ev = np.sort(np.asarray(eigenvalues, dtype=np.float64).ravel())[::-1]
+    max_count = checks.positive_int("max_count", max_count)
+    gap_factor = checks.positive_float("gap_factor", gap_factor)
+    reference = checks.positive_int("reference", reference)
+    if ev.size < max_count + 3:
+        raise ValueError(f"eigenvalues must have at least max_count + 3 = {max_count + 3} entries, got {ev.size}")
+    gaps = -np.diff(ev)
+    ref = gaps[max_count:max_count + reference]
+    spacing = float(np.median(ref))
+    if spacing <= 0:
+        spacing = float(np.mean(ref)) or np.finfo(float).tiny
+    big = np.flatnonzero(gaps[:max_count] > gap_factor * spacing)
+    return int(big[-1] + 1) if big.size else 0
+
+
+@dataclass(frozen=True)
+class SpectralSummary:
+    """eigenvalues: (n,) ascending; vectors: (n, top) leading eigenvectors (last = largest), signs fixed;
+    n_isolated: count from :func:`isolated_count`; bulk_edge: the largest eigenvalue not isolated."""
+
+    eigenvalues: np.ndarray
+    vectors: np.ndarray
+    n_isolated: int
+    bulk_edge: float
+
+    @property
+    def isolated(self) -> np.ndarray:
+        """The isolated eigenvalues, decreasing."""
+        return self.eigenvalues[::-1][: self.n_isolated]
+
+
+def summarize(K, top: int = 3, max_count: int = 20, gap_factor: float = 20.0) -> SpectralSummary:
+    """All eigenvalues of a kernel K: (n, n), its ``top`` leading eigenvectors and its spikes.
+
+    Eigenvalues come from ``eigvalsh`` and the few eigenvectors from Lanczos with a fixed start (several
+    times cheaper than a full ``eigh`` at n in the thousands, and reproducible); signs are fixed as in
+    ``spectra.spectrum`` (entry of largest magnitude positive).
+    """
+    K = checks.finite_matrix("K", K)
+    if K.shape[0] != K.shape[1]:
+        raise ValueError(f"K must be square (n, n), got {K.shape}")
+    top = checks.positive_int("top", top)
+    n = K.shape[0]
+    if n < top + 3:
+        raise ValueError(f"K must be at least (top + 3) x (top + 3) = {top + 3}, got n = {n}")
+    Ks = 0.5 * (K + K.T)
+    vals = np.linalg.eigvalsh(Ks)
+    if n <= 200:
+        V = np.linalg.eigh(Ks)[1][:, -top:]
+    else:
+        w, V = eigsh(Ks, k=top, which="LA", v0=np.ones(n) / math.sqrt(n), tol=1e-12)
+        V = V[:, np.argsort(w)]
+    idx = np.argmax(np.abs(V), axis=0)
+    V = V * np.sign(V[idx, np.arange(V.shape[1])])
+    n_iso = isolated_count(vals, max_count=min(max_count, n - 3), gap_factor=gap_factor)
+    edge = float(vals[::-1][n_iso])
+    return SpectralSummary(eigenvalues=vals, vectors=V, n_isolated=n_iso, bulk_edge=edge)
+
+
+def eigenvector_alignment(V, V_ref) -> np.ndarray:
+    """|<v_k, v_ref_k>| for matching columns of V, V_ref: (n, k) unit vectors -> (k,) in [0, 1]."""
+    V = checks.finite_matrix("V", V)
+    V_ref = checks.finite_matrix("V_ref", V_ref)
+    if V.shape != V_ref.shape:
+        raise ValueError(f"V and V_ref must have the same shape, got {V.shape} and {V_ref.shape}")
+    return np.abs(np.sum(V * V_ref, axis=0))
+
+
+def common_bins(eigenvalue_sets, bins: int = 60, upper: float | None = None) -> np.ndarray:
+    """Histogram edges shared by several spectra (so their histograms overlay); ``upper`` cuts off the
+    isolated eigenvalues, which would otherwise squeeze the bulk into a few bins."""
+    bins = checks.positive_int("bins", bins)
+    allv = np.concatenate([np.asarray(e, dtype=np.float64).ravel() for e in eigenvalue_sets])
+    lo = float(allv.min())
+    hi = float(allv.max()) if upper is None else float(upper)
+    if not hi > lo:
+        raise ValueError(f"upper must exceed the smallest eigenvalue {lo:.4g}, got {upper!r}")
+    return np.linspace(lo, hi, bins + 1)
+
+
+# --------------------------------------------------------------------------------------------
+# the measured form of the theorem: error against dimension
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LogLogFit:
+    """Least-squares line log(error) = intercept + slope log(n); slope_se: its standard error
+    (nan with two points)."""
+
+    slope: float
+    intercept: float
+    slope_se: float
+
+    def predict(self, sizes) -> np.ndarray:
+        return np.exp(self.intercept) * np.asarray(sizes, dtype=np.float64) ** self.slope
+
+
+def loglog_slope(sizes, errors) -> LogLogFit:
+    """Fit error ~ C n^slope by least squares on (log n, log error); sizes, errors: (m,) with m >= 2."""
+    x = np.asarray(sizes, dtype=np.float64).ravel()
+    e = np.asarray(errors, dtype=np.float64).ravel()
+    if x.size != e.size:
+        raise ValueError(f"sizes and errors must have the same length, got {x.size} and {e.size}")
+    if x.size < 2 or np.unique(x).size < 2:
+        raise ValueError(f"sizes must hold at least two distinct values, got {x.tolist()}")
+    if np.any(~np.isfinite(x)) or np.any(x <= 0):
+        raise ValueError("sizes must be finite and > 0")
+    if np.any(~np.isfinite(e)) or np.any(e <= 0):
+        raise ValueError("errors must be finite and > 0 (a log-log fit needs positive values)")
+    lx, le = np.log(x), np.log(e)
+    D = np.column_stack([np.ones_like(lx), lx])
+    coef, *_ = np.linalg.lstsq(D, le, rcond=None)
+    se = float("nan")
+    if x.size > 2:
+        resid = le - D @ coef
+        s2 = float(resid @ resid) / (x.size - 2)
+        se = math.sqrt(s2 / float(np.sum((lx - lx.mean()) ** 2)))
+    return LogLogFit(slope=float(coef[1]), intercept=float(coef[0]), slope_se=se)
+
+
+@dataclass(frozen=True)
+class ErrorSweep:
+    """Relative spectral error ||K - K~|| / ||K|| (K: exact limit kernel) against n = p.
+
+    sizes: (m,) sample sizes n (p = round(p_over_n n)); labels: one per network; errors: (len(labels), m)
+    mean over repeats; errors_all: (len(labels), m, repeats); seconds: (m,) wall-clock time per size
+    (all networks and repeats; not reproducible, unlike everything else).
+    """
+
+    kind: str
+    case: str
+    n_classes: int
+    p_over_n: float
+    seed: int
+    sizes: tuple
+    labels: tuple
+    errors: np.ndarray
+    errors_all: np.ndarray
+    seconds: np.ndarray
+
+    def fit(self, label: str) -> LogLogFit:
+        """Log-log slope of the error of network ``label`` against n."""
+        if label not in self.labels:
+            raise ValueError(f"label must be one of {list(self.labels)}, got {label!r}")
+        return loglog_slope(self.sizes, self.errors[self.labels.index(label)])
+
+
+def error_vs_dimension(case: str, sizes: Sequence[int], acts: Mapping[str, Sequence], kind: str = "ck",
+                       n_classes: int = 2, p_over_n: float = 1.0, seed: int = 0, repeats: int = 1,
+                       stats: str = "model", identity: str = "theory", progress: bool = False) -> ErrorSweep:
+    """For each n in ``sizes`` draw ``data.gmm(case, n, p = p_over_n n)`` and measure, for every network
+    of ``acts`` (label -> list of per-layer activations), ||K_limit - K~|| / ||K_limit|| in spectral norm.
+
+    All networks see the same data at a given size and repeat; each (size, repeat) has its own seed
+    derived from ``seed``.  stats: "model" uses the mixture's true means and covariances in K~,
+    "estimated" estimates them from the sample (as for real data).  progress: show a tqdm bar.
+    """
+    kind = _kind(kind)
+    checks.one_of("case", case, set(data.CASES))
+    sizes = checks.positive_ints("sizes", sizes)
+    if len(set(sizes)) != len(sizes):
+        raise ValueError(f"sizes must be distinct, got {list(sizes)}")
+    if not isinstance(acts, Mapping) or not acts:
+        raise ValueError("acts must be a non-empty mapping label -> list of per-layer activations")
+    nets = {str(k): A.get_list(v) for k, v in acts.items()}
+    if kind == "ntk":
+        for label, layers in nets.items():
+            if any(a.is_step for a in layers):
+                raise ValueError(f"acts[{label!r}] contains a step activation: its NTK does not exist "
+                                 "(use kind='ck')")
+    limit_nets = {k: fast_limit_activations(v) for k, v in nets.items()}
+    n_classes = checks.positive_int("n_classes", n_classes)
+    p_over_n = checks.positive_float("p_over_n", p_over_n)
+    seed = _seed("seed", seed)
+    repeats = checks.positive_int("repeats", repeats)
+    checks.one_of("stats", stats, {"model", "estimated"})
+    checks.one_of("identity", identity, {"theory", "reference"})
+    labels = tuple(nets)
+    errs = np.empty((len(labels), len(sizes), repeats))
+    seconds = np.empty(len(sizes))
+    it = range(len(sizes))
+    if progress:
+        from tqdm.auto import tqdm
+        it = tqdm(it, desc=f"{kind.upper()} error vs n", unit="size")
+    for i in it:
+        n = sizes[i]
+        p = max(1, int(round(p_over_n * n)))
+        start = time.perf_counter()
+        for r in range(repeats):
+            d = data.gmm(case=case, n=n, p=p, n_classes=n_classes, seed=derived_seed(seed, n, r))
+            st = (data.mixture_stats(d.X, d.y, d.means, d.covs) if stats == "model"
+                  else data.mixture_stats(d.X, d.y))
+            G = d.X.T @ d.X              # once per data set: every network below sees X only through it
+            for j, label in enumerate(labels):
+                Kl = limit_kernel_from_gram(G, limit_nets[label], kind)
+                Kt = tilde_kernel_from_gram(G, st, p, nets[label], kind, identity=identity)
+                errs[j, i, r] = spectra.relative_error(Kt, Kl)
+        seconds[i] = time.perf_counter() - start
+    return ErrorSweep(kind=kind, case=case, n_classes=n_classes, p_over_n=p_over_n, seed=seed, sizes=sizes,
+                      labels=labels, errors=errs.mean(axis=2), errors_all=errs, seconds=seconds)
+
+
+# --------------------------------------------------------------------------------------------
+# real data
+# --------------------------------------------------------------------------------------------
+
+def two_class_matrix(images, labels, classes, n_per_class: int, seed: int = 0):
+    """X: (p, n) normalized as THEORY.md section 1 (tau_0 = 1) and y: (n,) in {0, 1, ...}, from the
+    ``n_per_class`` randomly chosen images of each class in ``classes`` (images: (N, ...), labels: (N,)),
+    sorted by class."""
+    classes = list(classes)
+    if len(classes) < 2 or len(set(classes)) != len(classes):
+        raise ValueError(f"classes must hold at least two distinct labels, got {classes!r}")
+    images = np.asarray(images)
+    labels = np.asarray(labels)
+    if images.shape[0] != labels.shape[0]:
+        raise ValueError(f"images and labels must have the same length, got {images.shape[0]} and {labels.shape[0]}")
+    imgs, y = datasets.take_classes(images, labels, classes, n_per_class, seed=_seed("seed", seed))
+    return datasets.normalized_matrix(imgs), y
+
+
+def gaussian_twin(X, y, seed: int = 0) -> np.ndarray:
+    """A Gaussian mixture with exactly the class means and sample covariances of X: (p, n), y: (n,).
+
+    Column i of class a is mu_a + Omega_a g / sqrt(n_a - 1), g ~ N(0, I_{n_a}), where Omega_a: (p, n_a)
+    holds the class's centred samples: its covariance is Omega_a Omega_a^T / (n_a - 1), the sample
+    covariance, without forming a p x p matrix.  Comparing K - K~ on X and on its twin separates what the
+    mixture model misses (non-Gaussian classes) from finite-size effects.  Returns (p, n).
+    """
+    X, y = checks.data_and_labels(X, y)
+    rng = np.random.default_rng(_seed("seed", seed))
+    out = np.empty_like(X)
+    for a in np.unique(y):
+        cols = np.flatnonzero(y == a)
+        if cols.size < 2:
+            raise ValueError(f"class {a} of y has {cols.size} sample; a covariance needs at least 2")
+        Xa = X[:, cols]
+        mu = Xa.mean(axis=1, keepdims=True)
+        Om = Xa - mu
+        G = rng.standard_normal((cols.size, cols.size))
+        out[:, cols] = mu + Om @ G / math.sqrt(cols.size - 1)
+    return out
+
+
+def isotropic_twin(X, y, seed: int = 0) -> np.ndarray:
+    """A Gaussian mixture with the class means of X: (p, n), y: (n,) and isotropic class covariances
+    of the same trace: column i of class a is mu_a + sqrt(tr(C_a)/p) g, g ~ N(0, I_p), with C_a the
+    sample covariance.  It keeps what the closed form reads from the data at leading order (means, t, T
+    up to the spread of C_a's spectrum) and satisfies the model's ||C_a|| = O(1).  Returns (p, n)."""
+    X, y = checks.data_and_labels(X, y)
+    rng = np.random.default_rng(_seed("seed", seed))
+    p = X.shape[0]
+    out = np.empty_like(X)
+    for a in np.unique(y):
+        cols = np.flatnonzero(y == a)
+        if cols.size < 2:
+            raise ValueError(f"class {a} of y has {cols.size} sample; a covariance needs at least 2")
+        Xa = X[:, cols]
+        mu = Xa.mean(axis=1, keepdims=True)
+        scale = math.sqrt(float(np.sum((Xa - mu) ** 2)) / (cols.size - 1) / p)
+        out[:, cols] = mu + scale * rng.standard_normal((p, cols.size))
+    return out
+
+
+def covariance_spikiness(X, y) -> np.ndarray:
+    """Largest eigenvalue of each class's sample covariance over its mean eigenvalue tr(C_a)/p: (K,).
+
+    The mixture model assumes ||C_a|| = O(1) at tr(C_a)/p = O(1); for isotropic data the ratio is
+    about (1 + sqrt(p/n_a))^2 (Marchenko-Pastur edge), for images it can be in the hundreds.
+    """
+    X, y = checks.data_and_labels(X, y)
+    p = X.shape[0]
+    out = []
+    for a in np.unique(y):
+        Xa = X[:, y == a]
+        if Xa.shape[1] < 2:
+            raise ValueError(f"class {a} of y has fewer than 2 samples")
+        Om = Xa - Xa.mean(axis=1, keepdims=True)
+        gram = Om.T @ Om / (Xa.shape[1] - 1)        # same non-zero eigenvalues as the p x p covariance
+        ev = np.linalg.eigvalsh(gram)
+        out.append(ev[-1] / (np.trace(gram) / p))
+    return np.array(out)
+
+
+# --------------------------------------------------------------------------------------------
+# universality over weight laws
+# --------------------------------------------------------------------------------------------
+
+def random_rotation(p: int, seed: int = 0) -> np.ndarray:
+    """A Haar-distributed orthogonal matrix (p, p): QR of a Gaussian matrix, signs fixed by diag(R) > 0."""
+    p = checks.positive_int("p", p)
+    rng = np.random.default_rng(_seed("seed", seed))
+    Q, R = np.linalg.qr(rng.standard_normal((p, p)))
+    return Q * np.sign(np.diag(R))[None, :]
+
+
+@dataclass(frozen=True)
+class WeightLawErrors:
+    """Relative spectral errors ||K_emp - K_ref|| / ||K_ref|| of empirical CKs under several weight laws.
+
+    labels: "gaussian", then "ternary eps=<sparsity>" per sparsity; sparsities: (len(labels),) with nan for
+    Gaussian; errors: (len(labels), len(seeds)); seeds: the network seeds; eigenvalues: (len(labels), n)
+    ascending eigenvalues of the first seed's kernel of each law (with ``keep_eigenvalues``), else None.
+    """
+
+    labels: tuple
+    sparsities: np.ndarray
+    errors: np.ndarray
+    seeds: tuple
+    eigenvalues: np.ndarray | None = None
+
+    @property
+    def mean(self) -> np.ndarray:
+        return self.errors.mean(axis=1)
+
+
+def weight_law_errors(X, acts, widths, sparsities, K_ref, seeds=(0, 1, 2), draws: int = 1,
+                      keep_eigenvalues: bool = False) -> WeightLawErrors:
+    """Empirical CK of X: (p, n) with Gaussian weights and with sparse ternary weights of each sparsity,
+    each network seed in ``seeds``, compared with K_ref: (n, n) (normally the exact limit kernel)."""
+    X = checks.finite_matrix("X", X)
+    sp = [checks.sparsity(f"sparsities[{k}]", s) for k, s in enumerate(sparsities)]
+    seeds = tuple(_seed(f"seeds[{k}]", s) for k, s in enumerate(seeds))
+    if not seeds:
+        raise ValueError("seeds must hold at least one seed")
+    K_ref = checks.finite_matrix("K_ref", K_ref)
+    if K_ref.shape != (X.shape[1], X.shape[1]):
+        raise ValueError(f"K_ref must be (n, n) = ({X.shape[1]}, {X.shape[1]}), got {K_ref.shape}")
+    laws = [("gaussian", "gaussian", 0.0)] + [(f"ternary eps={s:g}", "ternary", s) for s in sp]
+    errs = np.empty((len(laws), len(seeds)))
+    eigs = np.empty((len(laws), X.shape[1])) if keep_eigenvalues else None
+    for i, (_, weights, s) in enumerate(laws):
+        for j, sd in enumerate(seeds):
+            Ke = kernels.ck_empirical(X, acts, widths, draws=draws, weights=weights, sparsity=s, seed=sd)
+            errs[i, j] = spectra.relative_error(Ke, K_ref)
+            if keep_eigenvalues and j == 0:
+                eigs[i] = np.linalg.eigvalsh(0.5 * (Ke + Ke.T))
+    return WeightLawErrors(labels=tuple(l for l, _, _ in laws), sparsities=np.array([np.nan] + sp),
+                           errors=errs, seeds=seeds, eigenvalues=eigs)
+
+
+def html_table(columns: Sequence[str], rows: Sequence[Sequence], digits: int = 4) -> str:
+    """An HTML table (for ``IPython.display.HTML``; renders in Jupyter and in the book alike): floats with
+    ``digits`` significant digits, everything else as ``str``, all cells escaped."""
+    import html
+
+    def cell(v):
+        if isinstance(v, (float, np.floating)):
+            return f"{float(v):.{digits}g}"          # also "inf" and "nan"
+        return html.escape(str(v))
+
+    pad = ' style="padding: 0.15em 0.8em"'      # inline, so the table reads the same in Jupyter and the book
+    head = "".join(f"<th{pad}>{html.escape(str(c))}</th>" for c in columns)
+    body = []
+    for r in rows:
+        if len(r) != len(columns):
+            raise ValueError(f"every row must have {len(columns)} cells, got {len(r)}")
+        body.append("<tr>" + "".join(f"<td{pad}>{cell(v)}</td>" for v in r) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"

@@ -1,0 +1,365 @@
+"""ntklc_lib.equivalence: checks of the theory, spectra, error sweeps, real-data and universality helpers.
+
+Every numerical test compares against an independent computation (closed form, quadrature, Monte Carlo
+with its standard error, or the library's exact but slow path) with a stated tolerance.
+"""
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy import integrate
+
+import ntklc_lib as nl
+from ntklc_lib import equivalence as eq
+
+STEPS = [
+    nl.activations.binary([(0.5, np.inf)], 2.0),
+    nl.activations.ternary_symmetric(0.5),
+    nl.activations.get("sign"),
+    nl.activations.step([-1.0, 0.3, 1.2], [0.5, -1.0, 2.0, 0.0]),
+]
+
+
+# ------------------------------------------------------------------ fast step limit kernel
+
+@pytest.mark.parametrize("act", STEPS, ids=[a.name for a in STEPS])
+def test_series_dual_equals_exact_closed_form(act):
+    rng = np.random.default_rng(0)
+    fast = eq.step_with_series_dual(act)
+    # elementwise pairs over the whole range of correlations, including |rho| near 1 (exact fallback)
+    a, b = rng.uniform(0.3, 2.0, 300), rng.uniform(0.3, 2.0, 300)
+    rho = np.concatenate([rng.uniform(-1, 1, 290), [1.0, -1.0, 0.999, -0.999, 0.5001, 0.4999, 0, 0.3, -0.3, 0.1]])
+    c = rho * np.sqrt(a * b)
+    np.testing.assert_allclose(fast.dual(a, b, c), act.dual(a, b, c), rtol=0, atol=1e-12)
+    # the (rows, 1) x (1, n) pattern used by the limit kernel, small correlations (series path)
+    A, B = a[:40, None], b[None, :]
+    C = rng.uniform(-0.3, 0.3, (40, 300)) * np.sqrt(A * B)
+    np.testing.assert_allclose(fast.dual(A, B, C), act.dual(A, B, C), rtol=0, atol=1e-12)
+
+
+def test_fast_step_limit_kernel_equals_library_limit_kernel():
+    d = nl.data.gmm("mixed", n=120, p=150, seed=3)
+    acts = [STEPS[0], STEPS[1]]
+    np.testing.assert_allclose(eq.limit_kernel(d.X, acts), nl.kernels.ck_limit(d.X, acts), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("act", STEPS[:2], ids=[a.name for a in STEPS[:2]])
+def test_step_hermite_coefficients_match_quadrature(act):
+    a = np.array([0.4, 1.0, 1.7])
+    C, second = eq.step_hermite_coefficients(act, a, kmax=10)
+    for i, ai in enumerate(a):
+        pts = sorted({-40.0, 40.0, *[s / math.sqrt(ai) for s in act.thresholds]})
+        f = lambda x: float(act.fn(np.array(math.sqrt(ai) * x)))
+        dens = lambda x: math.exp(-x * x / 2) / math.sqrt(2 * math.pi)
+        for k in range(11):
+            hk = lambda x: np.polynomial.hermite_e.hermeval(x, [0] * k + [1]) / math.sqrt(math.factorial(k))
+            val = sum(integrate.quad(lambda x: f(x) * hk(x) * dens(x), lo, hi, epsabs=1e-13)[0]
+                      for lo, hi in zip(pts[:-1], pts[1:]))
+            assert abs(C[i, k] - val) < 1e-9, (k, C[i, k], val)
+        sec = sum(integrate.quad(lambda x: f(x) ** 2 * dens(x), lo, hi, epsabs=1e-13)[0]
+                  for lo, hi in zip(pts[:-1], pts[1:]))
+        assert abs(second[i] - sec) < 1e-9
+
+
+def test_series_dual_rejects_smooth_activation():
+    with pytest.raises(ValueError, match="act"):
+        eq.step_with_series_dual("relu")
+
+
+# ------------------------------------------------------------------ checks of the theory
+
+@pytest.mark.parametrize("name,tau", [("relu", 1.0), ("tanh", 0.7), ("erf", 1.3), ("binary", 0.9)])
+def test_monte_carlo_moments_agree_with_closed_forms(name, tau):
+    act = STEPS[0] if name == "binary" else nl.activations.get(name)
+    mc = eq.moments_monte_carlo(act, tau, n_samples=400_000, seed=1)
+    ref = nl.activations.moments(act, tau)
+    for key in ("d1", "d2", "d3", "var"):
+        est, se = getattr(mc, key), getattr(mc, key + "_se")
+        # 5 standard errors: a false alarm has probability ~1e-6 per comparison
+        assert abs(est - float(getattr(ref, key))) < 5 * se + 1e-12, (key, est, float(getattr(ref, key)), se)
+    if act.deriv is None:
+        assert math.isnan(mc.dd)
+    else:
+        assert abs(mc.dd - float(ref.dd)) < 5 * mc.dd_se + 1e-12
+
+
+def test_monte_carlo_moments_input_errors():
+    with pytest.raises(ValueError, match="n_samples"):
+        eq.moments_monte_carlo("relu", 1.0, n_samples=1)
+    with pytest.raises(ValueError, match="tau"):
+        eq.moments_monte_carlo("relu", -1.0)
+    with pytest.raises(ValueError, match="seed"):
+        eq.moments_monte_carlo("relu", 1.0, seed=-3)
+
+
+@pytest.mark.parametrize("acts", [["relu"] * 3, ["tanh", "erf"], ["relu", "tanh", "relu"], [STEPS[0]] * 2],
+                         ids=["relu3", "tanh-erf", "relu-tanh-relu", "binary2"])
+def test_alpha_read_off_the_limit_kernel_equals_recursion(acts):
+    tau0 = 0.9
+    probed = eq.coefficients_by_differentiation(acts, tau0, "ck", h=1e-3)
+    c = nl.coefficients.ck(acts, tau0)
+    # central differences: truncation O(h^2) ~ 1e-6 relative, round-off ~1e-12 / h^2
+    np.testing.assert_allclose(probed.coef, c.final, rtol=1e-4, atol=1e-6)
+    assert probed.diag == pytest.approx(c.tau_L2, rel=1e-10)
+
+
+@pytest.mark.parametrize("acts", [["relu"] * 3, ["tanh", "erf"], ["erf", "relu"]],
+                         ids=["relu3", "tanh-erf", "erf-relu"])
+def test_beta_read_off_the_ntk_limit_equals_recursion(acts):
+    tau0 = 1.1
+    probed = eq.coefficients_by_differentiation(acts, tau0, "ntk", h=1e-3)
+    c = nl.coefficients.ntk(acts, tau0)
+    np.testing.assert_allclose(probed.coef, c.beta[-1], rtol=1e-4, atol=1e-6)
+    assert probed.diag == pytest.approx(c.kappa2[-1], rel=1e-10)
+
+
+def test_coefficients_by_differentiation_input_errors():
+    with pytest.raises(ValueError, match="kind"):
+        eq.coefficients_by_differentiation(["relu"], 1.0, kind="nngp")
+    with pytest.raises(ValueError, match="h"):
+        eq.coefficients_by_differentiation(["relu"], 1.0, h=0.5)
+
+
+def test_matched_step_has_the_originals_d1_d2_but_not_its_variance():
+    tau = 1.0
+    step = eq.matched_step("relu", tau)
+    m, r = nl.activations.moments(step, tau), nl.activations.moments("relu", tau)
+    assert float(m.d1) == pytest.approx(float(r.d1), rel=1e-12)
+    assert float(m.d2) == pytest.approx(float(r.d2), rel=1e-12)
+    assert abs(float(m.var) - float(r.var)) > 1e-3
+    with pytest.raises(ValueError, match="d1"):
+        eq.matched_step("abs", tau)       # abs has d1 = 0
+
+
+@pytest.mark.parametrize("order", [3, 4, 6])
+def test_hermite_surrogate_has_the_same_moments_and_one_layer_closed_form(order):
+    tau = 1.3
+    sur = eq.hermite_surrogate("relu", tau, order=order)
+    m, r = nl.activations.moments(sur, tau), nl.activations.moments("relu", tau)
+    for key in ("d1", "d2", "var"):
+        assert float(getattr(m, key)) == pytest.approx(float(getattr(r, key)), rel=1e-8), key
+    x = torch.linspace(-3, 3, 7, dtype=torch.float64)
+    np.testing.assert_allclose(sur.fn_torch(x).numpy(), sur.fn(x.numpy()), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(sur.deriv_torch(x).numpy(), sur.deriv(x.numpy()), rtol=1e-12, atol=1e-12)
+    d = nl.data.gmm("mixed", n=150, p=150, seed=0)
+    tau0 = math.sqrt(np.mean(np.sum(d.X**2, axis=0)))
+    sur = eq.hermite_surrogate("relu", tau0, order=order)
+    np.testing.assert_allclose(nl.kernels.ck_tilde(d.X, d.y, [sur]), nl.kernels.ck_tilde(d.X, d.y, ["relu"]),
+                               rtol=0, atol=1e-8)
+    with pytest.raises(ValueError, match="order"):
+        eq.hermite_surrogate("relu", tau, order=2)
+
+
+# ------------------------------------------------------------------ spectra
+
+def test_isolated_count_finds_planted_spikes():
+    rng = np.random.default_rng(0)
+    n = 800
+    Z = rng.standard_normal((n, 2 * n)) / math.sqrt(2 * n)
+    bulk = np.linalg.eigvalsh(Z @ Z.T)                     # Marchenko-Pastur, edge ~ 2.9
+    assert eq.isolated_count(bulk) == 0
+    spiked = np.concatenate([bulk, [6.0, 9.0]])
+    assert eq.isolated_count(spiked) == 2
+    with pytest.raises(ValueError, match="eigenvalues"):
+        eq.isolated_count(np.arange(5.0))
+
+
+def test_summarize_gmm_kernel_has_two_spikes_and_unit_vectors():
+    d = nl.data.gmm("mixed", n=800, p=800, seed=0)
+    K = nl.kernels.ck_tilde(d.X, d.y, ["relu"] * 2, means=d.means, covs=d.covs)
+    s = eq.summarize(K, top=3)
+    assert s.n_isolated == 2                               # class means and the covariance-trace direction
+    assert s.isolated[0] >= s.isolated[1] > s.bulk_edge
+    np.testing.assert_allclose(np.linalg.norm(s.vectors, axis=0), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(K @ s.vectors[:, -1], s.eigenvalues[-1] * s.vectors[:, -1], atol=1e-10)
+
+
+def test_eigenvector_alignment_and_common_bins():
+    V = np.linalg.qr(np.random.default_rng(1).standard_normal((50, 3)))[0]
+    np.testing.assert_allclose(eq.eigenvector_alignment(V, -V), 1.0)
+    W = V.copy()
+    W[:, 0] = V[:, 1]
+    assert eq.eigenvector_alignment(W, V)[0] == pytest.approx(0.0, abs=1e-12)
+    edges = eq.common_bins([np.array([0.0, 1.0]), np.array([2.0, 5.0])], bins=4, upper=2.0)
+    np.testing.assert_allclose(edges, [0.0, 0.5, 1.0, 1.5, 2.0])
+    with pytest.raises(ValueError, match="upper"):
+        eq.common_bins([np.array([1.0, 2.0])], upper=0.5)
+
+
+def test_kernel_triplet_errors_are_the_relative_errors_of_its_kernels():
+    d = nl.data.gmm("mixed", n=200, p=200, seed=0)
+    tri = eq.kernel_triplet(d.X, d.y, ["relu"] * 2, "ck", widths=(600, 600), draws=2, seed=0,
+                            means=d.means, covs=d.covs)
+    assert tri.errors["tilde_vs_limit"] == pytest.approx(nl.spectra.relative_error(tri.tilde, tri.limit))
+    assert tri.errors["empirical_vs_limit"] == pytest.approx(nl.spectra.relative_error(tri.empirical, tri.limit))
+    np.testing.assert_allclose(tri.limit, nl.kernels.ck_limit(d.X, ["relu"] * 2))
+    assert eq.kernel_triplet(d.X, d.y, ["relu"], "ntk").empirical is None
+
+
+@pytest.mark.parametrize("kind", ["ck", "ntk"])
+@pytest.mark.parametrize("identity", ["theory", "reference"])
+def test_kernels_from_gram_equal_the_library_kernels(kind, identity):
+    d = nl.data.gmm("mixed", n=160, p=120, n_classes=3, seed=4)
+    acts = ["relu", "tanh"]
+    G = d.X.T @ d.X
+    st = nl.data.mixture_stats(d.X, d.y, d.means, d.covs)
+    np.testing.assert_allclose(eq.limit_kernel_from_gram(G, acts, kind), eq.limit_kernel(d.X, acts, kind),
+                               rtol=0, atol=1e-13)
+    np.testing.assert_allclose(eq.tilde_kernel_from_gram(G, st, 120, acts, kind, identity),
+                               eq.tilde_kernel(d.X, d.y, acts, kind, stats=st, identity=identity), rtol=0, atol=1e-13)
+    with pytest.raises(ValueError, match="G"):
+        eq.tilde_kernel_from_gram(G[:10, :10], st, 120, acts, kind)
+    with pytest.raises(ValueError, match="p"):
+        eq.tilde_kernel_from_gram(G, st, 0, acts, kind)
+
+
+# ------------------------------------------------------------------ error against dimension
+
+def test_loglog_slope_recovers_a_power_law():
+    n = np.array([100, 200, 400, 800])
+    fit = eq.loglog_slope(n, 3.0 * n**-0.5)
+    assert fit.slope == pytest.approx(-0.5, abs=1e-12)
+    assert math.exp(fit.intercept) == pytest.approx(3.0, rel=1e-12)
+    assert fit.slope_se == pytest.approx(0.0, abs=1e-10)
+    np.testing.assert_allclose(fit.predict(n), 3.0 * n**-0.5)
+    # with multiplicative noise, the slope's standard error is that of ordinary least squares
+    rng = np.random.default_rng(0)
+    x = np.geomspace(10, 1e4, 12)
+    noisy = eq.loglog_slope(x, 2 * x**-0.7 * np.exp(0.05 * rng.standard_normal(12)))
+    assert abs(noisy.slope + 0.7) < 4 * noisy.slope_se
+    for bad in (([100], [0.1]), ([100, 200], [0.1, -0.1]), ([100, 100], [0.1, 0.2]), ([1, 2, 3], [0.1, 0.2])):
+        with pytest.raises(ValueError):
+            eq.loglog_slope(*bad)
+
+
+def test_error_vs_dimension_shrinks_and_is_reproducible():
+    nets = {"relu": ["relu"], "binary": [STEPS[0]]}
+    sweep = eq.error_vs_dimension("mixed", [100, 400], nets, "ck", seed=5)
+    assert sweep.labels == ("relu", "binary")
+    assert sweep.errors.shape == (2, 2) and sweep.errors_all.shape == (2, 2, 1)
+    assert np.all(sweep.errors[:, 1] < sweep.errors[:, 0])           # error decreases with n = p
+    again = eq.error_vs_dimension("mixed", [100, 400], nets, "ck", seed=5)
+    np.testing.assert_array_equal(sweep.errors, again.errors)
+    # one entry recomputed by hand from the same data
+    d = nl.data.gmm("mixed", n=400, p=400, seed=eq.derived_seed(5, 400, 0))
+    ref = nl.spectra.relative_error(nl.kernels.ck_tilde(d.X, d.y, ["relu"], means=d.means, covs=d.covs),
+                                    nl.kernels.ck_limit(d.X, ["relu"]))
+    assert sweep.errors[0, 1] == pytest.approx(ref, rel=1e-10)
+    assert sweep.fit("relu").slope < 0
+
+
+def test_error_vs_dimension_input_errors():
+    with pytest.raises(ValueError, match="step"):
+        eq.error_vs_dimension("mixed", [50, 100], {"b": [STEPS[0]]}, "ntk")
+    with pytest.raises(ValueError, match="sizes"):
+        eq.error_vs_dimension("mixed", [50, -1], {"r": ["relu"]})
+    with pytest.raises(ValueError, match="case"):
+        eq.error_vs_dimension("blobs", [50, 100], {"r": ["relu"]})
+    with pytest.raises(ValueError, match="stats"):
+        eq.error_vs_dimension("mixed", [50, 100], {"r": ["relu"]}, stats="oracle")
+
+
+# ------------------------------------------------------------------ real data helpers
+
+def test_two_class_matrix_is_normalized_and_sorted():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(60, 4, 4), dtype=np.uint8)
+    labels = np.repeat(np.arange(3), 20)
+    X, y = eq.two_class_matrix(images, labels, [2, 0], 10, seed=1)
+    assert X.shape == (16, 20)
+    np.testing.assert_array_equal(y, np.repeat([0, 1], 10))
+    assert np.mean(np.sum(X**2, axis=0)) == pytest.approx(1.0, rel=1e-12)
+    np.testing.assert_allclose(X.mean(axis=1), 0.0, atol=1e-12)
+    with pytest.raises(ValueError, match="classes"):
+        eq.two_class_matrix(images, labels, [1, 1], 5)
+
+
+def test_gaussian_twin_has_the_class_means_and_sample_covariances():
+    rng = np.random.default_rng(0)
+    p, na = 4, 6
+    X = np.concatenate([rng.exponential(size=(p, na)), 3 + rng.exponential(size=(p, na))], axis=1)
+    y = np.repeat([0, 1], na)
+    draws = np.stack([eq.gaussian_twin(X, y, seed=s) for s in range(4000)])   # (N, p, n)
+    Xa = X[:, :na]
+    mu = Xa.mean(axis=1)
+    Om = Xa - mu[:, None]
+    cov = Om @ Om.T / (na - 1)
+    col = draws[:, :, 0]                                       # one column of class 0 across draws
+    se = np.sqrt(np.diag(cov) / draws.shape[0])
+    assert np.all(np.abs(col.mean(axis=0) - mu) < 5 * se)
+    emp = np.cov(col.T)
+    # entrywise SE of a sample covariance ~ sqrt((C_ii C_jj + C_ij^2) / N)
+    tol = 5 * np.sqrt((np.outer(np.diag(cov), np.diag(cov)) + cov**2) / draws.shape[0])
+    assert np.all(np.abs(emp - cov) < tol)
+    np.testing.assert_array_equal(eq.gaussian_twin(X, y, seed=7), eq.gaussian_twin(X, y, seed=7))
+
+
+def test_isotropic_twin_keeps_means_and_traces():
+    rng = np.random.default_rng(1)
+    p, na = 300, 400
+    scales = np.linspace(0.2, 3.0, p)                          # anisotropic classes with one dominant direction
+    scales[0] = 20.0
+    X = np.concatenate([scales[:, None] * rng.standard_normal((p, na)),
+                        1.0 + 2 * scales[:, None] * rng.standard_normal((p, na))], axis=1)
+    y = np.repeat([0, 1], na)
+    twin = eq.isotropic_twin(X, y, seed=3)
+    for a in (0, 1):
+        Xa, Ta = X[:, y == a], twin[:, y == a]
+        tr_data = np.sum((Xa - Xa.mean(axis=1, keepdims=True)) ** 2) / (na - 1)
+        tr_twin = np.sum((Ta - Ta.mean(axis=1, keepdims=True)) ** 2) / (na - 1)
+        # the trace of a sample covariance of p * (na - 1) squared Gaussians: relative SE sqrt(2 / (p (na - 1)))
+        assert abs(tr_twin / tr_data - 1) < 5 * math.sqrt(2 / (p * (na - 1)))
+        # class means: each coordinate has SE sqrt(tr/p / na)
+        assert np.max(np.abs(Ta.mean(axis=1) - Xa.mean(axis=1))) < 5 * math.sqrt(tr_data / p / na)
+    # isotropic: the top eigenvalue of the twin's class covariance is at the Marchenko-Pastur edge
+    assert np.max(eq.covariance_spikiness(twin, y)) < 1.1 * (1 + math.sqrt(p / (na - 1))) ** 2
+    assert np.min(eq.covariance_spikiness(X, y)) > 10 * (1 + math.sqrt(p / (na - 1))) ** 2
+
+
+def test_covariance_spikiness_isotropic_versus_spiked():
+    rng = np.random.default_rng(0)
+    p, na = 400, 400
+    X = rng.standard_normal((p, 2 * na))
+    y = np.repeat([0, 1], na)
+    ratio = eq.covariance_spikiness(X, y)
+    # Marchenko-Pastur edge (1 + sqrt(p / (n_a - 1)))^2 ~ 4, fluctuations O(n^{-2/3})
+    np.testing.assert_allclose(ratio, (1 + math.sqrt(p / (na - 1))) ** 2, rtol=0.08)
+    X[0] *= 30                                                  # one direction with 900 x the variance
+    assert np.all(eq.covariance_spikiness(X, y) > 100)
+
+
+# ------------------------------------------------------------------ universality
+
+def test_random_rotation_is_orthogonal_and_keeps_the_gram_matrix():
+    Q = eq.random_rotation(50, seed=2)
+    np.testing.assert_allclose(Q.T @ Q, np.eye(50), atol=1e-12)
+    np.testing.assert_array_equal(Q, eq.random_rotation(50, seed=2))
+    X = np.random.default_rng(0).standard_normal((50, 7))
+    np.testing.assert_allclose((Q @ X).T @ (Q @ X), X.T @ X, atol=1e-10)
+    # Haar: the (0, 0) entry has E Q_00^2 = 1/p; averaged over 200 draws the SE is ~ sqrt(2/(p+2)) / p / sqrt(200)
+    m = np.mean([eq.random_rotation(50, seed=s)[0, 0] ** 2 for s in range(200)])
+    assert abs(m - 1 / 50) < 5 * math.sqrt(2 / 52) / 50 / math.sqrt(200)
+
+
+def test_weight_law_errors_shape_and_very_sparse_weights_are_far_off():
+    d = nl.data.gmm("iid", n=150, p=200, seed=0)
+    Kl = nl.kernels.ck_limit(d.X, ["relu"])
+    res = eq.weight_law_errors(d.X, ["relu"], [2000], [0.5, 0.995], Kl, seeds=(0, 1))
+    assert res.labels == ("gaussian", "ternary eps=0.5", "ternary eps=0.995")
+    assert res.errors.shape == (3, 2)
+    # eps = 0.995 at p = 200: each neuron sees one input on average, far from Gaussian
+    assert res.mean[2] > 2 * res.mean[0]
+    with pytest.raises(ValueError, match="sparsities"):
+        eq.weight_law_errors(d.X, ["relu"], [100], [1.0], Kl)
+    with pytest.raises(ValueError, match="K_ref"):
+        eq.weight_law_errors(d.X, ["relu"], [100], [0.5], Kl[:10, :10])
+
+
+def test_html_table_formats_numbers_escapes_and_checks_rows():
+    out = eq.html_table(["a", "b<c"], [("x", 0.123456), ("y&z", float("inf"))], digits=3)
+    out = out.replace(' style="padding: 0.15em 0.8em"', "")
+    assert out == ("<table><thead><tr><th>a</th><th>b&lt;c</th></tr></thead><tbody>"
+                   "<tr><td>x</td><td>0.123</td></tr><tr><td>y&amp;z</td><td>inf</td></tr></tbody></table>")
+    with pytest.raises(ValueError, match="row"):
+        eq.html_table(["a", "b"], [("x",)])
