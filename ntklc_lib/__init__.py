@@ -6,11 +6,11 @@ empirical CK/NTK), ``spectra`` (eigenvalues, errors), ``compress`` (activation s
 ``networks`` / ``readout`` / ``baselines`` / ``memory`` (compressed random-feature nets, trained readouts,
 pruning baselines, bit counts and packed files), ``datasets`` / ``preprocess`` (MNIST, CIFAR-10),
 ``results`` (figures for the book), ``checks`` (argument validation).  ``features`` (CIFAR-10 CNN
-features) is imported on demand (it trains a CNN); ``equivalence`` holds the spectral experiments.
+features, cached on disk) and ``equivalence`` (the spectral experiments) serve the chapters.
 """
 from . import (activations, baselines, checks, coefficients, compress, data, datasets, equivalence,  # noqa: F401
-               kernels, memory, networks, preprocess, readout, results, spectra)
+               features, kernels, memory, networks, preprocess, readout, results, spectra)
 
-__all__ = ["activations", "baselines", "checks", "coefficients", "compress", "data", "datasets", "equivalence", "kernels",
-           "memory",
+__all__ = ["activations", "baselines", "checks", "coefficients", "compress", "data", "datasets", "equivalence", "features",
+           "kernels", "memory",
            "networks", "preprocess", "readout", "results", "spectra"]

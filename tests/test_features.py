@@ -1,0 +1,263 @@
+"""Tests of ntklc_lib.features: the CIFAR-10 feature extractor, its training and its disk cache.
+
+Everything runs on tiny networks (width 2-4) and a few hundred synthetic 32x32 images, so the file
+takes seconds; how well the default network learns real CIFAR-10 is measured by benchmarks/features.py.
+"""
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from ntklc_lib import features as ft
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny networks run fastest on one thread; restore the setting for the other test files."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def colour_images(n, seed=0, noise=40):
+    """n images (n, 32, 32, 3) uint8 whose class (0..9) is their mean colour, plus pixel noise."""
+    rng = np.random.default_rng(seed)
+    palette = np.random.default_rng(123).integers(40, 216, size=(10, 3))
+    y = rng.integers(0, 10, size=n)
+    x = palette[y][:, None, None, :] + rng.normal(0, noise, size=(n, 32, 32, 3))
+    return np.clip(np.rint(x), 0, 255).astype(np.uint8), y
+
+
+TINY = ft.FeatureConfig(width=2, epochs=2, batch_size=32, lr=0.05, seed=0)
+
+
+# ---- configuration and arguments --------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs, name", [
+    (dict(arch="resnet"), "arch"), (dict(width=0), "width"), (dict(epochs=-1), "epochs"),
+    (dict(batch_size=0), "batch_size"), (dict(lr=0.0), "lr"), (dict(lr=float("nan")), "lr"),
+    (dict(weight_decay=-1e-4), "weight_decay"), (dict(label_smoothing=1.0), "label_smoothing"),
+    (dict(seed=-1), "seed"), (dict(seed=1.5), "seed"), (dict(augment="yes"), "augment"),
+    (dict(n_train=0), "n_train"), (dict(n_test=-5), "n_test"),
+])
+def test_bad_config_raises_naming_the_argument(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        ft.FeatureConfig(**kwargs)
+
+
+def test_bad_call_arguments_raise_naming_the_argument():
+    x, y = colour_images(8)
+    model = ft.build_model(TINY)
+    with pytest.raises(ValueError, match="images"):
+        ft.extract(model, x[:, :16])                       # wrong spatial size
+    with pytest.raises(ValueError, match="images"):
+        ft.extract(model, x.astype(np.float32))            # not uint8
+    with pytest.raises(ValueError, match="batch_size"):
+        ft.extract(model, x, batch_size=0)
+    with pytest.raises(ValueError, match="labels"):
+        ft.train(x, y[:-1], TINY)
+    with pytest.raises(ValueError, match="labels"):
+        ft.train(x, y + 10, TINY)
+    with pytest.raises(ValueError, match="steps"):
+        ft.train(x, y, TINY, steps=0)
+    with pytest.raises(ValueError, match="config"):
+        ft.train(x, y, {"width": 2})
+    with pytest.raises(ValueError, match="device"):
+        ft.train(x, y, TINY, device="not-a-device")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="device"):
+            ft.train(x, y, TINY, device="cuda")
+    with pytest.raises(ValueError, match="n_train"):
+        ft.features_from_images(x, y, x, y, dataclasses.replace(TINY, n_train=9), use_cache=False)
+
+
+def test_channel_plans_and_feature_dimension():
+    small = ft.FeatureConfig(width=3)
+    assert small.channels == (3, "M", 6, "M", 12, "M", 24) and small.feature_dim == 24
+    vgg = ft.FeatureConfig(arch="vgg19")
+    # The paper's VGG19: 16 conv layers, five poolings, 512 channels at the end.
+    assert vgg.width == 64 and vgg.feature_dim == 512
+    assert sum(c != "M" for c in vgg.channels) == 16 and vgg.channels.count("M") == 5
+    assert vgg.channels[-2] == 512
+
+
+# ---- network and extraction -------------------------------------------------------------------
+
+@pytest.mark.parametrize("arch, width", [("small", 3), ("vgg19", 2)])
+def test_extraction_shapes_and_head(arch, width):
+    cfg = ft.FeatureConfig(arch=arch, width=width)
+    model = ft.build_model(cfg).eval()
+    x, _ = colour_images(7)
+    X = ft.extract(model, x, batch_size=3)
+    assert X.shape == (8 * width, 7) and X.dtype == np.float32
+    # The logits are the linear head applied to the extracted features (the features are the whole conv part).
+    with torch.no_grad():
+        logits = model(torch.from_numpy(x.transpose(0, 3, 1, 2).copy()).float() / 255)
+        via_features = model.head(torch.from_numpy(X.T))
+    np.testing.assert_allclose(logits.numpy(), via_features.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_extraction_does_not_depend_on_batching():
+    # In eval mode BatchNorm uses its running statistics, so an image's features cannot depend on
+    # which other images share its batch.
+    x, y = colour_images(64)
+    model = ft.train(x, y, TINY).model
+    np.testing.assert_allclose(ft.extract(model, x, batch_size=5), ft.extract(model, x, batch_size=64),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_channel_stats_match_direct_computation():
+    x, _ = colour_images(20, seed=4)
+    mean, std = ft.channel_stats(x)
+    for c in range(3):
+        vals = x[..., c].astype(np.float64).ravel() / 255
+        assert mean[c] == pytest.approx(vals.mean(), rel=1e-12)
+        assert std[c] == pytest.approx(vals.std(), rel=1e-12)
+
+
+def test_augmentation_is_a_padded_crop_possibly_flipped():
+    x, _ = colour_images(12, seed=2)
+    batch = torch.from_numpy(x.transpose(0, 3, 1, 2).copy())
+    out = ft.augment_batch(batch, torch.Generator().manual_seed(0)).numpy()
+    padded = np.pad(batch.numpy(), ((0, 0), (0, 0), (4, 4), (4, 4)))
+    flips = 0
+    for b in range(len(x)):
+        crops = {(dy, dx, f): padded[b, :, dy:dy + 32, dx:dx + 32][..., ::(-1 if f else 1)]
+                 for dy in range(9) for dx in range(9) for f in (False, True)}
+        matches = [key for key, crop in crops.items() if np.array_equal(out[b], crop)]
+        assert matches, f"image {b} is not a crop of its padded original"
+        flips += matches[0][2]
+    assert 0 < flips < len(x)    # both branches of the coin are taken over 12 images (fails w.p. 2^-11)
+
+
+def test_subset_indices_are_seeded_sorted_and_distinct():
+    a = ft.subset_indices(100, 30, seed=5, name="n")
+    assert np.array_equal(a, ft.subset_indices(100, 30, seed=5, name="n"))
+    assert not np.array_equal(a, ft.subset_indices(100, 30, seed=6, name="n"))
+    assert len(np.unique(a)) == 30 and np.all(np.diff(a) > 0) and a.max() < 100
+    assert np.array_equal(ft.subset_indices(100, None, seed=5, name="n"), np.arange(100))
+
+
+# ---- training ---------------------------------------------------------------------------------
+
+def test_training_decreases_the_loss_and_learns_a_separable_task():
+    x, y = colour_images(384, seed=0)
+    cfg = ft.FeatureConfig(width=4, epochs=4, batch_size=32, lr=0.05, label_smoothing=0.0, seed=0)
+    net = ft.train(x, y, cfg)
+    assert net.losses.shape == (4 * (384 // 32),)
+    # Chance-level cross-entropy is log 10 = 2.30; the colour classes are easy, so the loss must drop well below it.
+    assert net.losses[:3].mean() > 1.8
+    assert net.losses[-3:].mean() < 0.5 * net.losses[:3].mean()
+    x_new, y_new = colour_images(300, seed=1)
+    # Chance is 0.1; eval-mode BatchNorm after 48 steps costs a few points (measured 0.86-1.0 over seeds).
+    assert ft.accuracy(net.model, x_new, y_new) > 0.75
+    assert net.seconds > 0 and net.seconds_per_epoch.shape == (4,)
+
+
+def test_training_is_deterministic_and_seeded():
+    x, y = colour_images(96, seed=3)
+    a, b = ft.train(x, y, TINY), ft.train(x, y, TINY)
+    np.testing.assert_array_equal(a.losses, b.losses)
+    np.testing.assert_array_equal(ft.extract(a.model, x), ft.extract(b.model, x))
+    c = ft.train(x, y, dataclasses.replace(TINY, seed=1))
+    assert not np.array_equal(a.losses, c.losses)
+
+
+def test_steps_stops_early():
+    x, y = colour_images(96, seed=3)
+    assert ft.train(x, y, TINY, steps=2).losses.shape == (2,)
+
+
+# ---- cache ------------------------------------------------------------------------------------
+
+def test_cache_key_is_stable_and_changes_with_every_parameter(monkeypatch):
+    cfg = ft.FeatureConfig()
+    key = ft.cache_key(cfg, "abc")
+    assert key == ft.cache_key(ft.FeatureConfig(), "abc")          # stable across equal configs
+    assert key == ft.cache_key(ft.FeatureConfig(width=32), "abc")  # width=None resolves to the default 32
+    changed = dict(arch="vgg19", width=16, epochs=9, batch_size=128, lr=0.1, weight_decay=0.0,
+                   label_smoothing=0.0, augment=False, seed=1, n_train=1000, n_test=500)
+    assert set(changed) == {f.name for f in dataclasses.fields(ft.FeatureConfig)}
+    keys = {ft.cache_key(dataclasses.replace(cfg, **{k: v}), "abc") for k, v in changed.items()}
+    assert len(keys) == len(changed) and key not in keys
+    assert ft.cache_key(cfg, "abd") != key                          # other data
+    monkeypatch.setattr(ft, "FEATURES_VERSION", ft.FEATURES_VERSION + 1)
+    assert ft.cache_key(cfg, "abc") != key                          # other code
+    with pytest.raises(ValueError, match="data_fingerprint"):
+        ft.cache_key(cfg, "")
+
+
+def test_fingerprint_sees_every_byte_and_the_shape():
+    x, y = colour_images(5)
+    f = ft.fingerprint(x, y)
+    assert f == ft.fingerprint(x.copy(), y.copy())
+    x2 = x.copy()
+    x2[4, 31, 31, 2] ^= 1
+    assert ft.fingerprint(x2, y) != f
+    assert ft.fingerprint(x.reshape(5, 32, 96, 1), y) != f
+
+
+def test_cache_dir_resolution(monkeypatch, tmp_path):
+    monkeypatch.setenv(ft.CACHE_ENV_VAR, str(tmp_path / "env"))
+    assert ft.resolve_cache_dir(tmp_path / "arg") == (tmp_path / "arg").resolve()
+    assert ft.resolve_cache_dir() == (tmp_path / "env").resolve()
+    monkeypatch.delenv(ft.CACHE_ENV_VAR)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert ft.resolve_cache_dir() == (tmp_path / "home" / ".cache" / "ntklc-book").resolve()
+
+
+def test_cache_round_trip_gives_identical_arrays_and_skips_training(tmp_path, monkeypatch):
+    x, y = colour_images(160, seed=5)
+    xt, yt = colour_images(50, seed=6)
+    cfg = dataclasses.replace(TINY, n_train=128, n_test=40)
+    first = ft.features_from_images(x, y, xt, yt, cfg, cache_dir=tmp_path)
+    assert not first.from_cache
+    assert first.X_train.shape == (16, 128) and first.y_train.shape == (128,)
+    assert first.X_test.shape == (16, 40) and first.y_test.shape == (40,)
+    assert list(tmp_path.glob("*.npz")) == [tmp_path / f"cifar10-small-{first.key}.npz"]
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("the cache was not used")
+
+    monkeypatch.setattr(ft, "train", no_training)
+    second = ft.features_from_images(x, y, xt, yt, cfg, cache_dir=tmp_path)
+    assert second.from_cache
+    for name in ("X_train", "y_train", "X_test", "y_test"):
+        np.testing.assert_array_equal(getattr(second, name), getattr(first, name))
+        assert getattr(second, name).dtype == getattr(first, name).dtype
+    assert second.test_accuracy == first.test_accuracy and second.train_seconds == first.train_seconds
+    assert second.config == cfg and second.key == first.key and second.source == first.source
+    # Other data: a new key, so training is needed again.
+    with pytest.raises(AssertionError, match="cache was not used"):
+        ft.features_from_images(x, y, xt, (yt + 1) % 10, cfg, cache_dir=tmp_path)
+
+
+def test_features_labels_follow_the_subset(tmp_path):
+    x, y = colour_images(160, seed=7)
+    cfg = dataclasses.replace(TINY, n_train=100, n_test=30)
+    f = ft.features_from_images(x, y, x, y, cfg, use_cache=False)
+    tr = ft.subset_indices(160, 100, cfg.seed, "n_train")
+    te = ft.subset_indices(160, 30, cfg.seed + 1, "n_test")
+    np.testing.assert_array_equal(f.y_train, y[tr])
+    np.testing.assert_array_equal(f.y_test, y[te])
+    np.testing.assert_allclose(f.X_test, ft.extract(ft.train(x[tr], y[tr], cfg).model, x[te]), rtol=1e-6)
+    assert 0.0 <= f.test_accuracy <= 1.0 and not list(tmp_path.iterdir())
+
+
+def test_missing_cifar10_says_where_to_put_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match="CIFAR-10 not found") as err:
+        ft.cifar10_features(data_dir=tmp_path, cache_dir=tmp_path / "cache")
+    assert "cifar10.npz" in str(err.value) and "download=True" in str(err.value)
+    assert not (tmp_path / "cache").exists()
+
+
+def test_one_cycle_schedule():
+    total = 100
+    f = np.array([ft.one_cycle(s, total) for s in range(total)])
+    assert f[0] == pytest.approx(0.1) and f[25] == pytest.approx(1.0) and f.max() == pytest.approx(1.0)
+    assert np.all(np.diff(f[:26]) > 0) and np.all(np.diff(f[25:]) < 0)
+    assert f[-1] == pytest.approx(1 / 75)                 # one step before the end of a linear decay to 0
+    # Runs shorter than four steps still warm up and decay without dividing by zero.
+    assert [ft.one_cycle(s, 2) for s in range(2)] == pytest.approx([0.1, 1.0])
