@@ -696,16 +696,21 @@ def gaussian_twin(X, y, seed: int = 0) -> np.ndarray:
     X, y = checks.data_and_labels(X, y)
     rng = np.random.default_rng(_seed("seed", seed))
     out = np.empty_like(X)
+    for cols, mu, Om in _class_blocks(X, y):
+        G = rng.standard_normal((cols.size, cols.size))
+        out[:, cols] = mu + Om @ G / math.sqrt(cols.size - 1)
+    return out
+
+
+def _class_blocks(X: np.ndarray, y: np.ndarray):
+    """Per class of y (in label order): column indices, class mean (p, 1) and centred samples (p, n_a)."""
     for a in np.unique(y):
         cols = np.flatnonzero(y == a)
         if cols.size < 2:
             raise ValueError(f"class {a} of y has {cols.size} sample; a covariance needs at least 2")
         Xa = X[:, cols]
         mu = Xa.mean(axis=1, keepdims=True)
-        Om = Xa - mu
-        G = rng.standard_normal((cols.size, cols.size))
-        out[:, cols] = mu + Om @ G / math.sqrt(cols.size - 1)
-    return out
+        yield cols, mu, Xa - mu
 
 
 def isotropic_twin(X, y, seed: int = 0) -> np.ndarray:
@@ -717,13 +722,8 @@ def isotropic_twin(X, y, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(_seed("seed", seed))
     p = X.shape[0]
     out = np.empty_like(X)
-    for a in np.unique(y):
-        cols = np.flatnonzero(y == a)
-        if cols.size < 2:
-            raise ValueError(f"class {a} of y has {cols.size} sample; a covariance needs at least 2")
-        Xa = X[:, cols]
-        mu = Xa.mean(axis=1, keepdims=True)
-        scale = math.sqrt(float(np.sum((Xa - mu) ** 2)) / (cols.size - 1) / p)
+    for cols, mu, Om in _class_blocks(X, y):
+        scale = math.sqrt(float(np.sum(Om**2)) / (cols.size - 1) / p)
         out[:, cols] = mu + scale * rng.standard_normal((p, cols.size))
     return out
 

@@ -84,7 +84,6 @@ def ntk_tilde(X, y, acts, means=None, covs=None, tau0=None, identity: str = "the
 # infinite-width limit
 # --------------------------------------------------------------------------------------------
 
-_GH_NODES = 200
 _MEHLER_MAX = 120
 _GH2_NODES = 64
 
