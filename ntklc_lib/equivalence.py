@@ -590,7 +590,8 @@ class ErrorSweep:
 
     sizes: (m,) sample sizes n (p = round(p_over_n n)); labels: one per network; errors: (len(labels), m)
     mean over repeats; errors_all: (len(labels), m, repeats); seconds: (m,) wall-clock time per size
-    (all networks and repeats; not reproducible, unlike everything else).
+    (all networks and repeats; not reproducible, unlike everything else); mean_scale: factor applied
+    to the case's class means (1 = the paper's mixture).
     """
 
     kind: str
@@ -603,23 +604,36 @@ class ErrorSweep:
     errors: np.ndarray
     errors_all: np.ndarray
     seconds: np.ndarray
+    mean_scale: float = 1.0
 
-    def fit(self, label: str) -> LogLogFit:
-        """Log-log slope of the error of network ``label`` against n."""
+    def _row(self, label: str) -> int:
         if label not in self.labels:
             raise ValueError(f"label must be one of {list(self.labels)}, got {label!r}")
-        return loglog_slope(self.sizes, self.errors[self.labels.index(label)])
+        return self.labels.index(label)
+
+    def fit(self, label: str) -> LogLogFit:
+        """Log-log slope of the error of network ``label`` (mean over repeats) against n."""
+        return loglog_slope(self.sizes, self.errors[self._row(label)])
+
+    def draw_slopes(self, label: str) -> np.ndarray:
+        """(repeats,) log-log slope of network ``label`` fitted to each repeat's data draws on its own:
+        their spread is the slope's variability from one draw of the data to the next."""
+        e = self.errors_all[self._row(label)]
+        return np.array([loglog_slope(self.sizes, e[:, r]).slope for r in range(e.shape[1])])
 
 
 def error_vs_dimension(case: str, sizes: Sequence[int], acts: Mapping[str, Sequence], kind: str = "ck",
                        n_classes: int = 2, p_over_n: float = 1.0, seed: int = 0, repeats: int = 1,
-                       stats: str = "model", identity: str = "theory", progress: bool = False) -> ErrorSweep:
+                       stats: str = "model", identity: str = "theory", progress: bool = False,
+                       mean_scale: float = 1.0) -> ErrorSweep:
     """For each n in ``sizes`` draw ``data.gmm(case, n, p = p_over_n n)`` and measure, for every network
     of ``acts`` (label -> list of per-layer activations), ||K_limit - K~|| / ||K_limit|| in spectral norm.
 
     All networks see the same data at a given size and repeat; each (size, repeat) has its own seed
     derived from ``seed``.  stats: "model" uses the mixture's true means and covariances in K~,
     "estimated" estimates them from the sample (as for real data).  progress: show a tqdm bar.
+    mean_scale >= 0 multiplies the case's class means (0 keeps only the covariances: ``mixed`` with
+    mean_scale 0 is ``var``), with the same noise draws, to see what the means contribute to the error.
     """
     kind = _kind(kind)
     checks.one_of("case", case, set(data.CASES))
@@ -641,6 +655,7 @@ def error_vs_dimension(case: str, sizes: Sequence[int], acts: Mapping[str, Seque
     repeats = checks.positive_int("repeats", repeats)
     checks.one_of("stats", stats, {"model", "estimated"})
     checks.one_of("identity", identity, {"theory", "reference"})
+    mean_scale = checks.in_range("mean_scale", mean_scale, 0.0, np.inf)
     labels = tuple(nets)
     errs = np.empty((len(labels), len(sizes), repeats))
     seconds = np.empty(len(sizes))
@@ -653,17 +668,19 @@ def error_vs_dimension(case: str, sizes: Sequence[int], acts: Mapping[str, Seque
         p = max(1, int(round(p_over_n * n)))
         start = time.perf_counter()
         for r in range(repeats):
-            d = data.gmm(case=case, n=n, p=p, n_classes=n_classes, seed=derived_seed(seed, n, r))
+            means, covs = data.case_parameters(case, p, n_classes)
+            d = data.gmm(n=n, p=p, seed=derived_seed(seed, n, r), means=mean_scale * means, covs=covs)
             st = (data.mixture_stats(d.X, d.y, d.means, d.covs) if stats == "model"
                   else data.mixture_stats(d.X, d.y))
-            G = d.X.T @ d.X              # once per data set: every network below sees X only through it
+            G = kernels.gram(d.X)        # once per data set: every network below sees X only through it
             for j, label in enumerate(labels):
                 Kl = limit_kernel_from_gram(G, limit_nets[label], kind)
                 Kt = tilde_kernel_from_gram(G, st, p, nets[label], kind, identity=identity)
                 errs[j, i, r] = spectra.relative_error(Kt, Kl)
         seconds[i] = time.perf_counter() - start
     return ErrorSweep(kind=kind, case=case, n_classes=n_classes, p_over_n=p_over_n, seed=seed, sizes=sizes,
-                      labels=labels, errors=errs.mean(axis=2), errors_all=errs, seconds=seconds)
+                      labels=labels, errors=errs.mean(axis=2), errors_all=errs, seconds=seconds,
+                      mean_scale=mean_scale)
 
 
 # --------------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@
   expectation of the previous kernel: closed forms where they exist (ReLU arc-cosine, leaky ReLU, erf,
   abs, sin, cos, polynomials, step functions), otherwise a Mehler (Hermite) series with a certified
   truncation bound and 2-D Gauss-Hermite quadrature for the pairs where the bound is not small enough;
-- ``ck_empirical`` / ``ntk_empirical``: finite random networks in torch (Gaussian or sparse ternary weights).
+- ``ck_empirical`` / ``ntk_empirical``: finite random networks in torch (Gaussian or sparse ternary weights);
+- ``gram``: X^T X, in column blocks for large n.
 """
 from __future__ import annotations
 
@@ -26,6 +27,26 @@ _CHUNK = 1024          # rows per block: keeps temporaries at a few x 8 * 1024 *
 # closed forms
 # --------------------------------------------------------------------------------------------
 
+def gram(X, block: int = 4096) -> np.ndarray:
+    """X^T X: (n, n) for X: (p, n).
+
+    Up to n = 2 block it is one product; beyond, ``block`` columns at a time.  Why: numpy 2.4.6 with its
+    OpenBLAS 0.3.31 crashed (segmentation fault) on the single product X.T @ X for X of shape
+    (12000, 16000) on the project's machine, while column blocks of 4096 gave the same matrix.
+    """
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"X must be a (p, n) matrix, got shape {X.shape}")
+    block = checks.positive_int("block", block)
+    n = X.shape[1]
+    if n <= 2 * block:
+        return X.T @ X
+    G = np.empty((n, n), dtype=np.result_type(X.dtype, np.float64))
+    for start in range(0, n, block):
+        G[:, start:start + block] = X.T @ X[:, start:start + block]
+    return G
+
+
 def _structured(X: np.ndarray, st: MixtureStats, c1: float, c2: float, c3: float, ident: float) -> np.ndarray:
     """c1 X^T X + V A V^T + ident I with V = [J/sqrt(p), psi], A built from (c2, c3) and t, T."""
     p, n = X.shape
@@ -36,7 +57,7 @@ def _structured(X: np.ndarray, st: MixtureStats, c1: float, c2: float, c3: float
     Amat[:K, :K] = c2 * np.outer(t, t) + c3 * st.T
     Amat[:K, K] = Amat[K, :K] = c2 * t
     Amat[K, K] = c2
-    out = X.T @ X
+    out = gram(X)
     out *= c1
     out += V @ Amat @ V.T
     out[np.diag_indices(n)] += ident
@@ -222,7 +243,7 @@ def _deriv_sq(act, d):
 def _limit(X, acts, tau0, ntk: bool):
     X = checks.finite_matrix("X", X)
     acts = A.get_list(acts)
-    K = X.T @ X
+    K = gram(X)
     tau0 = float(np.sqrt(np.mean(np.diag(K)))) if tau0 is None else float(A.check_tau(tau0, "tau0"))
     ms, _ = coefficients.layer_moments(acts, tau0)
     Kntk = K.copy() if ntk else None

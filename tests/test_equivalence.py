@@ -363,3 +363,34 @@ def test_html_table_formats_numbers_escapes_and_checks_rows():
                    "<tr><td>x</td><td>0.123</td></tr><tr><td>y&amp;z</td><td>inf</td></tr></tbody></table>")
     with pytest.raises(ValueError, match="row"):
         eq.html_table(["a", "b"], [("x",)])
+
+
+def test_error_vs_dimension_mean_scale_and_draw_slopes():
+    nets = {"relu": ["relu"] * 2}
+    # scale 0 removes the means and keeps the same noise: 'mixed' becomes 'var' exactly
+    no_means = eq.error_vs_dimension("mixed", [120, 240], nets, seed=3, repeats=2, mean_scale=0.0)
+    var = eq.error_vs_dimension("var", [120, 240], nets, seed=3, repeats=2)
+    np.testing.assert_array_equal(no_means.errors_all, var.errors_all)
+    assert no_means.mean_scale == 0.0 and var.mean_scale == 1.0
+    # scale 1 is the paper's mixture; scale 0.5 recomputed by hand from data with halved means
+    full = eq.error_vs_dimension("mixed", [120, 240], nets, seed=3, repeats=2)
+    default = eq.error_vs_dimension("mixed", [120, 240], nets, seed=3, repeats=2, mean_scale=1.0)
+    np.testing.assert_array_equal(full.errors_all, default.errors_all)
+    half = eq.error_vs_dimension("mixed", [120, 240], nets, seed=3, repeats=2, mean_scale=0.5)
+    means, covs = nl.data.case_parameters("mixed", 240, 2)
+    d = nl.data.gmm(n=240, p=240, means=0.5 * means, covs=covs, seed=eq.derived_seed(3, 240, 1))
+    ref = nl.spectra.relative_error(nl.kernels.ck_tilde(d.X, d.y, nets["relu"], means=d.means, covs=d.covs),
+                                    nl.kernels.ck_limit(d.X, nets["relu"]))
+    assert half.errors_all[0, 1, 1] == pytest.approx(ref, rel=1e-10)
+    assert not np.allclose(half.errors_all, full.errors_all)
+    # per-draw slopes: each repeat's own least-squares line
+    slopes = full.draw_slopes("relu")
+    assert slopes.shape == (2,)
+    for r in range(2):
+        e = full.errors_all[0, :, r]
+        assert slopes[r] == pytest.approx(np.log(e[1] / e[0]) / np.log(2.0), rel=1e-12)
+    with pytest.raises(ValueError, match="label"):
+        full.draw_slopes("tanh")
+    for bad in (-0.5, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="mean_scale"):
+            eq.error_vs_dimension("mixed", [50, 100], nets, mean_scale=bad)

@@ -184,3 +184,14 @@ def test_kernel_input_errors():
     X[3, 4] = np.inf
     with pytest.raises(ValueError, match="non-finite"):
         K.ck_tilde(X, d.y, ["relu"])
+
+
+def test_gram_in_blocks_equals_the_single_product():
+    X = np.random.default_rng(2).standard_normal((17, 23))
+    np.testing.assert_array_equal(nl.kernels.gram(X), X.T @ X)          # n <= 2 block: one product
+    for block in (1, 5, 11):                                             # n > 2 block: column blocks
+        np.testing.assert_allclose(nl.kernels.gram(X, block=block), X.T @ X, rtol=1e-13, atol=1e-13)
+    with pytest.raises(ValueError, match="block"):
+        nl.kernels.gram(X, block=0)
+    with pytest.raises(ValueError, match="X"):
+        nl.kernels.gram(np.ones(5))
