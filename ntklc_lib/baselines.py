@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from . import checks
-from .networks import RandomFeatureNet, _check_seed, ternary_net
+from .networks import RandomFeatureNet, ternary_net
 
 
 def _require_gaussian(net: RandomFeatureNet):
@@ -53,7 +53,7 @@ def random_pruned(net: RandomFeatureNet, sparsity: float, seed: int = 0) -> Rand
     eps = checks.sparsity("sparsity", sparsity)
     # numpy's PCG64, not a torch generator: torch.rand from the seed of the net's own torch.randn draw
     # would reuse the uniforms behind those Gaussians and correlate the mask with |w|
-    rng = np.random.default_rng([_check_seed(seed), 1])
+    rng = np.random.default_rng([checks.seed("seed", seed), 1])
     pruned = []
     for W in net.weights:
         keep = torch.from_numpy(rng.random(tuple(W.shape)) >= eps)

@@ -17,6 +17,13 @@ def positive_int(name: str, value) -> int:
     return int(value)
 
 
+def seed(name: str, value) -> int:
+    """Return ``value`` as an int, or raise if it is not an integer >= 0 (a random seed)."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)) or value < 0:
+        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+    return int(value)
+
+
 def positive_float(name: str, value) -> float:
     """Return ``value`` as a float, or raise if it is not a finite number > 0."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value <= 0:

@@ -31,7 +31,7 @@ from scipy import special
 from scipy.sparse.linalg import eigsh
 
 from . import activations as A
-from . import checks, coefficients, data, datasets, kernels, spectra
+from . import checks, data, datasets, kernels, spectra
 
 KINDS = ("ck", "ntk")
 
@@ -40,16 +40,10 @@ def _kind(kind: str) -> str:
     return checks.one_of("kind", kind, set(KINDS))
 
 
-def _seed(name: str, seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"{name} must be an integer >= 0, got {seed!r}")
-    return int(seed)
-
-
 def derived_seed(seed: int, *keys: int) -> int:
     """A reproducible 32-bit seed for the sub-experiment ``keys`` of an experiment seeded with ``seed``
     (independent streams for each size / repeat, and the same ones on every run)."""
-    return int(np.random.SeedSequence([_seed("seed", seed), *[int(k) for k in keys]]).generate_state(1)[0])
+    return int(np.random.SeedSequence([checks.seed("seed", seed), *[int(k) for k in keys]]).generate_state(1)[0])
 
 
 # --------------------------------------------------------------------------------------------
@@ -58,17 +52,6 @@ def derived_seed(seed: int, *keys: int) -> int:
 
 _SERIES_MAX_ORDER = 60
 _SERIES_RHO_CUT = 0.5      # pairs with |rho| above this use the exact (slow) dual
-
-
-def _hermite_normalized(x: np.ndarray, kmax: int) -> np.ndarray:
-    """h_k(x) = He_k(x)/sqrt(k!) for k = 0..kmax: (*x.shape, kmax + 1)."""
-    H = np.empty(x.shape + (kmax + 1,))
-    H[..., 0] = 1.0
-    if kmax >= 1:
-        H[..., 1] = x
-    for k in range(1, kmax):
-        H[..., k + 1] = (x * H[..., k] - math.sqrt(k) * H[..., k - 1]) / math.sqrt(k + 1)
-    return H
 
 
 def step_hermite_coefficients(act, variances, kmax: int = _SERIES_MAX_ORDER):
@@ -90,7 +73,7 @@ def step_hermite_coefficients(act, variances, kmax: int = _SERIES_MAX_ORDER):
     tail = special.ndtr(-u)
     C = np.empty((a.size, kmax + 1))
     C[:, 0] = v[0] + tail @ jumps
-    H = _hermite_normalized(u, kmax - 1)                          # (m, J, kmax)
+    H = kernels.hermite_normalized(u, kmax - 1)                          # (m, J, kmax)
     phi = np.exp(-0.5 * u * u) / math.sqrt(2 * math.pi)
     C[:, 1:] = np.einsum("mj,mjk,j->mk", phi, H, jumps) / np.sqrt(np.arange(1, kmax + 1))
     second = v[0] ** 2 + tail @ jumps_sq
@@ -178,17 +161,7 @@ def limit_kernel_from_gram(G, acts, kind: str = "ck", tau0=None) -> np.ndarray:
     G = checks.finite_matrix("G", G)
     if G.shape[0] != G.shape[1]:
         raise ValueError(f"G must be square (n, n), got {G.shape}")
-    acts = fast_limit_activations(acts)
-    tau0 = float(np.sqrt(np.mean(np.diag(G)))) if tau0 is None else float(A.check_tau(tau0, "tau0"))
-    ms, _ = coefficients.layer_moments(acts, tau0)
-    K = G
-    K_ntk = G.copy() if kind == "ntk" else None
-    for act, m in zip(acts, ms):
-        K_next = kernels.layer_map(act, K, float(m.mean))
-        if kind == "ntk":
-            K_ntk = K_next + K_ntk * kernels.layer_map(act, K, 0.0, derivative=True)
-        K = K_next
-    return K_ntk if kind == "ntk" else K
+    return kernels.limit_from_gram(G, fast_limit_activations(acts), tau0, ntk=kind == "ntk")
 
 
 def tilde_kernel_from_gram(G, stats, p: int, acts, kind: str = "ck", identity: str = "theory") -> np.ndarray:
@@ -199,33 +172,12 @@ def tilde_kernel_from_gram(G, stats, p: int, acts, kind: str = "ck", identity: s
     (THEORY.md section 3); c = alpha_L (CK) or beta_L (NTK).
     """
     kind = _kind(kind)
-    checks.one_of("identity", identity, {"theory", "reference"})
     p = checks.positive_int("p", p)
     G = checks.finite_matrix("G", G)
     n = G.shape[0]
     if G.shape != (n, n) or stats.psi.shape[0] != n:
         raise ValueError(f"G must be (n, n) with n = len(stats.psi) = {stats.psi.shape[0]}, got {G.shape}")
-    tau0 = stats.tau0
-    if kind == "ck":
-        c = coefficients.ck(acts, tau0)
-        c1, c2, c3, _ = c.final
-        ident = c.tau_L2 - c1 * tau0**2
-    else:
-        c = coefficients.ntk(acts, tau0)
-        c1, c2, c3 = c.beta[-1]
-        ident = c.kappa2[-1] - c1 * tau0**2
-    if identity == "reference":
-        ident -= c3 * tau0**4
-    t = stats.t
-    K = t.size
-    V = np.column_stack([stats.J / np.sqrt(p), stats.psi])
-    Amat = np.zeros((K + 1, K + 1))
-    Amat[:K, :K] = c2 * np.outer(t, t) + c3 * stats.T
-    Amat[:K, K] = Amat[K, :K] = c2 * t
-    Amat[K, K] = c2
-    out = c1 * G + V @ Amat @ V.T
-    out[np.diag_indices(n)] += ident
-    return out
+    return kernels.structured_from_gram(G, p, stats, *kernels.tilde_coefficients(acts, stats.tau0, kind, identity))
 
 
 def empirical_kernel(X, acts, widths, kind: str = "ck", draws: int = 1, weights: str = "gaussian",
@@ -273,7 +225,7 @@ def moments_monte_carlo(act, tau: float, n_samples: int = 1_000_000, seed: int =
     n_samples = checks.positive_int("n_samples", n_samples)
     if n_samples < 2:
         raise ValueError(f"n_samples must be >= 2 (a standard error needs two draws), got {n_samples}")
-    rng = np.random.default_rng(_seed("seed", seed))
+    rng = np.random.default_rng(checks.seed("seed", seed))
     xi = rng.standard_normal(n_samples)
     sigma = act.fn(tau * xi)
     sigma = sigma - sigma.mean()
@@ -651,7 +603,7 @@ def error_vs_dimension(case: str, sizes: Sequence[int], acts: Mapping[str, Seque
     limit_nets = {k: fast_limit_activations(v) for k, v in nets.items()}
     n_classes = checks.positive_int("n_classes", n_classes)
     p_over_n = checks.positive_float("p_over_n", p_over_n)
-    seed = _seed("seed", seed)
+    seed = checks.seed("seed", seed)
     repeats = checks.positive_int("repeats", repeats)
     checks.one_of("stats", stats, {"model", "estimated"})
     checks.one_of("identity", identity, {"theory", "reference"})
@@ -667,8 +619,8 @@ def error_vs_dimension(case: str, sizes: Sequence[int], acts: Mapping[str, Seque
         n = sizes[i]
         p = max(1, int(round(p_over_n * n)))
         start = time.perf_counter()
+        means, covs = data.case_parameters(case, p, n_classes)
         for r in range(repeats):
-            means, covs = data.case_parameters(case, p, n_classes)
             d = data.gmm(n=n, p=p, seed=derived_seed(seed, n, r), means=mean_scale * means, covs=covs)
             st = (data.mixture_stats(d.X, d.y, d.means, d.covs) if stats == "model"
                   else data.mixture_stats(d.X, d.y))
@@ -698,7 +650,7 @@ def two_class_matrix(images, labels, classes, n_per_class: int, seed: int = 0):
     labels = np.asarray(labels)
     if images.shape[0] != labels.shape[0]:
         raise ValueError(f"images and labels must have the same length, got {images.shape[0]} and {labels.shape[0]}")
-    imgs, y = datasets.take_classes(images, labels, classes, n_per_class, seed=_seed("seed", seed))
+    imgs, y = datasets.take_classes(images, labels, classes, n_per_class, seed=checks.seed("seed", seed))
     return datasets.normalized_matrix(imgs), y
 
 
@@ -711,7 +663,7 @@ def gaussian_twin(X, y, seed: int = 0) -> np.ndarray:
     mixture model misses (non-Gaussian classes) from finite-size effects.  Returns (p, n).
     """
     X, y = checks.data_and_labels(X, y)
-    rng = np.random.default_rng(_seed("seed", seed))
+    rng = np.random.default_rng(checks.seed("seed", seed))
     out = np.empty_like(X)
     for cols, mu, Om in _class_blocks(X, y):
         G = rng.standard_normal((cols.size, cols.size))
@@ -736,7 +688,7 @@ def isotropic_twin(X, y, seed: int = 0) -> np.ndarray:
     sample covariance.  It keeps what the closed form reads from the data at leading order (means, t, T
     up to the spread of C_a's spectrum) and satisfies the model's ||C_a|| = O(1).  Returns (p, n)."""
     X, y = checks.data_and_labels(X, y)
-    rng = np.random.default_rng(_seed("seed", seed))
+    rng = np.random.default_rng(checks.seed("seed", seed))
     p = X.shape[0]
     out = np.empty_like(X)
     for cols, mu, Om in _class_blocks(X, y):
@@ -772,7 +724,7 @@ def covariance_spikiness(X, y) -> np.ndarray:
 def random_rotation(p: int, seed: int = 0) -> np.ndarray:
     """A Haar-distributed orthogonal matrix (p, p): QR of a Gaussian matrix, signs fixed by diag(R) > 0."""
     p = checks.positive_int("p", p)
-    rng = np.random.default_rng(_seed("seed", seed))
+    rng = np.random.default_rng(checks.seed("seed", seed))
     Q, R = np.linalg.qr(rng.standard_normal((p, p)))
     return Q * np.sign(np.diag(R))[None, :]
 
@@ -803,7 +755,7 @@ def weight_law_errors(X, acts, widths, sparsities, K_ref, seeds=(0, 1, 2), draws
     each network seed in ``seeds``, compared with K_ref: (n, n) (normally the exact limit kernel)."""
     X = checks.finite_matrix("X", X)
     sp = [checks.sparsity(f"sparsities[{k}]", s) for k, s in enumerate(sparsities)]
-    seeds = tuple(_seed(f"seeds[{k}]", s) for k, s in enumerate(seeds))
+    seeds = tuple(checks.seed(f"seeds[{k}]", s) for k, s in enumerate(seeds))
     if not seeds:
         raise ValueError("seeds must hold at least one seed")
     K_ref = checks.finite_matrix("K_ref", K_ref)

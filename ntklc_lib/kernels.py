@@ -47,9 +47,30 @@ def gram(X, block: int = 4096) -> np.ndarray:
     return G
 
 
-def _structured(X: np.ndarray, st: MixtureStats, c1: float, c2: float, c3: float, ident: float) -> np.ndarray:
-    """c1 X^T X + V A V^T + ident I with V = [J/sqrt(p), psi], A built from (c2, c3) and t, T."""
-    p, n = X.shape
+def tilde_coefficients(acts, tau0: float, kind: str = "ck", identity: str = "theory") -> tuple:
+    """(c1, c2, c3, ident) of the closed form: alpha_L1..3 and tau_L^2 - alpha_L1 tau_0^2 (kind "ck"),
+    or beta_L1..3 and kappa_L^2 - beta_L1 tau_0^2 (kind "ntk"); identity "reference" subtracts the
+    research code's extra c3 tau_0^4."""
+    checks.one_of("kind", kind, {"ck", "ntk"})
+    checks.one_of("identity", identity, {"theory", "reference"})
+    if kind == "ck":
+        c = coefficients.ck(acts, tau0)
+        c1, c2, c3, _ = c.final
+        ident = c.tau_L2 - c1 * tau0**2
+    else:
+        c = coefficients.ntk(acts, tau0)
+        c1, c2, c3 = c.beta[-1]
+        ident = c.kappa2[-1] - c1 * tau0**2
+    if identity == "reference":
+        ident -= c3 * tau0**4
+    return c1, c2, c3, ident
+
+
+def structured_from_gram(G: np.ndarray, p: int, st: MixtureStats, c1: float, c2: float, c3: float,
+                         ident: float) -> np.ndarray:
+    """c1 G + V A V^T + ident I: (n, n) from the Gram matrix G = X^T X: (n, n) of data in dimension p,
+    with V = [J/sqrt(p), psi] and A built from (c2, c3) and t, T (THEORY.md section 3).  G is not changed."""
+    n = G.shape[0]
     t = st.t
     K = len(t)
     V = np.column_stack([st.J / np.sqrt(p), st.psi])
@@ -57,8 +78,7 @@ def _structured(X: np.ndarray, st: MixtureStats, c1: float, c2: float, c3: float
     Amat[:K, :K] = c2 * np.outer(t, t) + c3 * st.T
     Amat[:K, K] = Amat[K, :K] = c2 * t
     Amat[K, K] = c2
-    out = gram(X)
-    out *= c1
+    out = c1 * G
     out += V @ Amat @ V.T
     out[np.diag_indices(n)] += ident
     return out
@@ -81,24 +101,14 @@ def ck_tilde(X, y, acts, means=None, covs=None, tau0=None, identity: str = "theo
     """
     X, st = _prepare(X, y, means, covs, stats)
     tau0 = st.tau0 if tau0 is None else float(A.check_tau(tau0, "tau0"))
-    c = coefficients.ck(acts, tau0)
-    a1, a2, a3, _ = c.final
-    ident = c.tau_L2 - a1 * tau0**2
-    if checks.one_of("identity", identity, {"theory", "reference"}) == "reference":
-        ident -= a3 * tau0**4
-    return _structured(X, st, a1, a2, a3, ident)
+    return structured_from_gram(gram(X), X.shape[0], st, *tilde_coefficients(acts, tau0, "ck", identity))
 
 
 def ntk_tilde(X, y, acts, means=None, covs=None, tau0=None, identity: str = "theory", stats=None) -> np.ndarray:
     """Closed form K~_NTK (Theorem 2): beta_L1 X^T X + V B V^T + (kappa_L^2 - beta_L1 tau_0^2) I_n."""
     X, st = _prepare(X, y, means, covs, stats)
     tau0 = st.tau0 if tau0 is None else float(A.check_tau(tau0, "tau0"))
-    c = coefficients.ntk(acts, tau0)
-    b1, b2, b3 = c.beta[-1]
-    ident = c.kappa2[-1] - b1 * tau0**2
-    if checks.one_of("identity", identity, {"theory", "reference"}) == "reference":
-        ident -= b3 * tau0**4
-    return _structured(X, st, b1, b2, b3, ident)
+    return structured_from_gram(gram(X), X.shape[0], st, *tilde_coefficients(acts, tau0, "ntk", identity))
 
 
 # --------------------------------------------------------------------------------------------
@@ -125,14 +135,15 @@ def _trapezoid_gauss(h: float = 0.02, half_width: float = 13.0):
     return x, h * np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
 
 
-def _hermite_table(x: np.ndarray, kmax: int) -> np.ndarray:
-    """Normalized probabilists' Hermite polynomials He_k(x)/sqrt(k!), k = 0..kmax: (len(x), kmax+1)."""
-    H = np.empty((x.size, kmax + 1))
-    H[:, 0] = 1.0
+def hermite_normalized(x: np.ndarray, kmax: int) -> np.ndarray:
+    """Normalized probabilists' Hermite polynomials h_k(x) = He_k(x)/sqrt(k!), k = 0..kmax:
+    (*x.shape, kmax + 1)."""
+    H = np.empty(x.shape + (kmax + 1,))
+    H[..., 0] = 1.0
     if kmax >= 1:
-        H[:, 1] = x
+        H[..., 1] = x
     for k in range(1, kmax):
-        H[:, k + 1] = (x * H[:, k] - math.sqrt(k) * H[:, k - 1]) / math.sqrt(k + 1)
+        H[..., k + 1] = (x * H[..., k] - math.sqrt(k) * H[..., k - 1]) / math.sqrt(k + 1)
     return H
 
 
@@ -161,7 +172,7 @@ def _mehler_map(g, d: np.ndarray, Kprev: np.ndarray, tol: float) -> np.ndarray:
     n = d.size
     x, w = _trapezoid_gauss()
     G = g(np.sqrt(d)[:, None] * x[None, :])                   # (n, Q)
-    H = _hermite_table(x, _MEHLER_MAX)                         # (Q, Kmax+1)
+    H = hermite_normalized(x, _MEHLER_MAX)                         # (Q, Kmax+1)
     C = (G * w) @ H                                            # (n, Kmax+1)
     second = (G * G) @ w                                       # E g^2 per sample
     cum = np.cumsum(C * C, axis=1)
@@ -240,10 +251,11 @@ def _deriv_sq(act, d):
     return (act.deriv(np.sqrt(d)[:, None] * x[None, :]) ** 2) @ w
 
 
-def _limit(X, acts, tau0, ntk: bool):
-    X = checks.finite_matrix("X", X)
+def limit_from_gram(G: np.ndarray, acts, tau0=None, ntk: bool = False) -> np.ndarray:
+    """The limit CK (or NTK with ``ntk``): (n, n) from the Gram matrix G = X^T X: (n, n); the layer maps
+    see the data only through G.  tau0 defaults to sqrt(mean(diag G)).  G is not changed."""
     acts = A.get_list(acts)
-    K = gram(X)
+    K = G
     tau0 = float(np.sqrt(np.mean(np.diag(K)))) if tau0 is None else float(A.check_tau(tau0, "tau0"))
     ms, _ = coefficients.layer_moments(acts, tau0)
     Kntk = K.copy() if ntk else None
@@ -260,12 +272,12 @@ def ck_limit(X, acts, tau0=None) -> np.ndarray:
 
     tau0 defaults to sqrt of the mean squared column norm of X (the scale the network sees).
     """
-    return _limit(X, acts, tau0, ntk=False)
+    return limit_from_gram(gram(checks.finite_matrix("X", X)), acts, tau0, ntk=False)
 
 
 def ntk_limit(X, acts, tau0=None) -> np.ndarray:
     """Infinite-width NTK: K_NTK,l = K_CK,l + K_NTK,l-1 o K'_l, K_NTK,0 = X^T X."""
-    return _limit(X, acts, tau0, ntk=True)
+    return limit_from_gram(gram(checks.finite_matrix("X", X)), acts, tau0, ntk=True)
 
 
 # --------------------------------------------------------------------------------------------

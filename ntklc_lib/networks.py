@@ -78,12 +78,6 @@ class RandomFeatureNet:
         return int(sum(W.numel() for W in self.weights))
 
 
-def _check_seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
-    return int(seed)
-
-
 def _draw(p, widths, kind, sparsity, seed, dtype) -> tuple:
     """Weights of all layers from one generator, in the order ck_empirical draws them (float64, then cast)."""
     gen = torch.Generator().manual_seed(seed)
@@ -108,7 +102,7 @@ def dense_net(p: int, widths, acts, tau0: float = 1.0, seed: int = 0, dtype=torc
     tau0: the data scale (1 for data normalized as THEORY.md section 1).
     """
     p, widths, acts, centers, taus = _setup(p, widths, acts, tau0)
-    seed = _check_seed(seed)
+    seed = checks.seed("seed", seed)
     return RandomFeatureNet(_draw(p, widths, "gaussian", 0.0, seed, dtype), acts, centers, taus, "gaussian", 0.0, seed)
 
 
@@ -121,7 +115,7 @@ def ternary_net(p: int, widths, acts, tau0: float = 1.0, sparsity: float = 0.9, 
     """
     p, widths, acts, centers, taus = _setup(p, widths, acts, tau0)
     eps = checks.sparsity("sparsity", sparsity)
-    seed = _check_seed(seed)
+    seed = checks.seed("seed", seed)
     return RandomFeatureNet(_draw(p, widths, "ternary", eps, seed, dtype), acts, centers, taus, "ternary", eps, seed)
 
 
@@ -141,7 +135,7 @@ def compressed_net(p: int, widths, plan, sparsity: float = 0.9, seed: int = 0,
         raise ValueError(f"plan must have {len(acts)} centers and {len(acts) + 1} tau_compressed values, got "
                          f"{len(centers)} and {taus.shape}")
     eps = checks.sparsity("sparsity", sparsity)
-    seed = _check_seed(seed)
+    seed = checks.seed("seed", seed)
     return RandomFeatureNet(_draw(p, widths, "ternary", eps, seed, dtype), acts, centers, taus, "ternary", eps, seed)
 
 
