@@ -35,7 +35,7 @@ def main():
     print(f"case {args.case}, mean scale {args.mean_scale:g}, ReLU x3 CK, {args.repeats} draws per size")
     print(f"{'n = p':>7} {'mean error':>11}  {'per draw':<28} {'local slope':>11} {'seconds':>8}")
     for i, n in enumerate(sizes):
-        local = "" if i == 0 else f"{np.log(e[i] / e[i - 1]) / np.log(n / sizes[i - 1]):11.3f}"
+        local = "" if i == 0 else f"{eq.loglog_slope(sizes[i - 1:i + 1], e[i - 1:i + 1]).slope:11.3f}"
         draws = " ".join(f"{v:.4f}" for v in e_all[i])
         print(f"{n:7d} {e[i]:11.4f}  {draws:<28} {local:>11} {sw.seconds[i]:8.1f}")
     fit = sw.fit("ReLU x3")
