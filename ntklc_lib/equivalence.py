@@ -11,15 +11,13 @@ spectral-equivalence chapters.
 - real data brought to the model (:func:`two_class_matrix`, :func:`gaussian_twin`, :func:`isotropic_twin`,
   :func:`covariance_spikiness`); universality over weight laws (:func:`weight_law_errors`,
   :func:`random_rotation`);
-- speed: a Mehler-series dual map for step activations (:func:`step_with_series_dual`, exact to 1e-13, tens
-  of times faster than the closed form at n in the thousands) and kernels from a precomputed Gram matrix
-  (:func:`limit_kernel_from_gram`, :func:`tilde_kernel_from_gram`); :func:`html_table` for the notebooks.
+- speed: kernels from a precomputed Gram matrix (:func:`limit_kernel_from_gram`,
+  :func:`tilde_kernel_from_gram`); :func:`html_table` for the notebooks.
 
 Shapes: data X: (p, n) (one column per sample), labels y: (n,), kernels (n, n).
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from dataclasses import dataclass
@@ -27,7 +25,6 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import torch
-from scipy import special
 from scipy.sparse.linalg import eigsh
 
 from . import activations as A
@@ -46,104 +43,10 @@ def derived_seed(seed: int, *keys: int) -> int:
     return int(np.random.SeedSequence([checks.seed("seed", seed), *[int(k) for k in keys]]).generate_state(1)[0])
 
 
-# --------------------------------------------------------------------------------------------
-# fast limit kernels for step activations
-# --------------------------------------------------------------------------------------------
-
-_SERIES_MAX_ORDER = 60
-_SERIES_RHO_CUT = 0.5      # pairs with |rho| above this use the exact (slow) dual
-
-
-def step_hermite_coefficients(act, variances, kmax: int = _SERIES_MAX_ORDER):
-    """Exact Hermite coefficients of a step activation f at input variance a.
-
-    c_k(a) = E f(sqrt(a) xi) h_k(xi) with h_k the normalized Hermite polynomials: for f = v_0 +
-    sum_j J_j 1{t > s_j}, c_0 = v_0 + sum_j J_j (1 - Phi(u_j)) and, because (phi He_{k-1})' = -phi He_k,
-    c_k = sum_j J_j phi(u_j) h_{k-1}(u_j) / sqrt(k) for k >= 1, with u_j = s_j / sqrt(a).
-    variances: (m,) -> coefficients (m, kmax + 1) and second moments E f^2 (m,).
-    """
-    act = A.get(act)
-    if not act.is_step:
-        raise ValueError(f"act must be a step activation (thresholds and values), got {act.name!r}")
-    a = np.asarray(variances, dtype=np.float64).ravel()
-    s = np.asarray(act.thresholds)
-    v = np.asarray(act.values)
-    jumps, jumps_sq = np.diff(v), np.diff(v * v)
-    u = s[None, :] / np.sqrt(a)[:, None]                          # (m, J)
-    tail = special.ndtr(-u)
-    C = np.empty((a.size, kmax + 1))
-    C[:, 0] = v[0] + tail @ jumps
-    H = kernels.hermite_normalized(u, kmax - 1)                          # (m, J, kmax)
-    phi = np.exp(-0.5 * u * u) / math.sqrt(2 * math.pi)
-    C[:, 1:] = np.einsum("mj,mjk,j->mk", phi, H, jumps) / np.sqrt(np.arange(1, kmax + 1))
-    second = v[0] ** 2 + tail @ jumps_sq
-    return C, second
-
-
-def step_with_series_dual(act, tol: float = 1e-13):
-    """The same step activation, with a fast dual map E f(u) f(v) for the limit kernel.
-
-    The library's closed form integrates Plackett's identity with 48 Gauss-Legendre nodes per pair
-    and per pair of thresholds, which dominates the cost of a limit kernel at n in the thousands.
-    High-dimensional data have small correlations |rho| between distinct samples, where Mehler's series
-    sum_k c_k(a) c_k(b) rho^k converges geometrically; its exact coefficients come from
-    :func:`step_hermite_coefficients`.  The order is chosen so that the neglected tail, bounded by
-    |rho|^(K+1) sqrt(tail_a tail_b), is below ``tol`` times the largest E f^2; pairs with
-    |rho| > 0.5 (the diagonal, near duplicates) keep the exact closed form.  Moments, thresholds and
-    the forward function are unchanged, so ``kernels.ck_limit`` / ``ck_empirical`` accept the result.
-    """
-    act = A.get(act)
-    if not act.is_step:
-        raise ValueError(f"act must be a step activation (thresholds and values), got {act.name!r}")
-    exact = act.dual
-
-    def dual(a, b, c):
-        a, b, c = (np.asarray(z, dtype=np.float64) for z in (a, b, c))
-        shape = np.broadcast_shapes(a.shape, b.shape, c.shape)
-        # coefficients once per distinct variance; index arrays keep a's and b's own (broadcastable)
-        # shapes, so the usual call with a: (r, 1), b: (1, n) costs outer products only
-        ua, ia = np.unique(a, return_inverse=True)
-        ub, ib = np.unique(b, return_inverse=True)
-        ia, ib = ia.reshape(a.shape), ib.reshape(b.shape)
-        Ca, sa = step_hermite_coefficients(act, ua)
-        Cb, sb = step_hermite_coefficients(act, ub)
-        rho = np.broadcast_to(np.clip(c / np.sqrt(a * b), -1.0, 1.0), shape)
-        r_abs = np.abs(rho)
-        far = r_abs > _SERIES_RHO_CUT
-        rmax = float(np.max(np.where(far, 0.0, r_abs))) if r_abs.size else 0.0
-        tail_a = np.clip(sa[:, None] - np.cumsum(Ca**2, axis=1), 0.0, None)   # (ma, K+1)
-        tail_b = np.clip(sb[:, None] - np.cumsum(Cb**2, axis=1), 0.0, None)
-        tmax = np.sqrt(tail_a.max(axis=0) * tail_b.max(axis=0))
-        scale = max(float(sa.max()), float(sb.max()), 1e-300)
-        orders = np.arange(_SERIES_MAX_ORDER + 1)
-        ok = np.flatnonzero(tmax * rmax ** (orders + 1) <= tol * scale)
-        kk = int(ok[0]) if ok.size else _SERIES_MAX_ORDER
-        out = np.broadcast_to(Ca[ia, kk] * Cb[ib, kk], shape).copy()
-        for k in range(kk - 1, -1, -1):
-            out *= rho
-            out += Ca[ia, k] * Cb[ib, k]
-        # pairs the series cannot certify at order kk: those beyond the cut and, only when the order hit
-        # its cap, those whose own bound is too large (otherwise kk certifies every pair below the cut)
-        bad = far
-        if not ok.size:
-            bad = far | (r_abs ** (kk + 1) * np.sqrt(tail_a[ia, kk] * tail_b[ib, kk]) > tol * scale)
-        if np.any(bad):
-            ab, bb, cb = (np.broadcast_to(z, shape)[bad] for z in (a, b, c))
-            out[bad] = exact(ab, bb, cb)
-        return out
-
-    return dataclasses.replace(act, dual=dual)
-
-
-def fast_limit_activations(acts) -> list:
-    """acts with every step activation replaced by :func:`step_with_series_dual` (same kernel, faster)."""
-    return [step_with_series_dual(a) if a.is_step else a for a in A.get_list(acts)]
-
-
 def limit_kernel(X, acts, kind: str = "ck", tau0=None) -> np.ndarray:
-    """``kernels.ck_limit`` or ``kernels.ntk_limit`` of X: (p, n), with the fast dual for step activations."""
+    """``kernels.ck_limit`` or ``kernels.ntk_limit`` of X: (p, n), chosen by ``kind``."""
     fn = kernels.ck_limit if _kind(kind) == "ck" else kernels.ntk_limit
-    return fn(X, fast_limit_activations(acts), tau0=tau0)
+    return fn(X, acts, tau0=tau0)
 
 
 def tilde_kernel(X, y, acts, kind: str = "ck", means=None, covs=None, stats=None,
@@ -161,7 +64,7 @@ def limit_kernel_from_gram(G, acts, kind: str = "ck", tau0=None) -> np.ndarray:
     G = checks.finite_matrix("G", G)
     if G.shape[0] != G.shape[1]:
         raise ValueError(f"G must be square (n, n), got {G.shape}")
-    return kernels.limit_from_gram(G, fast_limit_activations(acts), tau0, ntk=kind == "ntk")
+    return kernels.limit_from_gram(G, acts, tau0, ntk=kind == "ntk")
 
 
 def tilde_kernel_from_gram(G, stats, p: int, acts, kind: str = "ck", identity: str = "theory") -> np.ndarray:
@@ -281,7 +184,7 @@ def coefficients_by_differentiation(acts, tau0: float = 1.0, kind: str = "ck", h
     h = checks.positive_float("h", h)
     if h >= 0.1 * tau0**2:
         raise ValueError(f"h must be small against tau0^2 = {tau0**2:.4g} (h < 0.1 tau0^2), got {h!r}")
-    acts = fast_limit_activations(acts)
+    acts = A.get_list(acts)
 
     def K(c, da=0.0, db=0.0):
         return limit_kernel(_two_inputs(tau0, c, da, db), acts, kind, tau0=tau0)
@@ -600,7 +503,6 @@ def error_vs_dimension(case: str, sizes: Sequence[int], acts: Mapping[str, Seque
             if any(a.is_step for a in layers):
                 raise ValueError(f"acts[{label!r}] contains a step activation: its NTK does not exist "
                                  "(use kind='ck')")
-    limit_nets = {k: fast_limit_activations(v) for k, v in nets.items()}
     n_classes = checks.positive_int("n_classes", n_classes)
     p_over_n = checks.positive_float("p_over_n", p_over_n)
     seed = checks.seed("seed", seed)
@@ -626,7 +528,7 @@ def error_vs_dimension(case: str, sizes: Sequence[int], acts: Mapping[str, Seque
                   else data.mixture_stats(d.X, d.y))
             G = kernels.gram(d.X)        # once per data set: every network below sees X only through it
             for j, label in enumerate(labels):
-                Kl = limit_kernel_from_gram(G, limit_nets[label], kind)
+                Kl = limit_kernel_from_gram(G, nets[label], kind)
                 Kt = tilde_kernel_from_gram(G, st, p, nets[label], kind, identity=identity)
                 errs[j, i, r] = spectra.relative_error(Kt, Kl)
         seconds[i] = time.perf_counter() - start

@@ -4,7 +4,8 @@
   research code's extra -alpha_L3 tau_0^4, which is available as ``identity="reference"`` for comparison);
 - ``ck_limit`` / ``ntk_limit``: exact infinite-width kernels, layer by layer, each layer a 2-D Gaussian
   expectation of the previous kernel: closed forms where they exist (ReLU arc-cosine, leaky ReLU, erf,
-  abs, sin, cos, polynomials, step functions), otherwise a Mehler (Hermite) series with a certified
+  abs, sin, cos, polynomials, step functions: Mehler's series with exact coefficients
+  where the correlation is small, Plackett's integral elsewhere), otherwise a Mehler (Hermite) series with a certified
   truncation bound and 2-D Gauss-Hermite quadrature for the pairs where the bound is not small enough;
 - ``ck_empirical`` / ``ntk_empirical``: finite random networks in torch (Gaussian or sparse ternary weights);
 - ``gram``: X^T X, in column blocks for large n.
@@ -135,18 +136,6 @@ def _trapezoid_gauss(h: float = 0.02, half_width: float = 13.0):
     return x, h * np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
 
 
-def hermite_normalized(x: np.ndarray, kmax: int) -> np.ndarray:
-    """Normalized probabilists' Hermite polynomials h_k(x) = He_k(x)/sqrt(k!), k = 0..kmax:
-    (*x.shape, kmax + 1)."""
-    H = np.empty(x.shape + (kmax + 1,))
-    H[..., 0] = 1.0
-    if kmax >= 1:
-        H[..., 1] = x
-    for k in range(1, kmax):
-        H[..., k + 1] = (x * H[..., k] - math.sqrt(k) * H[..., k - 1]) / math.sqrt(k + 1)
-    return H
-
-
 def _gh2_pairs(g, a: np.ndarray, b: np.ndarray, rho: np.ndarray) -> np.ndarray:
     """E g(u) g(v) for pairs with Var u = a, Var v = b, corr rho, by 2-D Gauss-Hermite (vectors)."""
     x, w = _gauss_hermite(_GH2_NODES)
@@ -172,7 +161,7 @@ def _mehler_map(g, d: np.ndarray, Kprev: np.ndarray, tol: float) -> np.ndarray:
     n = d.size
     x, w = _trapezoid_gauss()
     G = g(np.sqrt(d)[:, None] * x[None, :])                   # (n, Q)
-    H = hermite_normalized(x, _MEHLER_MAX)                         # (Q, Kmax+1)
+    H = A.hermite_normalized(x, _MEHLER_MAX)                         # (Q, Kmax+1)
     C = (G * w) @ H                                            # (n, Kmax+1)
     second = (G * G) @ w                                       # E g^2 per sample
     cum = np.cumsum(C * C, axis=1)

@@ -1,4 +1,5 @@
 """Gaussian moments and dual maps of activations against independent computations."""
+import dataclasses
 import math
 
 import numpy as np
@@ -141,6 +142,68 @@ def test_step_dual_equals_bivariate_normal_cdf():
                 # P(u > s_j, v > s_k) = P(-u < -s_j, -v < -s_k)
                 exact += jumps[j] * jumps[k] * mvn.cdf([-s[j], -s[k]])
         assert act.dual(a, b, c) == pytest.approx(exact, abs=2e-7)
+
+
+STEPS = [
+    A.binary([(0.5, np.inf)], 2.0),
+    A.ternary_symmetric(0.5),
+    A.get("sign"),
+    A.step([-1.0, 0.3, 1.2], [0.5, -1.0, 2.0, 0.0]),
+]
+
+
+@pytest.mark.parametrize("act", STEPS, ids=[a.name for a in STEPS])
+def test_step_dual_series_equals_plackett_integral(act):
+    """act.dual (Mehler's series for |rho| <= 0.5, Plackett elsewhere) vs Plackett for every pair."""
+    rng = np.random.default_rng(0)
+    # elementwise pairs over the whole range of correlations, including |rho| near 1 and the cut at 0.5
+    a, b = rng.uniform(0.3, 2.0, 300), rng.uniform(0.3, 2.0, 300)
+    rho = np.concatenate([rng.uniform(-1, 1, 290), [1.0, -1.0, 0.999, -0.999, 0.5001, 0.4999, 0, 0.3, -0.3, 0.1]])
+    c = rho * np.sqrt(a * b)
+    np.testing.assert_allclose(act.dual(a, b, c), A.step_dual_plackett(act, a, b, c), rtol=0, atol=1e-12)
+    # the (rows, 1) x (1, n) pattern of the limit kernel, small correlations (series path only)
+    Ar, Bc = a[:40, None], b[None, :]
+    C = rng.uniform(-0.3, 0.3, (40, 300)) * np.sqrt(Ar * Bc)
+    np.testing.assert_allclose(act.dual(Ar, Bc, C), A.step_dual_plackett(act, Ar, Bc, C), rtol=0, atol=1e-12)
+
+
+def test_step_limit_kernel_equals_plackett_limit_kernel():
+    """The limit kernel with the series dual equals the one with Plackett's integral for every pair."""
+    d = nl.data.gmm("mixed", n=120, p=150, seed=3)
+    acts = [STEPS[0], STEPS[1]]
+    slow = [dataclasses.replace(a, dual=lambda x, y, z, _a=a: A.step_dual_plackett(_a, x, y, z)) for a in acts]
+    np.testing.assert_allclose(nl.kernels.ck_limit(d.X, acts), nl.kernels.ck_limit(d.X, slow), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("act", STEPS[:2], ids=[a.name for a in STEPS[:2]])
+def test_step_hermite_coefficients_match_quadrature(act):
+    a = np.array([0.4, 1.0, 1.7])
+    C, second = A.step_hermite_coefficients(act, a, kmax=10)
+    dens = lambda x: math.exp(-x * x / 2) / math.sqrt(2 * math.pi)
+    for i, ai in enumerate(a):
+        pts = sorted({-40.0, 40.0, *[s / math.sqrt(ai) for s in act.thresholds]})
+        f = lambda x: float(act.fn(np.array(math.sqrt(ai) * x)))
+        for k in range(11):
+            hk = lambda x: np.polynomial.hermite_e.hermeval(x, [0] * k + [1]) / math.sqrt(math.factorial(k))
+            val = sum(integrate.quad(lambda x: f(x) * hk(x) * dens(x), lo, hi, epsabs=1e-13)[0]
+                      for lo, hi in zip(pts[:-1], pts[1:]))
+            assert abs(C[i, k] - val) < 1e-9, (k, C[i, k], val)
+        sec = sum(integrate.quad(lambda x: f(x) ** 2 * dens(x), lo, hi, epsabs=1e-13)[0]
+                  for lo, hi in zip(pts[:-1], pts[1:]))
+        assert abs(second[i] - sec) < 1e-9
+
+
+def test_hermite_normalized_is_orthonormal_under_the_gaussian():
+    x, w = np.polynomial.hermite_e.hermegauss(60)
+    H = A.hermite_normalized(x, 20)
+    np.testing.assert_allclose((H * (w / math.sqrt(2 * math.pi))[:, None]).T @ H, np.eye(21), atol=1e-10)
+
+
+def test_step_helpers_reject_smooth_activation():
+    with pytest.raises(ValueError, match="act must be a step activation"):
+        A.step_hermite_coefficients("relu", [1.0])
+    with pytest.raises(ValueError, match="act must be a step activation"):
+        A.step_dual_plackett("tanh", 1.0, 1.0, 0.5)
 
 
 def test_errors_are_clear():

@@ -8,7 +8,6 @@ import math
 import numpy as np
 import pytest
 import torch
-from scipy import integrate
 
 import ntklc_lib as nl
 from ntklc_lib import equivalence as eq
@@ -19,52 +18,6 @@ STEPS = [
     nl.activations.get("sign"),
     nl.activations.step([-1.0, 0.3, 1.2], [0.5, -1.0, 2.0, 0.0]),
 ]
-
-
-# ------------------------------------------------------------------ fast step limit kernel
-
-@pytest.mark.parametrize("act", STEPS, ids=[a.name for a in STEPS])
-def test_series_dual_equals_exact_closed_form(act):
-    rng = np.random.default_rng(0)
-    fast = eq.step_with_series_dual(act)
-    # elementwise pairs over the whole range of correlations, including |rho| near 1 (exact fallback)
-    a, b = rng.uniform(0.3, 2.0, 300), rng.uniform(0.3, 2.0, 300)
-    rho = np.concatenate([rng.uniform(-1, 1, 290), [1.0, -1.0, 0.999, -0.999, 0.5001, 0.4999, 0, 0.3, -0.3, 0.1]])
-    c = rho * np.sqrt(a * b)
-    np.testing.assert_allclose(fast.dual(a, b, c), act.dual(a, b, c), rtol=0, atol=1e-12)
-    # the (rows, 1) x (1, n) pattern used by the limit kernel, small correlations (series path)
-    A, B = a[:40, None], b[None, :]
-    C = rng.uniform(-0.3, 0.3, (40, 300)) * np.sqrt(A * B)
-    np.testing.assert_allclose(fast.dual(A, B, C), act.dual(A, B, C), rtol=0, atol=1e-12)
-
-
-def test_fast_step_limit_kernel_equals_library_limit_kernel():
-    d = nl.data.gmm("mixed", n=120, p=150, seed=3)
-    acts = [STEPS[0], STEPS[1]]
-    np.testing.assert_allclose(eq.limit_kernel(d.X, acts), nl.kernels.ck_limit(d.X, acts), rtol=0, atol=1e-12)
-
-
-@pytest.mark.parametrize("act", STEPS[:2], ids=[a.name for a in STEPS[:2]])
-def test_step_hermite_coefficients_match_quadrature(act):
-    a = np.array([0.4, 1.0, 1.7])
-    C, second = eq.step_hermite_coefficients(act, a, kmax=10)
-    for i, ai in enumerate(a):
-        pts = sorted({-40.0, 40.0, *[s / math.sqrt(ai) for s in act.thresholds]})
-        f = lambda x: float(act.fn(np.array(math.sqrt(ai) * x)))
-        dens = lambda x: math.exp(-x * x / 2) / math.sqrt(2 * math.pi)
-        for k in range(11):
-            hk = lambda x: np.polynomial.hermite_e.hermeval(x, [0] * k + [1]) / math.sqrt(math.factorial(k))
-            val = sum(integrate.quad(lambda x: f(x) * hk(x) * dens(x), lo, hi, epsabs=1e-13)[0]
-                      for lo, hi in zip(pts[:-1], pts[1:]))
-            assert abs(C[i, k] - val) < 1e-9, (k, C[i, k], val)
-        sec = sum(integrate.quad(lambda x: f(x) ** 2 * dens(x), lo, hi, epsabs=1e-13)[0]
-                  for lo, hi in zip(pts[:-1], pts[1:]))
-        assert abs(second[i] - sec) < 1e-9
-
-
-def test_series_dual_rejects_smooth_activation():
-    with pytest.raises(ValueError, match="act"):
-        eq.step_with_series_dual("relu")
 
 
 # ------------------------------------------------------------------ checks of the theory
