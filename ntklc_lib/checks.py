@@ -33,9 +33,11 @@ def positive_float(name: str, value) -> float:
 
 def in_range(name: str, value, low: float, high: float, *, low_closed=True, high_closed=False) -> float:
     """Return ``value`` as a float, or raise if it lies outside the interval low..high."""
-    lo_ok = value >= low if low_closed else value > low
-    hi_ok = value <= high if high_closed else value < high
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (lo_ok and hi_ok):
+    # the type first: comparing a string (a mistyped papermill parameter) with a number is a TypeError
+    ok = not isinstance(value, bool) and isinstance(value, numbers.Real)
+    if ok:
+        ok = (value >= low if low_closed else value > low) and (value <= high if high_closed else value < high)
+    if not ok:
         lb = "[" if low_closed else "("
         rb = "]" if high_closed else ")"
         raise ValueError(f"{name} must lie in {lb}{low}, {high}{rb}, got {value!r}")

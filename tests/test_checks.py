@@ -11,3 +11,15 @@ def test_seed_accepts_non_negative_integers_and_names_the_argument_otherwise():
     for bad in (-1, 1.5, True, "3", None, np.float64(2.0)):
         with pytest.raises(ValueError, match=r"seeds\[2\] must be an integer >= 0"):
             checks.seed("seeds[2]", bad)
+
+
+def test_in_range_names_the_argument_and_interval_for_every_bad_value():
+    assert checks.in_range("mean_scale", 0, 0.0, np.inf) == 0.0
+    assert checks.sparsity("sparsity", np.float32(0.5)) == 0.5
+    # a string is the usual papermill mistake (-p sparsity 0.9 given as text): ValueError, not TypeError
+    for bad in ("0.9", None, True, [0.5], float("nan"), 1.0, -0.1):
+        with pytest.raises(ValueError, match=r"sparsity must lie in \[0\.0, 1\.0\), got"):
+            checks.sparsity("sparsity", bad)
+    with pytest.raises(ValueError, match=r"x must lie in \(0, 1\], got 0"):
+        checks.in_range("x", 0, 0, 1, low_closed=False, high_closed=True)
+    assert checks.in_range("x", 1, 0, 1, low_closed=False, high_closed=True) == 1.0
