@@ -4,9 +4,10 @@
   research code's extra -alpha_L3 tau_0^4, which is available as ``identity="reference"`` for comparison);
 - ``ck_limit`` / ``ntk_limit``: exact infinite-width kernels, layer by layer, each layer a 2-D Gaussian
   expectation of the previous kernel: closed forms where they exist (ReLU arc-cosine, leaky ReLU, erf,
-  abs, sin, cos, polynomials, step functions: Mehler's series with exact coefficients
-  where the correlation is small, Plackett's integral elsewhere), otherwise a Mehler (Hermite) series with a certified
-  truncation bound and 2-D Gauss-Hermite quadrature for the pairs where the bound is not small enough;
+  abs, sin, cos, polynomials, step functions: Mehler's series with exact coefficients where the
+  correlation is small, Plackett's integral elsewhere), otherwise a Mehler (Hermite) series with a
+  certified truncation bound and 2-D Gauss-Hermite quadrature for the pairs where the bound is not
+  small enough;
 - ``ck_empirical`` / ``ntk_empirical``: finite random networks in torch (Gaussian or sparse ternary weights);
 - ``gram``: X^T X, in column blocks for large n.
 """
