@@ -35,7 +35,7 @@ def main():
     rows.append(("ck_limit        n=4000 ReLU x3", timed(lambda: nl.kernels.ck_limit(d4.X, relu3))[0]))
     rows.append(("ck_limit        n=2000 tanh x3", timed(lambda: nl.kernels.ck_limit(d2.X, tanh3))[0]))
     # the quantized activations of NTK-LC (step functions): Mehler series, Plackett only near rho = +-1
-    steps3 = nl.compress.solve(relu3, nl.data.mixture_stats(d2.X, d2.y).tau0).compressed
+    steps3 = nl.compress.solve(relu3, nl.data.tau0(d2.X)).compressed
     rows.append(("ck_limit        n=2000 NTK-LC steps x3", timed(lambda: nl.kernels.ck_limit(d2.X, steps3))[0]))
     rows.append(("ck_empirical    n=2000 widths 2000-2000-1000, 10 draws",
                  timed(lambda: nl.kernels.ck_empirical(d2.X, relu3, [2000, 2000, 1000], draws=10))[0]))

@@ -45,6 +45,21 @@ def hermite_normalized(x: np.ndarray, kmax: int) -> np.ndarray:
     return H
 
 
+def mehler_order(tail_max: np.ndarray, rho_max: float, tol: float) -> tuple[int, bool]:
+    """The order at which to truncate Mehler's series sum_k c_k(a) c_k(b) rho^k.
+
+    tail_max: (K + 1,) bound on sqrt(tail_a tail_b) after each order k = 0..K, where
+    tail_a = E f^2 - sum_{j <= k} c_j(a)^2; the neglected tail is then at most
+    tail_max[k] |rho|^(k + 1).  Returns the smallest k with tail_max[k] rho_max^(k + 1) <= tol and
+    True, or K and False when no order up to K certifies every pair with |rho| <= rho_max (the caller
+    must then treat the pairs beyond K's bound another way).
+    """
+    orders = np.arange(tail_max.size)
+    with np.errstate(divide="ignore"):
+        ok = np.flatnonzero(tail_max * rho_max ** (orders + 1) <= tol)
+    return (int(ok[0]), True) if ok.size else (int(orders[-1]), False)
+
+
 @dataclass(frozen=True)
 class RawMoments:
     """Uncentred Gaussian moments of f at scale tau (arrays broadcast like tau).
@@ -310,9 +325,7 @@ def _step_dual(s: np.ndarray, v: np.ndarray, a, b, c) -> np.ndarray:
     tail_b = np.clip(sec_b[:, None] - np.cumsum(Cb**2, axis=1), 0.0, None)
     tmax = np.sqrt(tail_a.max(axis=0) * tail_b.max(axis=0))
     tol = _SERIES_TOL * max(float(sec_a.max()), float(sec_b.max()), 1e-300)
-    orders = np.arange(_SERIES_MAX_ORDER + 1)
-    ok = np.flatnonzero(tmax * rmax ** (orders + 1) <= tol)
-    kk = int(ok[0]) if ok.size else _SERIES_MAX_ORDER
+    kk, certified = mehler_order(tmax, rmax, tol)
     out = np.broadcast_to(Ca[ia, kk] * Cb[ib, kk], shape).copy()
     for k in range(kk - 1, -1, -1):
         out *= rho
@@ -320,7 +333,7 @@ def _step_dual(s: np.ndarray, v: np.ndarray, a, b, c) -> np.ndarray:
     # pairs the series cannot certify at order kk: those beyond the cut and, only when the order hit
     # its cap, those whose own bound is too large (otherwise kk certifies every pair below the cut)
     bad = far
-    if not ok.size:
+    if not certified:
         bad = far | (r_abs ** (kk + 1) * np.sqrt(tail_a[ia, kk] * tail_b[ib, kk]) > tol)
     if np.any(bad):
         out[bad] = _plackett_dual(s, v, *(np.broadcast_to(z, shape)[bad] for z in (a, b, c)))

@@ -160,6 +160,15 @@ def _check_classes(y: np.ndarray, K: int | None) -> int:
     return K
 
 
+def tau0(X) -> float:
+    """The data scale tau_0 = sqrt(mean_i ||x_i||^2) of X: (p, n), one sample per column (THEORY.md section 1).
+
+    It is the scale the moments of the first layer are taken at; normalized data have tau_0 = 1.
+    """
+    X = checks.finite_matrix("X", X)
+    return float(np.sqrt(np.mean(np.sum(X * X, axis=0))))
+
+
 def mixture_stats(X, y, means=None, covs=None) -> MixtureStats:
     """Compute tau0, t, T, psi, J for data X: (p, n) with labels y: (n,).
 
@@ -176,7 +185,7 @@ def mixture_stats(X, y, means=None, covs=None) -> MixtureStats:
     J[np.arange(n), y] = 1.0
     counts = J.sum(axis=0)
     props = counts / n
-    tau0 = float(np.sqrt(np.mean(np.sum(X * X, axis=0))))
+    tau_0 = tau0(X)
 
     if (means is None) != (covs is None):
         raise ValueError("pass both means and covs, or neither (then both are estimated)")
@@ -222,7 +231,7 @@ def mixture_stats(X, y, means=None, covs=None) -> MixtureStats:
         psi = np.sum(Omega * Omega, axis=0) - trC[y]
     trC0 = float(props @ trC)
     t = (trC - trC0) * np.sqrt(p)
-    return MixtureStats(tau0=tau0, tau0_model=float(np.sqrt(trC0)), t=t, T=T, psi=psi, J=J, trC=trC,
+    return MixtureStats(tau0=tau_0, tau0_model=float(np.sqrt(trC0)), t=t, T=T, psi=psi, J=J, trC=trC,
                         estimated=estimated)
 
 

@@ -20,7 +20,7 @@ import torch
 
 from . import activations as A
 from . import checks, coefficients
-from .data import MixtureStats, mixture_stats
+from .data import MixtureStats, mixture_stats, tau0 as data_tau0
 
 _CHUNK = 1024          # rows per block: keeps temporaries at a few x 8 * 1024 * n bytes
 
@@ -171,13 +171,8 @@ def _mehler_map(g, d: np.ndarray, Kprev: np.ndarray, tol: float) -> np.ndarray:
     off = rho.copy()
     np.fill_diagonal(off, 0.0)
     rmax = float(np.max(np.abs(off))) if n > 1 else 0.0
-    tmax = tails.max(axis=0)
     # smallest order whose worst-case bound over all pairs is below tol
-    orders = np.arange(_MEHLER_MAX + 1)
-    with np.errstate(divide="ignore"):
-        bound = tmax * rmax ** (orders + 1)
-    ok = np.flatnonzero(bound <= tol)
-    kk = int(ok[0]) if ok.size else _MEHLER_MAX
+    kk, certified = A.mehler_order(tails.max(axis=0), rmax, tol)
     out = np.empty((n, n))
     for s in range(0, n, _CHUNK):
         r = rho[s:s + _CHUNK]
@@ -186,7 +181,7 @@ def _mehler_map(g, d: np.ndarray, Kprev: np.ndarray, tol: float) -> np.ndarray:
             acc *= r
             acc += np.multiply.outer(C[s:s + _CHUNK, k], C[:, k])
         out[s:s + _CHUNK] = acc
-    if not ok.size:
+    if not certified:
         ti = np.sqrt(tails[:, kk])
         bad = np.abs(rho) ** (kk + 1) * np.outer(ti, ti) > tol
         np.fill_diagonal(bad, False)
@@ -298,7 +293,7 @@ def _net_setup(X, acts, widths, tau0):
     widths = checks.positive_ints("widths", widths)
     if len(widths) != len(acts):
         raise ValueError(f"widths must have one entry per layer: {len(acts)} activations, got {len(widths)} widths")
-    tau0 = float(np.sqrt(np.mean(np.sum(X * X, axis=0)))) if tau0 is None else float(A.check_tau(tau0, "tau0"))
+    tau0 = data_tau0(X) if tau0 is None else float(A.check_tau(tau0, "tau0"))
     ms, _ = coefficients.layer_moments(acts, tau0)
     return X, acts, widths, [float(m.mean) for m in ms]
 

@@ -199,6 +199,25 @@ def test_hermite_normalized_is_orthonormal_under_the_gaussian():
     np.testing.assert_allclose((H * (w / math.sqrt(2 * math.pi))[:, None]).T @ H, np.eye(21), atol=1e-10)
 
 
+@pytest.mark.parametrize("tol", [1e-6, 1e-10])
+def test_mehler_order_truncation_meets_its_bound_for_tanh(tol):
+    # tanh at variance 1: Hermite coefficients and E tanh^2 by 1-D Gauss-Hermite; the truncated
+    # series must agree with brute-force 2-D quadrature to tol wherever |rho| <= rho_max
+    x, w = np.polynomial.hermite_e.hermegauss(150)
+    w = w / math.sqrt(2 * math.pi)
+    c = (np.tanh(x) * w) @ A.hermite_normalized(x, 80)
+    tails = np.clip(np.sum(np.tanh(x) ** 2 * w) - np.cumsum(c**2), 0, None)
+    rho_max = 0.4
+    k, certified = A.mehler_order(tails, rho_max, tol)
+    assert certified and 0 < k < 80
+    assert tails[k - 1] * rho_max**k > tol          # smallest certified order
+    for rho in (-0.4, -0.1, 0.25, 0.4):
+        series = float(np.sum(c[: k + 1] ** 2 * rho ** np.arange(k + 1)))
+        assert abs(series - gh2(np.tanh, 1.0, 1.0, rho)) <= tol + 1e-12
+    # a tail that never falls below tol cannot be certified at |rho| = 1: the cap and False come back
+    assert A.mehler_order(np.full(81, 0.05), 1.0, tol) == (80, False)
+
+
 def test_step_helpers_reject_smooth_activation():
     with pytest.raises(ValueError, match="act must be a step activation"):
         A.step_hermite_coefficients("relu", [1.0])

@@ -65,6 +65,21 @@ def test_normalize_gives_unit_mean_squared_norm():
     np.testing.assert_allclose(Xn.mean(axis=1), 0, atol=1e-12)
 
 
+def test_tau0_is_the_root_mean_squared_column_norm():
+    # independent of the implementation: tr(X^T X)/n is the mean squared column norm
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((40, 7)) * np.arange(1, 8)
+    assert nl.data.tau0(X) == pytest.approx(np.sqrt(np.trace(X.T @ X) / 7), rel=1e-13)
+    # the model's scale: (mu + z)/sqrt(p) with ||mu|| = 0 and C = I has tau0 -> 1
+    d = nl.data.gmm("iid", n=2000, p=500, seed=3)
+    assert nl.data.tau0(d.X) == pytest.approx(1.0, abs=5 * np.sqrt(2 / 500 / 2000))
+    assert nl.data.mixture_stats(d.X, d.y).tau0 == nl.data.tau0(d.X)
+    with pytest.raises(ValueError, match="X contains 1 non-finite"):
+        nl.data.tau0(np.array([[1.0, np.inf]]))
+    with pytest.raises(ValueError, match="X must be a 2-D array"):
+        nl.data.tau0(np.ones(3))
+
+
 def test_bad_input_is_rejected_clearly():
     d = nl.data.gmm("iid", n=20, p=5, seed=0)
     X = d.X.copy()
