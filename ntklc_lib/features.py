@@ -79,19 +79,21 @@ class FeatureConfig:
         checks.one_of("arch", self.arch, set(ARCHS))
         if self.width is None:
             object.__setattr__(self, "width", _DEFAULT_WIDTH[self.arch])
-        checks.positive_int("width", self.width)
-        checks.positive_int("epochs", self.epochs)
-        checks.positive_int("batch_size", self.batch_size)
-        checks.positive_float("lr", self.lr)
-        checks.in_range("weight_decay", self.weight_decay, 0.0, math.inf)
-        checks.in_range("label_smoothing", self.label_smoothing, 0.0, 1.0)
         if not isinstance(self.augment, bool):
             raise ValueError(f"augment must be True or False, got {self.augment!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed must be an integer >= 0, got {self.seed!r}")
+        # store plain Python numbers: numpy scalars pass the checks but would break the JSON cache key
+        clean = {"width": checks.positive_int("width", self.width),
+                 "epochs": checks.positive_int("epochs", self.epochs),
+                 "batch_size": checks.positive_int("batch_size", self.batch_size),
+                 "lr": checks.positive_float("lr", self.lr),
+                 "weight_decay": checks.in_range("weight_decay", self.weight_decay, 0.0, math.inf),
+                 "label_smoothing": checks.in_range("label_smoothing", self.label_smoothing, 0.0, 1.0),
+                 "seed": checks.seed("seed", self.seed)}
         for name in ("n_train", "n_test"):
             if getattr(self, name) is not None:
-                checks.positive_int(name, getattr(self, name))
+                clean[name] = checks.positive_int(name, getattr(self, name))
+        for name, value in clean.items():
+            object.__setattr__(self, name, value)
 
     @property
     def channels(self) -> tuple:

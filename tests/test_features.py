@@ -47,6 +47,16 @@ def test_bad_config_raises_naming_the_argument(kwargs, name):
         ft.FeatureConfig(**kwargs)
 
 
+def test_numpy_scalars_in_the_config_give_the_same_cache_key_as_python_numbers():
+    # papermill or a sweep may pass numpy integers; they must not break (JSON) or change the key
+    plain = ft.FeatureConfig(width=4, epochs=2, n_train=50, seed=3, lr=0.1)
+    fromnp = ft.FeatureConfig(width=np.int64(4), epochs=np.int32(2), n_train=np.int64(50), seed=np.uint8(3),
+                              lr=np.float64(0.1))
+    assert fromnp == plain
+    assert all(type(getattr(fromnp, k)) is int for k in ("width", "epochs", "n_train", "seed"))
+    assert ft.cache_key(fromnp, "data") == ft.cache_key(plain, "data")
+
+
 def test_bad_call_arguments_raise_naming_the_argument():
     x, y = colour_images(8)
     model = ft.build_model(TINY)
