@@ -62,6 +62,32 @@ def test_mehler_limit_equals_brute_force_quadrature(name):
     np.testing.assert_allclose(K.ck_limit(X, [name] * 2), brute_force_limit(X, name, 2), rtol=0, atol=1e-9)
 
 
+def nested_quad_tanh(a, b, rho):
+    """E tanh(u) tanh(v), Var u = a, Var v = b, corr rho, by nested adaptive quadrature (scipy)."""
+    from scipy import integrate
+    s = math.sqrt(max(1 - rho * rho, 0.0))
+    pdf = lambda t: math.exp(-0.5 * t * t) / math.sqrt(2 * math.pi)
+
+    def inner(x):
+        if s == 0.0:
+            return math.tanh(math.sqrt(b) * rho * x)
+        return integrate.quad(lambda y: math.tanh(math.sqrt(b) * (rho * x + s * y)) * pdf(y),
+                              -12, 12, epsabs=1e-14, epsrel=1e-13, limit=200)[0]
+    return integrate.quad(lambda x: math.tanh(math.sqrt(a) * x) * inner(x) * pdf(x),
+                          -12, 12, epsabs=1e-14, epsrel=1e-13, limit=200)[0]
+
+
+@pytest.mark.parametrize("a, b, rho", [(2.5, 2.5, 1.0), (2.5, 1.8, 0.97), (0.7, 3.0, -0.99), (9.0, 9.0, 0.999)])
+def test_near_duplicate_pairs_equal_nested_quadrature(a, b, rho):
+    # |rho| near 1: Mehler's series cannot certify the pair at its order cap, so the 2-D fallback
+    # decides the entry (64-node Gauss-Hermite there was off by 2e-5 for tanh at variance 2.5)
+    c = rho * math.sqrt(a * b)
+    Kp = np.array([[a, c], [c, b]])
+    out = K.layer_map("tanh", Kp, center=0.0)
+    assert out[0, 1] == out[1, 0]
+    assert abs(out[0, 1] - nested_quad_tanh(a, b, rho)) < 1e-11
+
+
 def test_tanh_limit_agrees_with_wide_empirical_ck_within_monte_carlo_error():
     d = nl.data.gmm("mixed", n=40, p=120, seed=1)
     acts = ["tanh"] * 2
