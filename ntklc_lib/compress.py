@@ -16,7 +16,7 @@ def ternary_weights(shape, sparsity: float = 0.9, seed: int = 0, dtype=np.float3
     """
     checks.sparsity("sparsity", sparsity)
     shape = checks.positive_ints("shape", shape)
-    gen = torch.Generator().manual_seed(int(seed))
+    gen = torch.Generator().manual_seed(checks.seed("seed", seed))
     return sample_weights(shape, "ternary", sparsity, gen).numpy().astype(dtype)
 
 
@@ -212,7 +212,8 @@ class CompressionPlan:
     centers: (L,) centring constants of the compressed activations at their input scales;
     targets / achieved / residuals: (L, 4) over (d1^2, d2^2, d3, var) — targets are the original's
     moments at its own scales, achieved the compressed activation's at the compressed net's scales,
-    residuals relative (absolute for zero targets) with nan where a moment was not required;
+    residuals relative, for zero targets (d2 of an odd activation) relative to
+    max(d1^2 / tau^2, var / tau^4), with nan where a moment was not required;
     identity_shift = tau_L^2(compressed) - tau_L^2(original); layers: per-layer :class:`LayerSolution`.
     """
 

@@ -45,6 +45,7 @@ class GMMSample:
 
 def class_sizes(n: int, proportions) -> np.ndarray:
     """Split n samples into classes with the given proportions (largest remainders, sums to n)."""
+    n = checks.positive_int("n", n)
     props = np.asarray(proportions, dtype=np.float64)
     if props.ndim != 1 or props.size == 0 or np.any(~np.isfinite(props)) or np.any(props <= 0):
         raise ValueError(f"proportions must be positive numbers, got {proportions!r}")
@@ -65,7 +66,8 @@ def case_parameters(case: str, p: int, n_classes: int) -> tuple[np.ndarray, np.n
     ``var`` scales the identity by 1 + 8a/sqrt(p), ``mixed`` combines mu_a = 8 e_{8a} with that scaling.
     """
     checks.one_of("case", case, CASES)
-    K = n_classes
+    p = checks.positive_int("p", p)
+    K = checks.positive_int("n_classes", n_classes)
     means = np.zeros((K, p))
     cov_diag = np.ones((K, p))
     a = np.arange(K)
@@ -83,6 +85,48 @@ def case_parameters(case: str, p: int, n_classes: int) -> tuple[np.ndarray, np.n
     return means, cov_diag
 
 
+def _check_model(means, covs, p: int, K: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a mixture's means (K, p) and covs ((K, p) diagonals or (K, p, p) matrices).
+
+    Covariances must be finite, with non-negative diagonals, or symmetric positive semi-definite
+    matrices (to 1e-10 relative): anything else is not a covariance and would give a silently wrong
+    sample or kernel.
+    """
+    means = checks.finite_matrix("means", means)
+    if means.shape[1] != p or (K is not None and means.shape[0] != K):
+        want = f"({K}, {p})" if K is not None else f"(K, {p}), one row per class"
+        raise ValueError(f"means must have shape (K, p) = {want}, got {means.shape}")
+    K = means.shape[0]
+    covs = np.asarray(covs, dtype=np.float64)
+    if covs.shape not in ((K, p), (K, p, p)):
+        raise ValueError(f"covs must have shape ({K}, {p}) (diagonals) or ({K}, {p}, {p}), got {covs.shape}")
+    if not np.all(np.isfinite(covs)):
+        raise ValueError("covs contains non-finite entries (NaN or inf)")
+    if covs.ndim == 2:
+        if np.any(covs < 0):
+            raise ValueError(f"covariance diagonals (covs) must be >= 0, got a minimum of {covs.min():.3g}")
+        return means, covs
+    for a in range(K):
+        C = covs[a]
+        size = max(float(np.max(np.abs(C))), 1e-300)
+        asym = float(np.max(np.abs(C - C.T)))
+        if asym > 1e-10 * size:
+            raise ValueError(f"covs[{a}] must be symmetric, got max |C - C^T| = {asym:.3g}")
+        low = float(np.linalg.eigvalsh(C).min())
+        if low < -1e-10 * size:
+            raise ValueError(f"covs[{a}] must be positive semi-definite, got smallest eigenvalue {low:.3g}")
+    return means, covs
+
+
+def _square_root(C: np.ndarray) -> np.ndarray:
+    """A factor L with L L^T = C: Cholesky when C is definite, else the symmetric square root."""
+    try:
+        return np.linalg.cholesky(C)
+    except np.linalg.LinAlgError:
+        vals, vecs = np.linalg.eigh((C + C.T) / 2)
+        return vecs * np.sqrt(np.clip(vals, 0, None))
+
+
 def gmm(case: str = "mixed", n: int = 2000, p: int = 2000, n_classes: int = 2, proportions=None,
         seed: int = 0, means=None, covs=None) -> GMMSample:
     """Draw n samples in dimension p from a K-class Gaussian mixture.
@@ -94,30 +138,20 @@ def gmm(case: str = "mixed", n: int = 2000, p: int = 2000, n_classes: int = 2, p
     n = checks.positive_int("n", n)
     p = checks.positive_int("p", p)
     n_classes = checks.positive_int("n_classes", n_classes)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(checks.seed("seed", seed))
     if case == "custom" or means is not None or covs is not None:
         if means is None or covs is None:
             raise ValueError("a custom mixture needs both means (K, p) and covs ((K, p) or (K, p, p))")
-        means = checks.finite_matrix("means", means)
-        covs = np.asarray(covs, dtype=np.float64)
-        K = means.shape[0]
-        if means.shape[1] != p:
-            raise ValueError(f"means must have shape (K, p) = (K, {p}), got {means.shape}")
-        if covs.shape not in ((K, p), (K, p, p)):
-            raise ValueError(f"covs must have shape ({K}, {p}) (diagonals) or ({K}, {p}, {p}), got {covs.shape}")
-        if not np.all(np.isfinite(covs)):
-            raise ValueError("covs contains non-finite entries")
-        n_classes = K
+        means, covs = _check_model(means, covs, p)
+        n_classes = means.shape[0]
         case = "custom"
     else:
         means, covs = case_parameters(case, p, n_classes)
     diagonal = covs.ndim == 2
-    if diagonal and np.any(covs < 0):
-        raise ValueError("covariance diagonals must be >= 0")
     if proportions is None:
         proportions = np.ones(n_classes)
-    if len(proportions) != n_classes:
-        raise ValueError(f"proportions must have n_classes = {n_classes} entries, got {len(proportions)}")
+    if np.ndim(proportions) != 1 or len(proportions) != n_classes:
+        raise ValueError(f"proportions must have n_classes = {n_classes} entries, got {proportions!r}")
     sizes = class_sizes(n, proportions)
     y = np.repeat(np.arange(n_classes), sizes)
     Z = rng.standard_normal((p, n))
@@ -126,8 +160,7 @@ def gmm(case: str = "mixed", n: int = 2000, p: int = 2000, n_classes: int = 2, p
         if diagonal:
             Z[:, cols] *= np.sqrt(covs[a])[:, None]
         else:
-            L = np.linalg.cholesky(covs[a])
-            Z[:, cols] = L @ Z[:, cols]
+            Z[:, cols] = _square_root(covs[a]) @ Z[:, cols]
         Z[:, cols] += means[a][:, None]
     return GMMSample(X=Z / np.sqrt(p), y=y, means=means, covs=covs, covs_diagonal=diagonal, case=case)
 
@@ -153,6 +186,8 @@ class MixtureStats:
 
 def _check_classes(y: np.ndarray, K: int | None) -> int:
     K = int(y.max()) + 1 if K is None else K
+    if y.max() >= K:
+        raise ValueError(f"labels y must lie in 0..{K - 1} (one class per row of means), got a label {int(y.max())}")
     counts = np.bincount(y, minlength=K)
     if np.any(counts == 0):
         empty = [int(a) for a in np.flatnonzero(counts == 0)]
@@ -169,18 +204,49 @@ def tau0(X) -> float:
     return float(np.sqrt(np.mean(np.sum(X * X, axis=0))))
 
 
+def _trace_square_u(G: np.ndarray) -> float:
+    """Unbiased estimate of tr(C^2) from the Gram matrix G = Y^T Y: (m, m) of m iid samples (columns of Y).
+
+    The U-statistic of Chen and Qin (2010): the mean over distinct i, j, k, l of
+    ((y_i - y_j)^T (y_k - y_l))^2 / 4, written with Gram sums so it costs O(m^2).  It is exactly
+    unbiased for any mean and any distribution with finite fourth moments, and shift invariant.
+    """
+    m = G.shape[0]
+    D = np.diag(G)
+    s1 = np.sum(G * G) - np.sum(D * D)              # sum over i != j of G_ij^2
+    r = G.sum(axis=1) - D
+    s2 = np.sum(r * r) - s1                         # sum over distinct i, j, k of G_ij G_jk
+    s3 = r.sum() ** 2 - 4 * s2 - 2 * s1             # sum over distinct i, j, k, l of G_ij G_kl
+    return float(s1 / (m * (m - 1)) - 2 * s2 / (m * (m - 1) * (m - 2)) + s3 / (m * (m - 1) * (m - 2) * (m - 3)))
+
+
+def _trace_cross_u(H: np.ndarray) -> float:
+    """Unbiased estimate of tr(C_a C_b) from H = Y_a^T Y_b: (m, q), samples of two independent classes.
+
+    The mean over i != i', j != j' of ((y_i - y_i')^T (y_j - y_j'))^2 / 4, in O(mq).
+    """
+    m, q = H.shape
+    R, C = H.sum(axis=1), H.sum(axis=0)
+    total = m * q * np.sum(H * H) - q * np.sum(C * C) - m * np.sum(R * R) + H.sum() ** 2
+    return float(total / (m * (m - 1) * q * (q - 1)))
+
+
 def mixture_stats(X, y, means=None, covs=None) -> MixtureStats:
     """Compute tau0, t, T, psi, J for data X: (p, n) with labels y: (n,).
 
     With ``means`` (K, p) and ``covs`` ((K, p) diagonals or (K, p, p)) in the unscaled units of
     THEORY.md (x = (mu + z)/sqrt(p)), the model's values are used; otherwise they are estimated
     from X and y: class means, tr(C_a)/p from within-class squared norms (unbiased), and
-    T_ab = tr(C_a C_b)/p from squared inner products of distinct centred samples (unbiased; the
-    plain sample covariance would add a bias of order p/n_a on the diagonal).
+    T_ab = tr(C_a C_b)/p by U-statistics over distinct samples (:func:`_trace_square_u`,
+    :func:`_trace_cross_u`; exactly unbiased: the plain sample covariance would add a bias of order
+    p/n_a on the diagonal, and squared inner products of centred samples one of order p/n_a^2).
+    Needs at least 4 samples per class.
     """
     X, y = checks.data_and_labels(X, y)
     p, n = X.shape
-    K = _check_classes(y, None if means is None else np.asarray(means).shape[0])
+    if means is not None and covs is not None:
+        means, covs = _check_model(means, covs, p)
+    K = _check_classes(y, None if means is None else means.shape[0])
     J = np.zeros((n, K))
     J[np.arange(n), y] = 1.0
     counts = J.sum(axis=0)
@@ -191,8 +257,9 @@ def mixture_stats(X, y, means=None, covs=None) -> MixtureStats:
         raise ValueError("pass both means and covs, or neither (then both are estimated)")
     estimated = means is None
     if estimated:
-        if np.any(counts < 2):
-            raise ValueError("estimating covariances needs at least 2 samples per class")
+        if np.any(counts < 4):
+            raise ValueError(f"estimating covariances needs at least 4 samples per class, got class sizes "
+                             f"{counts.astype(int).tolist()}")
         mu_x = (X @ J) / counts          # (p, K) class means in x units
         Omega = X - mu_x[:, y]            # (p, n) omega_i = x_i - mean of its class
         sq = np.sum(Omega * Omega, axis=0)
@@ -202,31 +269,17 @@ def mixture_stats(X, y, means=None, covs=None) -> MixtureStats:
         for a in range(K):
             Oa = Omega[:, y == a]
             for b in range(a, K):
-                Ob = Omega[:, y == b]
-                G = Oa.T @ Ob
-                if a == b:
-                    # distinct pairs only; the factor corrects the shrinkage by the sample mean
-                    m = counts[a]
-                    s = (np.sum(G * G) - np.sum(np.diag(G) ** 2)) / (m * (m - 1))
-                    s *= (m / (m - 1)) ** 2
-                else:
-                    s = np.mean(G * G)
-                T[a, b] = T[b, a] = p * s
+                G = Oa.T @ Omega[:, y == b]
+                T[a, b] = T[b, a] = p * (_trace_square_u(G) if a == b else _trace_cross_u(G))
         psi = sq * (counts / (counts - 1))[y] - trC[y]
     else:
-        means = checks.finite_matrix("means", means)
-        covs = np.asarray(covs, dtype=np.float64)
-        if means.shape != (K, p):
-            raise ValueError(f"means must have shape (K, p) = ({K}, {p}), got {means.shape}")
-        if covs.shape == (K, p):
+        if covs.ndim == 2:
             trC = covs.mean(axis=1)
             T = (covs @ covs.T) / p
-        elif covs.shape == (K, p, p):
+        else:
             trC = np.trace(covs, axis1=1, axis2=2) / p
             flat = covs.reshape(K, -1)
             T = (flat @ np.transpose(covs, (0, 2, 1)).reshape(K, -1).T) / p
-        else:
-            raise ValueError(f"covs must have shape ({K}, {p}) or ({K}, {p}, {p}), got {covs.shape}")
         Omega = X - (means.T / np.sqrt(p))[:, y]
         psi = np.sum(Omega * Omega, axis=0) - trC[y]
     trC0 = float(props @ trC)

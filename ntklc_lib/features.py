@@ -151,7 +151,7 @@ def build_model(config: FeatureConfig, channel_mean=(0.5, 0.5, 0.5), channel_std
     if not isinstance(config, FeatureConfig):
         raise ValueError(f"config must be a FeatureConfig, got {type(config).__name__}")
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(config.seed if seed is None else int(seed))
+        torch.manual_seed(config.seed if seed is None else checks.seed("seed", seed))
         return ConvNet(config.channels, channel_mean, channel_std)
 
 
@@ -211,9 +211,10 @@ def subset_indices(n_total: int, n: int | None, seed: int, name: str) -> np.ndar
     """Sorted indices of a seeded random subset of size n of range(n_total) (all when n is None)."""
     if n is None or n == n_total:
         return np.arange(n_total)
+    n = checks.positive_int(name, n)
     if n > n_total:
         raise ValueError(f"{name} = {n} exceeds the {n_total} images available")
-    return np.sort(np.random.default_rng(seed).permutation(n_total)[:n])
+    return np.sort(np.random.default_rng(checks.seed("seed", seed)).permutation(n_total)[:n])
 
 
 # ----------------------------------------------------------------------------------------------

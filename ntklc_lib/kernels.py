@@ -6,14 +6,15 @@
   expectation of the previous kernel: closed forms where they exist (ReLU arc-cosine, leaky ReLU, erf,
   abs, sin, cos, polynomials, step functions: Mehler's series with exact coefficients where the
   correlation is small, Plackett's integral elsewhere), otherwise a Mehler (Hermite) series with a
-  certified truncation bound and 2-D Gauss-Hermite quadrature for the pairs where the bound is not
-  small enough;
+  certified truncation bound and a 2-D trapezoid rule for the pairs where the bound is not small
+  enough (near duplicates);
 - ``ck_empirical`` / ``ntk_empirical``: finite random networks in torch (Gaussian or sparse ternary weights);
 - ``gram``: X^T X, in column blocks for large n.
 """
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 import torch
@@ -198,14 +199,34 @@ def _mehler_map(g, d: np.ndarray, Kprev: np.ndarray, tol: float) -> np.ndarray:
     return out
 
 
-def _closed_map(dual, d: np.ndarray, Kprev: np.ndarray) -> np.ndarray:
+def _closed_map(dual, d: np.ndarray, Kprev: np.ndarray, diag: np.ndarray) -> np.ndarray:
     n = d.size
     out = np.empty((n, n))
     for s in range(0, n, _CHUNK):
         out[s:s + _CHUNK] = dual(d[s:s + _CHUNK, None], d[None, :], Kprev[s:s + _CHUNK])
-    # the diagonal from the same formula at c = a (exact, but guard clipping round-off)
-    out[np.diag_indices(n)] = dual(d, d, d)
+    # the diagonal is the activation's own second moment: the dual at c = a goes through
+    # rho = c / sqrt(a a) = 1 - ulp, which for a step costs sqrt(ulp) ~ 1e-8 (arcsin's slope at 1)
+    out[np.diag_indices(n)] = diag
     return out
+
+
+def _check_kernel(name: str, K) -> np.ndarray:
+    """K as a finite symmetric (n, n) float64 array whose correlations lie in [-1, 1] (to rounding)."""
+    K = checks.finite_matrix(name, K)
+    if K.shape[0] != K.shape[1]:
+        raise ValueError(f"{name} must be a square (n, n) kernel, got shape {K.shape}")
+    d = np.diag(K)
+    scale = max(float(np.max(np.abs(d))), 1e-300)
+    asym = float(np.max(np.abs(K - K.T)))
+    if asym > 1e-10 * scale:
+        raise ValueError(f"{name} must be symmetric, got max |K - K^T| = {asym:.3g}")
+    if np.all(d > 0):
+        rho = np.abs(K) / np.sqrt(np.outer(d, d))
+        if float(rho.max()) > 1 + 1e-9:
+            i, j = np.unravel_index(int(np.argmax(rho)), rho.shape)
+            raise ValueError(f"{name} is not a covariance: |{name}[{i}, {j}]| / sqrt({name}[{i}, {i}] {name}[{j}, {j}]) "
+                             f"= {rho[i, j]:.6g} > 1")
+    return K
 
 
 def layer_map(act, Kprev: np.ndarray, center: float, derivative: bool = False, tol: float = 1e-12) -> np.ndarray:
@@ -214,6 +235,9 @@ def layer_map(act, Kprev: np.ndarray, center: float, derivative: bool = False, t
     Kprev: (n, n) previous kernel; (u, v) ~ N(0, [[K_ii, K_ij], [K_ij, K_jj]]) for every pair.
     """
     act = A.get(act)
+    Kprev = _check_kernel("Kprev", Kprev)
+    if isinstance(center, bool) or not isinstance(center, numbers.Real) or not math.isfinite(center):
+        raise ValueError(f"center must be a finite number, got {center!r}")
     d = np.diag(Kprev).copy()
     if np.any(d <= 0):
         raise ValueError("the previous kernel has a non-positive diagonal entry; a sample is identically zero")
@@ -223,11 +247,12 @@ def layer_map(act, Kprev: np.ndarray, center: float, derivative: bool = False, t
             raise ValueError(f"activation {act.name!r} is a step function: E f'(u) f'(v) is infinite on the "
                              "diagonal, so the NTK does not exist")
         if act.dual_deriv is not None:
-            return _closed_map(act.dual_deriv, d, Kprev)
+            return _closed_map(act.dual_deriv, d, Kprev, A.raw_moments(act, np.sqrt(d)).dd)
         return _mehler_map(act.deriv, d, Kprev, tol * max(1.0, float(np.mean(_deriv_sq(act, d)))))
     if act.dual is not None:
-        mu = A.raw_moments(act, np.sqrt(d)).mean             # E f(sqrt(d_i) xi)
-        out = _closed_map(act.dual, d, Kprev)
+        raw = A.raw_moments(act, np.sqrt(d))
+        mu = raw.mean                                         # E f(sqrt(d_i) xi)
+        out = _closed_map(act.dual, d, Kprev, raw.second)
         out -= center * (mu[:, None] + mu[None, :])
         out += center**2
         return out
@@ -244,7 +269,7 @@ def limit_from_gram(G: np.ndarray, acts, tau0=None, ntk: bool = False) -> np.nda
     """The limit CK (or NTK with ``ntk``): (n, n) from the Gram matrix G = X^T X: (n, n); the layer maps
     see the data only through G.  tau0 defaults to sqrt(mean(diag G)).  G is not changed."""
     acts = A.get_list(acts)
-    K = G
+    K = _check_kernel("G", G)
     tau0 = float(np.sqrt(np.mean(np.diag(K)))) if tau0 is None else float(A.check_tau(tau0, "tau0"))
     ms, _ = coefficients.layer_moments(acts, tau0)
     Kntk = K.copy() if ntk else None
@@ -276,9 +301,15 @@ def ntk_limit(X, acts, tau0=None) -> np.ndarray:
 WEIGHT_KINDS = ("gaussian", "ternary")
 
 
-def sample_weights(shape, kind: str = "gaussian", sparsity: float = 0.0, generator=None,
+def sample_weights(shape, kind: str, sparsity: float, generator: torch.Generator,
                    dtype=torch.float64) -> torch.Tensor:
-    """i.i.d. unit-variance weights: N(0, 1), or sparse ternary ±1/sqrt(1-eps) w.p. (1-eps)/2, 0 w.p. eps."""
+    """i.i.d. unit-variance weights: N(0, 1), or sparse ternary ±1/sqrt(1-eps) w.p. (1-eps)/2, 0 w.p. eps.
+
+    generator: a seeded ``torch.Generator`` (required: torch's global generator would make the draw
+    depend on whatever ran before).
+    """
+    if not isinstance(generator, torch.Generator):
+        raise ValueError(f"generator must be a seeded torch.Generator, got {type(generator).__name__}")
     checks.one_of("weights", kind, set(WEIGHT_KINDS))
     eps = checks.sparsity("sparsity", sparsity)
     if kind == "gaussian":
@@ -302,8 +333,25 @@ def _net_setup(X, acts, widths, tau0):
     return X, acts, widths, [float(m.mean) for m in ms]
 
 
+def _check_layers(X, acts, weights_list, centers) -> None:
+    L = len(acts)
+    if len(weights_list) != L or len(centers) != L:
+        raise ValueError(f"acts, weights_list and centers must have one entry per layer, got {L}, "
+                         f"{len(weights_list)} and {len(centers)}")
+    fan_in = X.shape[0]
+    for l, W in enumerate(weights_list):
+        if W.ndim != 2 or W.shape[1] != fan_in:
+            raise ValueError(f"weights_list[{l}] must have shape (d_{l + 1}, {fan_in}), got {tuple(W.shape)}")
+        fan_in = W.shape[0]
+
+
 def forward(X, acts, weights_list, centers, dtype=torch.float64):
-    """Sigma_0..Sigma_L and pre-activations H_1..H_L of a random net; X: (p, n) tensor."""
+    """Sigma_0..Sigma_L and pre-activations H_1..H_L of a random net; X: (p, n) tensor.
+
+    acts, weights_list (W_l: (d_l, d_{l-1}), d_0 = p) and centers hold one entry per layer.
+    """
+    acts = A.get_list(acts)
+    _check_layers(X, acts, weights_list, centers)
     sig = [X]
     pre = []
     for act, W, m in zip(acts, weights_list, centers):
@@ -322,7 +370,7 @@ def ck_empirical(X, acts, widths, draws: int = 1, weights: str = "gaussian", spa
     """
     X, acts, widths, centers = _net_setup(X, acts, widths, tau0)
     draws = checks.positive_int("draws", draws)
-    gen = torch.Generator().manual_seed(int(seed))
+    gen = torch.Generator().manual_seed(checks.seed("seed", seed))
     Xt = torch.from_numpy(X)
     acc = torch.zeros((X.shape[1], X.shape[1]), dtype=torch.float64)
     dims = (X.shape[0],) + widths
@@ -346,7 +394,7 @@ def ntk_empirical(X, acts, widths, weights: str = "gaussian", sparsity: float = 
     for l, act in enumerate(acts):
         if act.deriv_torch is None:
             raise ValueError(f"layer {l + 1}: activation {act.name!r} is a step function; its NTK does not exist")
-    gen = torch.Generator().manual_seed(int(seed))
+    gen = torch.Generator().manual_seed(checks.seed("seed", seed))
     Xt = torch.from_numpy(X)
     n = X.shape[1]
     dims = (X.shape[0],) + widths
@@ -366,6 +414,8 @@ def ntk_of_net(X: torch.Tensor, acts, weights_list, w_out: torch.Tensor, centers
     """
     acts = A.get_list(acts)
     sig, pre = forward(X, acts, weights_list, centers)
+    if w_out.shape != (weights_list[-1].shape[0],):
+        raise ValueError(f"w_out must have shape ({weights_list[-1].shape[0]},), got {tuple(w_out.shape)}")
     theta = sig[-1].T @ sig[-1]
     L = len(weights_list)
     delta = w_out[:, None] * acts[-1].deriv_torch(pre[-1]) / math.sqrt(weights_list[-1].shape[0])

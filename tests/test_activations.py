@@ -228,6 +228,13 @@ def test_step_helpers_reject_smooth_activation():
 def test_errors_are_clear():
     with pytest.raises(ValueError, match="unknown activation name 'rleu'"):
         nl.activations.get("rleu")
+    with pytest.raises(ValueError, match=r"activation 'lrelu' takes only \['slope'\], got \['slop'\]"):
+        nl.activations.get("lrelu", slop=0.5)
+    with pytest.raises(ValueError, match=r"activation 'relu' takes no parameters, got \['slope'\]"):
+        nl.activations.get("relu", slope=0.5)
+    assert nl.activations.moments(nl.activations.get("lrelu", slope=0.5), 1.0).d1 == pytest.approx(0.75)
+    with pytest.raises(ValueError, match="intervals must have numeric bounds"):
+        nl.activations.binary([(float("nan"), 1.0)])
     with pytest.raises(ValueError, match="tau must be finite and > 0"):
         nl.activations.moments("relu", 0.0)
     with pytest.raises(ValueError, match="tau must be finite and > 0"):

@@ -98,3 +98,60 @@ def test_bad_input_is_rejected_clearly():
         nl.data.gmm("mixd", n=5, p=10)
     with pytest.raises(ValueError, match="would be empty"):
         nl.data.gmm("mixed", n=2, p=30, n_classes=3)
+
+
+def test_bad_model_parameters_are_rejected_clearly():
+    d = nl.data.gmm("mixed", n=40, p=30, seed=0)
+    for bad, msg in [(d.covs * np.nan, "non-finite"), (d.covs * np.inf, "non-finite"), (-d.covs, r"must be >= 0")]:
+        with pytest.raises(ValueError, match=msg):
+            nl.data.mixture_stats(d.X, d.y, means=d.means, covs=bad)
+        with pytest.raises(ValueError, match=msg):
+            nl.data.gmm(n=40, p=30, means=d.means, covs=bad)
+    full = np.stack([np.diag(c) for c in d.covs])
+    skew = full.copy()
+    skew[0, 0, 1] = 0.5
+    with pytest.raises(ValueError, match=r"covs\[0\] must be symmetric"):
+        nl.data.gmm(n=40, p=30, means=d.means, covs=skew)
+    indefinite = full.copy()
+    indefinite[1, 0, 0] = -1.0
+    with pytest.raises(ValueError, match=r"covs\[1\] must be positive semi-definite"):
+        nl.data.mixture_stats(d.X, d.y, means=d.means, covs=indefinite)
+    with pytest.raises(ValueError, match=r"means must have shape \(K, p\) = \(K, 30\), one row per class, got \(30, 2\)"):
+        nl.data.mixture_stats(d.X, d.y, means=d.means.T, covs=d.covs)
+    with pytest.raises(ValueError, match=r"labels y must lie in 0..1 \(one class per row of means\), got a label 2"):
+        nl.data.mixture_stats(d.X, np.minimum(np.arange(40) // 13, 2), means=d.means, covs=d.covs)
+    for seed in (None, -1, 1.5, "3", True):
+        with pytest.raises(ValueError, match="seed must be an integer >= 0"):
+            nl.data.gmm(n=10, p=5, seed=seed)
+    with pytest.raises(ValueError, match="proportions must have n_classes = 2 entries"):
+        nl.data.gmm(n=10, p=20, proportions=0.5)
+    with pytest.raises(ValueError, match="n must be a positive integer"):
+        nl.data.class_sizes(-5, [1, 1])
+    with pytest.raises(ValueError, match="p must be a positive integer"):
+        nl.data.case_parameters("iid", 0, 2)
+
+
+def test_singular_full_covariance_is_sampled_with_the_right_covariance():
+    # rank-1 covariance: Cholesky fails, the symmetric square root must still give cov = C
+    p = 6
+    v = np.arange(1.0, p + 1) / np.sqrt(91.0)
+    C = np.outer(v, v) * p
+    d = nl.data.gmm(n=20000, p=p, n_classes=1, means=np.zeros((1, p)), covs=C[None], seed=1)
+    Z = d.X * np.sqrt(p)
+    emp = Z @ Z.T / d.n
+    # entries of the sample covariance have standard error sqrt((C_ii C_jj + C_ij^2)/n)
+    se = np.sqrt((np.outer(np.diag(C), np.diag(C)) + C**2) / d.n)
+    assert np.all(np.abs(emp - C) < 5 * se + 1e-12)
+
+
+
+def test_estimated_T_is_unbiased_monte_carlo():
+    # small classes (n_a = 40, p = 400), where squared inner products of centred samples were biased
+    # by p (tr C_a / p)^2 / (n_a - 1)^2 ~ 0.26 on T_aa; the mean over 200 draws must be within 4
+    # standard errors of the model's T
+    draws = [nl.data.gmm("mixed", n=80, p=400, seed=s) for s in range(200)]
+    est = np.array([nl.data.mixture_stats(d.X, d.y).T for d in draws])
+    true = nl.data.mixture_stats(draws[0].X, draws[0].y, means=draws[0].means, covs=draws[0].covs).T
+    se = est.std(axis=0, ddof=1) / np.sqrt(len(draws))
+    assert np.all(np.abs(est.mean(axis=0) - true) < 4 * se), (est.mean(axis=0), true, se)
+    assert np.all(se < 0.02)

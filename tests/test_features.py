@@ -148,6 +148,10 @@ def test_subset_indices_are_seeded_sorted_and_distinct():
     assert not np.array_equal(a, ft.subset_indices(100, 30, seed=6, name="n"))
     assert len(np.unique(a)) == 30 and np.all(np.diff(a) > 0) and a.max() < 100
     assert np.array_equal(ft.subset_indices(100, None, seed=5, name="n"), np.arange(100))
+    with pytest.raises(ValueError, match="n_train must be a positive integer"):
+        ft.subset_indices(10, -1, seed=0, name="n_train")
+    with pytest.raises(ValueError, match="seed must be an integer >= 0"):
+        ft.subset_indices(10, 3, seed=None, name="n_train")
 
 
 # ---- training ---------------------------------------------------------------------------------

@@ -210,6 +210,43 @@ def test_kernel_input_errors():
     X[3, 4] = np.inf
     with pytest.raises(ValueError, match="non-finite"):
         K.ck_tilde(X, d.y, ["relu"])
+    for seed in (-1, 1.5, "3", True, None):
+        with pytest.raises(ValueError, match="seed must be an integer >= 0"):
+            K.ck_empirical(d.X, ["relu"], [10], seed=seed)
+    # kernels handed to the layer maps directly
+    G = d.X.T @ d.X
+    with pytest.raises(ValueError, match="G must be a square"):
+        K.limit_from_gram(G[:, :5], ["relu"])
+    with pytest.raises(ValueError, match="G must be symmetric"):
+        K.limit_from_gram(np.triu(G), ["relu"])
+    with pytest.raises(ValueError, match=r"Kprev is not a covariance: \|Kprev\[0, 1\]\| / sqrt"):
+        K.layer_map("tanh", np.array([[1.0, 5.0], [5.0, 1.0]]), 0.0)
+    with pytest.raises(ValueError, match="center must be a finite number"):
+        K.layer_map("tanh", G, float("nan"))
+    # finite nets: one weight matrix and one centre per activation, shapes that chain
+    acts = nl.activations.get_list(["relu", "relu"])
+    gen = torch.Generator().manual_seed(0)
+    Ws = [K.sample_weights((8, 10), "gaussian", 0.0, gen), K.sample_weights((6, 8), "gaussian", 0.0, gen)]
+    Xt = torch.from_numpy(d.X)
+    with pytest.raises(ValueError, match="one entry per layer, got 2, 1 and 2"):
+        K.forward(Xt, acts, Ws[:1], [0.0, 0.0])
+    with pytest.raises(ValueError, match=r"weights_list\[1\] must have shape \(d_2, 8\)"):
+        K.forward(Xt, acts, [Ws[0], Ws[1].T], [0.0, 0.0])
+    with pytest.raises(ValueError, match=r"w_out must have shape \(6,\)"):
+        K.ntk_of_net(Xt, acts, Ws, torch.ones(8, dtype=torch.float64), [0.0, 0.0])
+    with pytest.raises(ValueError, match="generator must be a seeded torch.Generator"):
+        K.sample_weights((3, 3), "gaussian", 0.0, None)
+
+
+def test_step_limit_kernel_diagonal_is_the_exact_second_moment():
+    # sign(u) sign(u) = 1: the diagonal of every layer is exactly 1 (it was 1 - 1.3e-8 through the
+    # dual at rho = 1 - ulp); binary and ReLU diagonals equal their closed-form second moments
+    d = nl.data.gmm("mixed", n=30, p=50, seed=1)
+    for L in (1, 2):
+        assert np.all(np.diag(K.ck_limit(d.X, ["sign"] * L)) == 1.0)
+    G = d.X.T @ d.X
+    out = K.layer_map("relu", G, 0.0)
+    np.testing.assert_allclose(np.diag(out), np.diag(G) / 2, rtol=1e-15)
 
 
 def test_gram_in_blocks_equals_the_single_product():
