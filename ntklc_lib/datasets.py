@@ -127,9 +127,18 @@ def load_cifar10(data_dir=None, split: str = "train", download: bool = False) ->
 def take_classes(images: np.ndarray, labels: np.ndarray, classes, n_per_class: int, seed: int = 0):
     """The first-shuffled ``n_per_class`` samples of each class in ``classes``, relabelled 0..K-1.
 
-    Returns (images, y) sorted by class.  Raises if a class has fewer samples than asked.
+    images: (N, ...); labels: (N,); classes: distinct labels, at least one.  Returns (images, y) sorted
+    by class.  Raises if a class has fewer samples than asked.
     """
     n_per_class = checks.positive_int("n_per_class", n_per_class)
+    seed = checks.seed("seed", seed)
+    images, labels = np.asarray(images), np.asarray(labels)
+    if labels.ndim != 1 or images.ndim < 1 or images.shape[0] != labels.shape[0]:
+        raise ValueError(f"labels must have one entry per image: images has shape {images.shape}, so labels must "
+                         f"have shape ({images.shape[0] if images.ndim else 0},), got {labels.shape}")
+    classes = list(classes)
+    if not classes or len(set(classes)) != len(classes):
+        raise ValueError(f"classes must be a non-empty sequence of distinct labels, got {classes!r}")
     rng = np.random.default_rng(seed)
     idx, y = [], []
     for k, c in enumerate(classes):
@@ -143,10 +152,21 @@ def take_classes(images: np.ndarray, labels: np.ndarray, classes, n_per_class: i
 
 
 def as_columns(images: np.ndarray) -> np.ndarray:
-    """Flatten images (N, ...) to a data matrix (p, N) of float64 in [0, 1]."""
+    """Flatten uint8 images (N, ...) (pixel values 0..255, as the loaders return) to a data matrix (p, N)
+    of float64 in [0, 1].  Other dtypes raise: float images may be scaled already, and dividing by 255
+    again would be silently wrong."""
+    images = np.asarray(images)
+    if images.dtype != np.uint8:
+        raise ValueError(f"images must be uint8 pixel values 0..255 (as load_mnist / load_cifar10 return), got "
+                         f"dtype {images.dtype}; for data already scaled use images.reshape(len(images), -1).T")
     return images.reshape(images.shape[0], -1).T.astype(np.float64) / 255.0
 
 
 def normalized_matrix(images: np.ndarray) -> np.ndarray:
-    """Images (N, ...) -> X (p, N) normalized as THEORY.md section 1 (tau0 = 1)."""
-    return normalize(as_columns(images))
+    """Images (N, ...) -> X (p, N) normalized as THEORY.md section 1 (tau0 = 1).
+
+    Any real dtype: the normalization removes the scale (uint8 images go through :func:`as_columns`)."""
+    images = np.asarray(images)
+    if images.dtype == np.uint8:
+        return normalize(as_columns(images))
+    return normalize(images.reshape(images.shape[0], -1).T.astype(np.float64))

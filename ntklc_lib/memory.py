@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import numbers
 from pathlib import Path
 
 import numpy as np
@@ -161,8 +162,16 @@ def rice_encode(codes: np.ndarray) -> dict:
             "k": k, "n_nonzero": int(nz.size), "unary_bits": int(unary.size), "size": int(codes.size)}
 
 
+def _size(size) -> int:
+    """The number of codes to decode: an integer >= 0."""
+    if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 0:
+        raise ValueError(f"size must be an integer >= 0 (the number of codes), got {size!r}")
+    return int(size)
+
+
 def rice_decode(unary, rem, signs, k: int, n_nonzero: int, unary_bits: int, size: int) -> np.ndarray:
     """Inverse of :func:`rice_encode`: flat int8 codes of length ``size``."""
+    size = _size(size)
     ends = np.flatnonzero(np.unpackbits(unary, count=unary_bits) == 0)
     if ends.size != n_nonzero:
         raise ValueError(f"corrupt weight stream: {ends.size} run lengths, expected {n_nonzero}")
@@ -172,6 +181,9 @@ def rice_decode(unary, rem, signs, k: int, n_nonzero: int, unary_bits: int, size
         bits = np.unpackbits(rem, count=n_nonzero * k).reshape(n_nonzero, k).astype(np.int64)
         r = bits @ (1 << np.arange(k - 1, -1, -1))
     positions = np.cumsum((q.astype(np.int64) << k) + r + 1) - 1
+    if positions.size and positions[-1] >= size:
+        raise ValueError(f"size = {size} is too small for this weight stream: it has a non-zero code at position "
+                         f"{int(positions[-1])}, so size must be at least {int(positions[-1]) + 1}")
     codes = np.zeros(size, dtype=np.int8)
     codes[positions] = 1 - 2 * np.unpackbits(signs, count=n_nonzero).astype(np.int8)
     return codes
@@ -179,15 +191,25 @@ def rice_decode(unary, rem, signs, k: int, n_nonzero: int, unary_bits: int, size
 
 def pack2(codes: np.ndarray) -> np.ndarray:
     """Ternary digits {-1, 0, 1} -> bytes, four 2-bit digits per byte (0 -> 00, 1 -> 01, -1 -> 10)."""
-    c = (np.asarray(codes, dtype=np.int8).ravel() % 3).astype(np.uint8)
+    raw = np.asarray(codes).ravel()
+    ok = np.isin(raw, (-1, 0, 1)) if raw.dtype.kind in "biuf" else np.zeros(raw.shape, dtype=bool)
+    if not np.all(ok):
+        bad = np.unique(raw[~ok])[:5]
+        raise ValueError(f"codes must hold ternary digits -1, 0, 1 only, got {bad.tolist()!r}")
+    c = (raw.astype(np.int8) % 3).astype(np.uint8)
     c = np.concatenate([c, np.zeros((-c.size) % 4, dtype=np.uint8)]).reshape(-1, 4)
     return (c[:, 0] | (c[:, 1] << 2) | (c[:, 2] << 4) | (c[:, 3] << 6)).astype(np.uint8)
 
 
 def unpack2(packed: np.ndarray, size: int) -> np.ndarray:
-    """Inverse of :func:`pack2`: flat int8 codes of length ``size``."""
-    b = np.asarray(packed, dtype=np.uint8)
+    """Inverse of :func:`pack2`: flat int8 codes of length ``size`` (at most 4 per byte of ``packed``)."""
+    b = np.asarray(packed, dtype=np.uint8).ravel()
+    size = _size(size)
+    if size > 4 * b.size:
+        raise ValueError(f"size = {size} is larger than packed holds: {b.size} bytes hold at most {4 * b.size} codes")
     c = np.stack([(b >> s) & 3 for s in (0, 2, 4, 6)], axis=1).ravel()[:size].astype(np.int8)
+    if np.any(c == 3):
+        raise ValueError("packed is corrupt: it holds the 2-bit digit 11, which codes no ternary digit")
     c[c == 2] = -1
     return c
 

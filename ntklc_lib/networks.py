@@ -7,8 +7,9 @@ with centred activations sigma_l = f_l - E f_l(tau_{l-1} xi).  The hidden layers
 
 Weights are drawn by :func:`ntklc_lib.kernels.sample_weights` with the same generator sequence as
 :func:`ntklc_lib.kernels.ck_empirical`, and the centring constants come from
-:func:`ntklc_lib.coefficients.layer_moments`, so ``features(net, X).T @ features(net, X)`` is exactly the
-empirical CK the library computes for the same ``seed`` (one draw).
+:func:`ntklc_lib.coefficients.layer_moments`, so with ``dtype=torch.float64``
+``features(net, X).T @ features(net, X)`` is the empirical CK the library computes for the same ``seed``
+(one draw) to rounding (1e-16; the default float32 features agree to ~1e-7).
 """
 from __future__ import annotations
 
@@ -34,8 +35,9 @@ class RandomFeatureNet:
     weights: L tensors, layer l of shape (d_l, d_{l-1}) (d_0 = p), float32 unless built otherwise;
     acts: L activations f_l; centers: L centring constants E f_l(tau_{l-1} xi);
     tau: (L+1,) the scales tau_0..tau_L the centring refers to;
-    weight_law: one of WEIGHT_LAWS; sparsity: fraction of zero weights the law was drawn with;
+    weight_law: one of WEIGHT_LAWS; sparsity: fraction of zero weights the law was drawn with, in [0, 1);
     seed: the seed of the weight draw (None when the weights came from elsewhere, e.g. a file).
+    Activations given by name are resolved with :func:`ntklc_lib.activations.get`.
     """
 
     weights: tuple
@@ -52,11 +54,32 @@ class RandomFeatureNet:
             raise ValueError(f"a net needs one activation, centre and weight matrix per layer and L+1 scales: got "
                              f"{L} weights, {len(self.acts)} activations, {len(self.centers)} centres, "
                              f"{len(self.tau)} scales")
+        for l, W in enumerate(self.weights):
+            if not isinstance(W, torch.Tensor) or W.ndim != 2 or not W.is_floating_point():
+                raise ValueError(f"weights[{l}] must be a 2-D floating-point torch tensor, got "
+                                 f"{getattr(W, 'dtype', type(W).__name__)} of shape {tuple(getattr(W, 'shape', ()))}")
         for l in range(1, L):
             if self.weights[l].shape[1] != self.weights[l - 1].shape[0]:
                 raise ValueError(f"weights[{l}] has shape {tuple(self.weights[l].shape)}, its input size must be "
                                  f"the previous layer's width {self.weights[l - 1].shape[0]}")
+        acts = []
+        for l, act in enumerate(self.acts):
+            try:
+                acts.append(A.get(act))
+            except ValueError as exc:
+                raise ValueError(f"acts[{l}]: {exc}") from None
+        object.__setattr__(self, "acts", tuple(acts))     # frozen dataclass: names resolved once, here
+        for name in ("centers", "tau"):
+            try:
+                values = np.asarray(getattr(self, name), dtype=np.float64)
+            except (TypeError, ValueError):
+                values = np.array([np.nan])
+            if not np.all(np.isfinite(values)):
+                raise ValueError(f"{name} must hold finite numbers (no NaN or inf), got {getattr(self, name)!r}")
         checks.one_of("weight_law", self.weight_law, set(WEIGHT_LAWS))
+        checks.sparsity("sparsity", self.sparsity)
+        if self.seed is not None:
+            checks.seed("seed", self.seed)
 
     @property
     def p(self) -> int:
@@ -78,8 +101,16 @@ class RandomFeatureNet:
         return int(sum(W.numel() for W in self.weights))
 
 
+def _float_dtype(dtype) -> torch.dtype:
+    """A floating torch dtype: integer weights would be the Gaussian / ternary draw silently truncated."""
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise ValueError(f"dtype must be a floating torch dtype (torch.float32 or torch.float64), got {dtype!r}")
+    return dtype
+
+
 def _draw(p, widths, kind, sparsity, seed, dtype) -> tuple:
     """Weights of all layers from one generator, in the order ck_empirical draws them (float64, then cast)."""
+    dtype = _float_dtype(dtype)
     gen = torch.Generator().manual_seed(seed)
     dims = (p,) + widths
     return tuple(sample_weights((dims[l + 1], dims[l]), kind, sparsity, gen).to(dtype) for l in range(len(widths)))

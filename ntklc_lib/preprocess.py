@@ -63,12 +63,13 @@ def mnist_train_test(n_train: int, n_test: int, data_dir=None, seed: int = 0,
     """
     n_train = checks.positive_int("n_train", n_train)
     n_test = checks.positive_int("n_test", n_test)
+    seed = checks.seed("seed", seed)
     out = []
     for split, n, name in (("train", n_train, "n_train"), ("test", n_test, "n_test")):
         ds = datasets.load_mnist(data_dir, split=split, allow_fallback=allow_fallback)
         if n > len(ds):
             raise ValueError(f"{name} must be <= {len(ds)} (the size of the {split} split of {ds.source}), got {n}")
-        idx = np.random.default_rng([int(seed), 0 if split == "train" else 1]).permutation(len(ds))[:n]
+        idx = np.random.default_rng([seed, 0 if split == "train" else 1]).permutation(len(ds))[:n]
         out.append((datasets.as_columns(ds.images[idx]), ds.labels[idx], ds.source))
     (Xtr, ytr, src), (Xte, yte, _) = out
     norm = fit_normalizer(Xtr)

@@ -22,6 +22,8 @@ from . import checks
 
 RIDGE_GRID = np.logspace(-8, 1, 19)          # lambda, in units of the standardized features (tr C = 1)
 WEIGHT_DECAY_GRID = np.logspace(-6, -1, 6)   # weight decay of the mean cross-entropy, same units
+RIDGE_GRID.flags.writeable = False           # the defaults: read-only, and every Readout gets its own copy
+WEIGHT_DECAY_GRID.flags.writeable = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,7 +82,7 @@ def _split(n: int, val_fraction: float, seed: int):
     if n_val < 1 or n - n_val < 2:
         raise ValueError(f"val_fraction = {val_fraction} leaves {n - n_val} fitting and {n_val} validation samples "
                          f"out of n = {n}; both need samples")
-    perm = np.random.default_rng(int(seed)).permutation(n)
+    perm = np.random.default_rng(checks.seed("seed", seed)).permutation(n)
     return np.sort(perm[n_val:]), np.sort(perm[:n_val])
 
 
@@ -88,7 +90,7 @@ def _grid(name, values, default):
     g = default if values is None else np.atleast_1d(np.asarray(values, dtype=np.float64))
     if g.ndim != 1 or g.size == 0 or not np.all(np.isfinite(g)) or np.any(g < 0):
         raise ValueError(f"{name} must be a non-empty 1-D sequence of finite numbers >= 0, got {values!r}")
-    return np.asarray(g, dtype=np.float64)
+    return np.array(g, dtype=np.float64)         # a copy: the Readout's grid is its own, not the caller's
 
 
 def _best(grid, acc) -> int:
@@ -97,7 +99,16 @@ def _best(grid, acc) -> int:
     return int(ties[np.argmax(grid[ties])])
 
 
+def _fits_float32(A) -> bool:
+    """True if every entry of A is finite in float32 (NaN fails the comparison too)."""
+    return bool(np.all(np.abs(np.asarray(A, dtype=np.float64)) <= np.finfo(np.float32).max))
+
+
 def _finish(kind, W, b, mean, scale, penalty, grid=None, val_acc=None) -> Readout:
+    if not (_fits_float32(W) and _fits_float32(b)):
+        name = "lam" if kind == "ridge" else "weight_decay"
+        raise ValueError(f"{name} = {penalty:g} gives non-finite readout weights (in float32): the penalty is "
+                         f"numerically zero for these features; increase {name}")
     return Readout(weight=np.asarray(W, dtype=np.float32), bias=np.asarray(b, dtype=np.float32),
                    mean=np.asarray(mean, dtype=np.float32), scale=float(scale), kind=kind, penalty=float(penalty),
                    grid=np.zeros(0) if grid is None else np.asarray(grid, dtype=np.float64),
@@ -119,11 +130,18 @@ def predict(readout: Readout, F) -> np.ndarray:
 
 
 def accuracy(readout: Readout, F, y) -> float:
-    """Fraction of columns of F: (d, n) whose predicted label equals y: (n,)."""
+    """Fraction of columns of F: (d, n) whose predicted label equals y: (n,), labels in 0..K-1."""
     y = np.asarray(y)
     pred = predict(readout, F)
     if y.shape != pred.shape:
         raise ValueError(f"y must have shape {pred.shape} (one label per column of F), got {y.shape}")
+    K = readout.n_classes
+    if not (np.issubdtype(y.dtype, np.integer) or np.issubdtype(y.dtype, np.floating)) or (
+            y.size and not np.all(np.isfinite(y) & (y == np.round(y)))):
+        raise ValueError(f"y must hold integer class labels in 0..{K - 1}, got dtype {y.dtype}")
+    if y.size and (y.min() < 0 or y.max() >= K):
+        raise ValueError(f"y must hold class labels in 0..{K - 1} (the readout has K = {K} classes), "
+                         f"got labels from {y.min():g} to {y.max():g}")
     return float(np.mean(pred == y))
 
 
@@ -210,12 +228,21 @@ def _finalize(sums: dict) -> dict:
     return {**sums, "mean": mean, "scale": float(np.sqrt(ms)), "ybar": sums["ysum"] / n}
 
 
-def _ridge_readout(path: _RidgePath, lam: float, shift: float) -> np.ndarray:
+def _ridge_readout(path: _RidgePath, lam: float, shift: float, name: str = "lam") -> np.ndarray:
     lam_eff = lam + shift / (path.n * path.scale**2)
     if lam_eff <= 0:
         raise ValueError("lam + gram_shift must be > 0 (a ridge readout needs some regularization): "
                          "drop lambda = 0 or add a gram_shift")
-    return path.weight(lam_eff)
+    # lam_eff > 0 can still be numerically zero next to the eigenvalues (e.g. 1e-300): the solve then fails
+    # (singular) or 1 / lam_eff overflows.  The check is in float32, the precision the Readout stores.
+    try:
+        W = path.weight(lam_eff)
+    except torch.linalg.LinAlgError:
+        W = None
+    if W is None or not _fits_float32(W):
+        raise ValueError(f"{name} = {lam:g} is numerically zero for these features (the ridge solve is singular or "
+                         f"gives non-finite weights); increase {name}")
+    return W
 
 
 def ridge_fit(F, y, lam: float, gram_shift: float = 0.0, n_classes=None) -> Readout:
@@ -249,8 +276,8 @@ def ridge(F, y, lams=None, val_fraction: float = 0.2, seed: int = 0, gram_shift:
     fit_sums = _sums(F[:, fit], y[fit], K, primal)
     path = _RidgePath(_finalize(fit_sums))
     Gval = (F[:, val] - path.mean[:, None]) / path.scale
-    acc = np.array([np.mean(np.argmax(Gval.T @ _ridge_readout(path, lam, shift) + path.ybar, axis=1) == y[val])
-                    for lam in grid])
+    acc = np.array([np.mean(np.argmax(Gval.T @ _ridge_readout(path, lam, shift, "lams") + path.ybar, axis=1)
+                            == y[val]) for lam in grid])
     best = _best(grid, acc)
     if primal:
         full = _RidgePath(_finalize(_merge(fit_sums, _sums(F[:, val], y[val], K, True))), single=True)

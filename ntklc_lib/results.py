@@ -9,21 +9,36 @@ import numpy as np
 
 
 def _plain(obj):
-    """numpy scalars/arrays and dataclass-like values -> JSON-serializable Python objects."""
+    """numpy scalars/arrays and dataclass-like values -> JSON-serializable Python objects.
+
+    Non-finite floats (Python or numpy) become the strings "nan", "inf", "-inf", so the file stays strict
+    JSON.  Keys become strings; two keys that give the same string (1 and "1") raise ValueError.
+    """
     if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
+        out = {}
+        for k, v in obj.items():
+            if str(k) in out:
+                raise ValueError(f"figures has keys that collide as JSON keys: {k!r} and another key both become "
+                                 f"{str(k)!r}; rename one")
+            out[str(k)] = _plain(v)
+        return out
     if isinstance(obj, (list, tuple)):
         return [_plain(v) for v in obj]
     if isinstance(obj, np.ndarray):
         return _plain(obj.tolist())
     if isinstance(obj, np.generic):
-        return obj.item()
+        return _plain(obj.item())
     if isinstance(obj, float) and not np.isfinite(obj):
         return str(obj)
     return obj
 
 
 ENV_VAR = "NTKLC_RESULTS_DIR"
+
+
+def _directory(directory) -> Path:
+    """$NTKLC_RESULTS_DIR when set, else ``directory``."""
+    return Path(os.environ.get(ENV_VAR) or directory)
 
 
 def save(name: str, figures: dict, directory="results") -> Path:
@@ -36,12 +51,17 @@ def save(name: str, figures: dict, directory="results") -> Path:
     """
     if not name or any(c in name for c in "/\\"):
         raise ValueError(f"name must be a plain file stem, got {name!r}")
-    path = Path(os.environ.get(ENV_VAR) or directory) / f"{name}.json"
+    path = _directory(directory) / f"{name}.json"
+    text = json.dumps(_plain(figures), indent=2, sort_keys=True, allow_nan=False) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(_plain(figures), indent=2, sort_keys=True) + "\n")
+    path.write_text(text)
     return path
 
 
 def load(name: str, directory="results") -> dict:
-    """Read back ``<directory>/<name>.json``."""
-    return json.loads((Path(directory) / f"{name}.json").read_text())
+    """Read back ``<directory>/<name>.json``, the file :func:`save` wrote with the same arguments (so
+    ``NTKLC_RESULTS_DIR``, when set, replaces ``directory`` here too).  Non-finite values read back as the
+    strings "nan", "inf", "-inf"."""
+    if not name or any(c in name for c in "/\\"):
+        raise ValueError(f"name must be a plain file stem, got {name!r}")
+    return json.loads((_directory(directory) / f"{name}.json").read_text())

@@ -1,6 +1,7 @@
 """Spectral comparisons of kernel matrices: relative errors, eigenvalues, leading eigenvectors."""
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,8 @@ def spectral_norm(K) -> float:
     K = _square("K", K)
     K = 0.5 * (K + K.T)
     n = K.shape[0]
+    if not np.any(K):
+        return 0.0                      # Lanczos cannot start on the zero matrix (ARPACK error -9)
     if n <= 64:
         return float(np.max(np.abs(np.linalg.eigvalsh(K))))
     val = eigsh(K, k=1, which="LM", v0=np.ones(n) / np.sqrt(n), return_eigenvectors=False, tol=1e-10)
@@ -33,7 +36,11 @@ def relative_error(K, K_ref) -> float:
     K_ref = _square("K_ref", K_ref)
     if K.shape != K_ref.shape:
         raise ValueError(f"K and K_ref must have the same shape, got {K.shape} and {K_ref.shape}")
-    return spectral_norm(K - K_ref) / spectral_norm(K_ref)
+    ref = spectral_norm(K_ref)
+    if ref == 0:
+        raise ValueError("K_ref has spectral norm 0 (its symmetric part is the zero matrix): the relative error "
+                         "||K - K_ref|| / ||K_ref|| is undefined; pass a non-zero reference K_ref")
+    return spectral_norm(K - K_ref) / ref
 
 
 @dataclass(frozen=True)
@@ -45,9 +52,14 @@ class Spectrum:
 
 
 def spectrum(K, top: int = 3) -> Spectrum:
-    """Eigenvalues of K: (n, n) and its ``top`` leading eigenvectors, signs fixed (first entry of
-    largest magnitude positive) so two kernels' eigenvectors can be overlaid."""
+    """Eigenvalues of K: (n, n) and its ``top`` leading eigenvectors (an integer in 0..n; 0 for the
+    eigenvalues only), signs fixed (first entry of largest magnitude positive) so two kernels'
+    eigenvectors can be overlaid."""
     K = _square("K", K)
+    n = K.shape[0]
+    if isinstance(top, bool) or not isinstance(top, numbers.Integral) or not 0 <= top <= n:
+        raise ValueError(f"top must be an integer in 0..{n} (the size of K; 0 for the eigenvalues only), got {top!r}")
+    top = int(top)
     vals, vecs = np.linalg.eigh(0.5 * (K + K.T))
     V = vecs[:, -top:] if top > 0 else vecs[:, :0]
     idx = np.argmax(np.abs(V), axis=0)

@@ -136,3 +136,28 @@ def test_non_ternary_nets_and_bad_arguments_raise(tmp_path):
                           mean=np.zeros(11, np.float32), scale=1.0, kind="ridge", penalty=1.0)
     with pytest.raises(ValueError, match="readout"):
         memory.save_compressed(tmp_path / "x.npz", tern, bad)
+
+
+@pytest.mark.parametrize("codes", [[2, 3, -2, 5], [0, 1, 257], [0.5, 1], ["1", "0"]])
+def test_pack2_rejects_values_that_are_not_ternary_digits(codes):
+    with pytest.raises(ValueError, match="codes must hold ternary digits -1, 0, 1"):
+        memory.pack2(np.array(codes))
+
+
+def test_decoders_reject_a_size_that_does_not_fit_the_data():
+    codes = np.array([1, 0, -1, 0, 0, 1, 0], dtype=np.int8)
+    packed = memory.pack2(codes)                              # 2 bytes: room for 8 codes
+    np.testing.assert_array_equal(memory.unpack2(packed, 8)[:7], codes)
+    with pytest.raises(ValueError, match="size = 9 is larger than packed holds"):
+        memory.unpack2(packed, 9)
+    with pytest.raises(ValueError, match="size must be an integer >= 0"):
+        memory.unpack2(packed, -1)
+    with pytest.raises(ValueError, match="packed is corrupt"):
+        memory.unpack2(np.array([0b11], dtype=np.uint8), 1)
+    enc = memory.rice_encode(codes)
+    args = [enc[k] for k in ("unary", "rem", "signs", "k", "n_nonzero", "unary_bits")]
+    np.testing.assert_array_equal(memory.rice_decode(*args, 9), np.concatenate([codes, [0, 0]]))
+    with pytest.raises(ValueError, match="size = 5 is too small .* at least 6"):
+        memory.rice_decode(*args, 5)
+    with pytest.raises(ValueError, match="size must be an integer >= 0"):
+        memory.rice_decode(*args, 6.0)

@@ -107,3 +107,42 @@ def test_net_shape_properties():
 def test_bad_arguments_raise_value_errors_naming_them(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def rebuild(net, **changes):
+    fields = dict(weights=net.weights, acts=net.acts, centers=net.centers, tau=net.tau, weight_law=net.weight_law,
+                  sparsity=net.sparsity, seed=net.seed)
+    return networks.RandomFeatureNet(**{**fields, **changes})
+
+
+@pytest.mark.parametrize("changes, match", [
+    (dict(sparsity=5.0), r"sparsity must lie in \[0.0, 1.0\)"),
+    (dict(sparsity=-0.1), "sparsity"),
+    (dict(centers=(float("nan"), 0.0)), "centers must hold finite numbers"),
+    (dict(tau=np.array([1.0, np.inf, 1.0])), "tau must hold finite numbers"),
+    (dict(acts=("relu", "no_such_activation")), r"acts\[1\].*unknown activation name"),
+    (dict(seed=1.5), "seed must be an integer >= 0"),
+    (dict(weights=(torch.zeros((20, 30), dtype=torch.int64), torch.zeros((10, 20)))), r"weights\[0\] must be"),
+])
+def test_random_feature_net_rejects_bad_fields(changes, match):
+    net = networks.dense_net(30, (20, 10), ["relu", "relu"], seed=0)
+    with pytest.raises(ValueError, match=match):
+        rebuild(net, **changes)
+
+
+def test_activation_names_are_resolved(X):
+    net = networks.dense_net(40, (20, 10), ["relu", "tanh"], seed=0, dtype=torch.float64)
+    named = rebuild(net, acts=("relu", "tanh"), seed=None)
+    assert [a.name for a in named.acts] == ["relu", "tanh"]
+    np.testing.assert_array_equal(networks.features(named, X), networks.features(net, X))
+
+
+@pytest.mark.parametrize("build", [
+    lambda dtype: networks.dense_net(30, (20,), ["relu"], dtype=dtype),
+    lambda dtype: networks.ternary_net(30, (20,), ["relu"], dtype=dtype),
+    lambda dtype: networks.compressed_net(30, (20,), standin_plan(1), dtype=dtype),
+])
+@pytest.mark.parametrize("dtype", [torch.int64, torch.bool, "float32", np.float64])
+def test_weights_must_have_a_floating_dtype(build, dtype):
+    with pytest.raises(ValueError, match="dtype must be a floating torch dtype"):
+        build(dtype)

@@ -37,6 +37,9 @@ def test_mnist_train_test_shapes_and_scale():
 @pytest.mark.parametrize("call, name", [
     (lambda: preprocess.mnist_train_test(0, 10), "n_train"),
     (lambda: preprocess.mnist_train_test(10, 10**7), "n_test"),
+    (lambda: preprocess.mnist_train_test(10, 10, seed=1.5), "seed must be an integer >= 0"),
+    (lambda: preprocess.mnist_train_test(10, 10, seed=-1), "seed must be an integer >= 0"),
+    (lambda: preprocess.mnist_train_test(10, 10, seed="3"), "seed must be an integer >= 0"),
     (lambda: preprocess.apply(preprocess.fit_normalizer(np.ones((3, 4)) + np.eye(3, 4)), np.ones((2, 4))), "X_raw"),
 ])
 def test_bad_arguments_raise_value_errors_naming_them(call, name):

@@ -132,3 +132,57 @@ def test_bad_arguments_raise_value_errors_naming_them(call, name):
     F, y = toy()
     with pytest.raises(ValueError, match=name):
         call(F, y)
+
+
+def test_a_numerically_zero_lambda_raises_instead_of_returning_infinite_weights():
+    rng = np.random.default_rng(0)                            # dual path: 1 / lam overflows on the null space
+    F, y = rng.standard_normal((100, 30)), rng.integers(0, 3, 30)
+    with pytest.raises(ValueError, match="lam = 1e-300 .*increase lam"):
+        readout.ridge_fit(F, y, lam=1e-300)
+    F = rng.standard_normal((10, 30))
+    F[1] = F[0]                                               # primal solve: a repeated feature, singular
+    with pytest.raises(ValueError, match="increase lam"):
+        readout.ridge_fit(F, y, lam=1e-300)
+    with pytest.raises(ValueError, match="increase lams"):
+        readout.ridge(*toy(d=100, n=40), lams=[1e-300, 1.0])
+    assert np.all(np.isfinite(readout.ridge_fit(F, y, lam=1e-3).weight))
+
+
+def test_the_default_grid_cannot_be_changed_through_a_readout():
+    F, y = toy()
+    before = readout.RIDGE_GRID.copy()
+    r = readout.ridge(F, y)
+    np.testing.assert_array_equal(r.grid, before)
+    r.grid[:] = 1.0                                            # the readout's own copy
+    np.testing.assert_array_equal(readout.RIDGE_GRID, before)
+    with pytest.raises(ValueError):                           # the module default is read-only
+        readout.RIDGE_GRID[0] = 5.0
+    lams = np.array([1e-3, 1e-1])
+    r = readout.ridge(F, y, lams=lams)
+    lams[0] = 7.0                                              # nor does the caller's array alias the readout's
+    assert r.grid[0] == 1e-3
+
+
+@pytest.mark.parametrize("seed", [1.5, -1, "3", True, None])
+@pytest.mark.parametrize("fit", [
+    lambda F, y, seed: readout.ridge(F, y, seed=seed),
+    lambda F, y, seed: readout.cross_entropy(F, y, weight_decays=[1e-2], seed=seed, max_iter=5),
+])
+def test_bad_seeds_raise(fit, seed):
+    F, y = toy(d=10, n=60)
+    with pytest.raises(ValueError, match="seed must be an integer >= 0"):
+        fit(F, y, seed)
+
+
+@pytest.mark.parametrize("labels, match", [
+    (lambda y: y.astype(str), "integer class labels"),
+    (lambda y: y + 3, r"labels in 0\.\.2"),
+    (lambda y: y - 1, r"labels in 0\.\.2"),
+    (lambda y: y + 0.5, "integer class labels"),
+])
+def test_accuracy_rejects_labels_the_readout_cannot_predict(labels, match):
+    F, y = toy()
+    r = readout.ridge_fit(F, y, 1e-3)
+    with pytest.raises(ValueError, match=match):
+        readout.accuracy(r, F, labels(y))
+    assert readout.accuracy(r, F, y.astype(float)) == readout.accuracy(r, F, y)
