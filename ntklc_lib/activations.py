@@ -13,6 +13,7 @@ changes the mean and d3, not d1, d2, dd.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -35,6 +36,8 @@ def ncdf(x):
 def hermite_normalized(x: np.ndarray, kmax: int) -> np.ndarray:
     """Normalized probabilists' Hermite polynomials h_k(x) = He_k(x)/sqrt(k!), k = 0..kmax:
     (*x.shape, kmax + 1)."""
+    if isinstance(kmax, bool) or not isinstance(kmax, numbers.Integral) or kmax < 0:
+        raise ValueError(f"kmax must be an integer >= 0, got {kmax!r}")
     x = np.asarray(x, dtype=np.float64)
     H = np.empty(x.shape + (kmax + 1,))
     H[..., 0] = 1.0
@@ -155,6 +158,8 @@ def _relu_dual_deriv(a, b, c):
 
 
 def _lrelu(slope: float) -> Activation:
+    if isinstance(slope, bool) or not isinstance(slope, numbers.Real) or not math.isfinite(slope):
+        raise ValueError(f"slope must be a finite number, got {slope!r}")
     s = float(slope)
 
     def raw(tau):
@@ -224,7 +229,11 @@ def _abs_dual(a, b, c):
 
 
 def _poly2(coefficients) -> Activation:
-    c0, c1, c2 = (float(v) for v in coefficients)
+    c = np.asarray(coefficients, dtype=np.float64) if not isinstance(coefficients, str) else np.zeros(0)
+    if c.shape != (3,) or not np.all(np.isfinite(c)):
+        raise ValueError(f"coefficients must be three finite numbers (c0, c1, c2) of c0 + c1 t + c2 t^2, "
+                         f"got {coefficients!r}")
+    c0, c1, c2 = (float(v) for v in c)
 
     def raw(tau):
         tau = np.asarray(tau, dtype=np.float64)
@@ -457,6 +466,9 @@ def binary(intervals, b: float = 1.0, name: str | None = None) -> Activation:
 
 def ternary_symmetric(s: float, b: float = 1.0) -> Activation:
     """sigma^c(t) = b sign(t) 1{|t| > s}: levels {-b, 0, b}, odd (d2 = 0)."""
+    for name, value in (("s", s), ("b", b)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+            raise ValueError(f"{name} must be a finite number, got {value!r}")
     if not s > 0:
         raise ValueError(f"s must be > 0, got {s}")
     return step([-s, s], [-b, 0.0, b], name="ternary")

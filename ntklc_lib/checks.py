@@ -90,6 +90,8 @@ def data_and_labels(X, y) -> tuple[np.ndarray, np.ndarray]:
             f"y must have one label per column of X: X is (p, n) = {X.shape}, so y must have shape "
             f"({X.shape[1]},), got {y.shape}"
         )
+    if y.dtype == bool or not (np.issubdtype(y.dtype, np.integer) or np.issubdtype(y.dtype, np.floating)):
+        raise ValueError(f"y must hold integer class labels 0..K-1, got dtype {y.dtype}")
     if not np.issubdtype(y.dtype, np.integer):
         if np.all(np.isfinite(y)) and np.all(np.asarray(y, float) == np.round(np.asarray(y, float))):
             y = y.astype(np.int64)

@@ -19,6 +19,7 @@ Shapes: data X: (p, n) (one column per sample), labels y: (n,), kernels (n, n).
 from __future__ import annotations
 
 import math
+import numbers
 import time
 from dataclasses import dataclass
 from typing import Mapping, Sequence
@@ -231,8 +232,9 @@ def hermite_surrogate(act, tau: float, order: int = 4) -> A.Activation:
     """
     tau = float(A.check_tau(tau, "tau"))
     order = checks.positive_int("order", order)
-    if order < 3:
-        raise ValueError(f"order must be >= 3 (orders 1 and 2 carry d1 and d2), got {order}")
+    if not 3 <= order <= 100:
+        # orders 1 and 2 carry d1 and d2; beyond ~170, k! and He_k's coefficients overflow float64
+        raise ValueError(f"order must lie in 3..100 (orders 1 and 2 carry d1 and d2), got {order}")
     m = A.moments(act, tau)
     d1, d2, var = float(m.d1), float(m.d2), float(m.var)
     rest = var - d1**2 * tau**2 - d2**2 * tau**4 / 2
@@ -319,7 +321,10 @@ def isolated_count(eigenvalues, max_count: int = 20, gap_factor: float = 20.0, r
     ``max_count`` (the typical spacing at the bulk's edge).  Spikes of a kernel of mixture data sit
     O(1) away from the bulk, whose spacing shrinks like 1/n, so the rule separates them at large n.
     """
-    ev = np.sort(np.asarray(eigenvalues, dtype=np.float64).ravel())[::-1]
+    ev = np.asarray(eigenvalues, dtype=np.float64).ravel()
+    if not np.all(np.isfinite(ev)):
+        raise ValueError(f"eigenvalues contains {int(np.sum(~np.isfinite(ev)))} non-finite entries (NaN or inf)")
+    ev = np.sort(ev)[::-1]
     max_count = checks.positive_int("max_count", max_count)
     gap_factor = checks.positive_float("gap_factor", gap_factor)
     reference = checks.positive_int("reference", reference)
@@ -391,7 +396,15 @@ def common_bins(eigenvalue_sets, bins: int = 60, upper: float | None = None) -> 
     """Histogram edges shared by several spectra (so their histograms overlay); ``upper`` cuts off the
     isolated eigenvalues, which would otherwise squeeze the bulk into a few bins."""
     bins = checks.positive_int("bins", bins)
-    allv = np.concatenate([np.asarray(e, dtype=np.float64).ravel() for e in eigenvalue_sets])
+    sets = [np.asarray(e, dtype=np.float64).ravel() for e in eigenvalue_sets]
+    allv = np.concatenate(sets) if sets else np.zeros(0)
+    if allv.size == 0:
+        raise ValueError("eigenvalue_sets must hold at least one eigenvalue")
+    if not np.all(np.isfinite(allv)):
+        raise ValueError(f"eigenvalue_sets contains {int(np.sum(~np.isfinite(allv)))} non-finite entries (NaN or inf)")
+    if upper is not None and (isinstance(upper, bool) or not isinstance(upper, numbers.Real)
+                              or not math.isfinite(upper)):
+        raise ValueError(f"upper must be a finite number or None, got {upper!r}")
     lo = float(allv.min())
     hi = float(allv.max()) if upper is None else float(upper)
     if not hi > lo:

@@ -235,6 +235,14 @@ def test_errors_are_clear():
     assert nl.activations.moments(nl.activations.get("lrelu", slope=0.5), 1.0).d1 == pytest.approx(0.75)
     with pytest.raises(ValueError, match="intervals must have numeric bounds"):
         nl.activations.binary([(float("nan"), 1.0)])
+    with pytest.raises(ValueError, match="slope must be a finite number"):
+        nl.activations.get("lrelu", slope=float("nan"))
+    with pytest.raises(ValueError, match=r"coefficients must be three finite numbers"):
+        nl.activations.get("poly2", coefficients=(0.0, 1.0))
+    with pytest.raises(ValueError, match="s must be a finite number"):
+        nl.activations.ternary_symmetric("1")
+    with pytest.raises(ValueError, match="kmax must be an integer >= 0"):
+        nl.activations.hermite_normalized(np.zeros(3), -1)
     with pytest.raises(ValueError, match="tau must be finite and > 0"):
         nl.activations.moments("relu", 0.0)
     with pytest.raises(ValueError, match="tau must be finite and > 0"):

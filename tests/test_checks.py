@@ -23,3 +23,14 @@ def test_in_range_names_the_argument_and_interval_for_every_bad_value():
     with pytest.raises(ValueError, match=r"x must lie in \(0, 1\], got 0"):
         checks.in_range("x", 0, 0, 1, low_closed=False, high_closed=True)
     assert checks.in_range("x", 1, 0, 1, low_closed=False, high_closed=True) == 1.0
+
+
+def test_labels_must_be_integer_classes():
+    X = np.ones((3, 4))
+    for y in (np.array(["a", "b", "a", "b"]), np.array([True, False, True, False])):
+        with pytest.raises(ValueError, match="y must hold integer class labels 0..K-1, got dtype"):
+            checks.data_and_labels(X, y)
+    with pytest.raises(ValueError, match="y must hold integer class labels"):
+        checks.data_and_labels(X, np.array([0.0, 0.5, 1.0, 1.0]))
+    _, y = checks.data_and_labels(X, np.array([0.0, 1.0, 1.0, 0.0]))
+    assert y.dtype == np.int64 and y.tolist() == [0, 1, 1, 0]

@@ -100,8 +100,9 @@ def test_hermite_surrogate_has_the_same_moments_and_one_layer_closed_form(order)
     sur = eq.hermite_surrogate("relu", tau0, order=order)
     np.testing.assert_allclose(nl.kernels.ck_tilde(d.X, d.y, [sur]), nl.kernels.ck_tilde(d.X, d.y, ["relu"]),
                                rtol=0, atol=1e-8)
-    with pytest.raises(ValueError, match="order"):
-        eq.hermite_surrogate("relu", tau, order=2)
+    for bad in (2, 200):
+        with pytest.raises(ValueError, match=r"order must lie in 3..100"):
+            eq.hermite_surrogate("relu", tau, order=bad)
 
 
 # ------------------------------------------------------------------ spectra
@@ -116,6 +117,8 @@ def test_isolated_count_finds_planted_spikes():
     assert eq.isolated_count(spiked) == 2
     with pytest.raises(ValueError, match="eigenvalues"):
         eq.isolated_count(np.arange(5.0))
+    with pytest.raises(ValueError, match="eigenvalues contains 1 non-finite"):
+        eq.isolated_count(np.concatenate([spiked, [np.nan]]))
 
 
 def test_summarize_gmm_kernel_has_two_spikes_and_unit_vectors():
@@ -138,6 +141,12 @@ def test_eigenvector_alignment_and_common_bins():
     np.testing.assert_allclose(edges, [0.0, 0.5, 1.0, 1.5, 2.0])
     with pytest.raises(ValueError, match="upper"):
         eq.common_bins([np.array([1.0, 2.0])], upper=0.5)
+    with pytest.raises(ValueError, match="at least one eigenvalue"):
+        eq.common_bins([])
+    with pytest.raises(ValueError, match="eigenvalue_sets contains 1 non-finite"):
+        eq.common_bins([np.array([1.0, np.nan])])
+    with pytest.raises(ValueError, match="upper must be a finite number or None"):
+        eq.common_bins([np.array([1.0, 2.0])], upper=np.inf)
 
 
 def test_kernel_triplet_errors_are_the_relative_errors_of_its_kernels():
