@@ -42,3 +42,16 @@ def test_test_params_name_existing_notebooks():
     stems = {md.stem for md in SOURCES}
     extra = set(load_test_params()) - stems
     assert not extra, f"notebooks/test_params.yml names notebooks that do not exist: {sorted(extra)}"
+
+
+@pytest.mark.parametrize("md", SOURCES, ids=[md.stem for md in SOURCES])
+def test_papermill_infers_every_parameter(md):
+    # `papermill --help-notebook` lists what a user can pass; a line papermill cannot parse (e.g. a
+    # comment containing "=") drops that parameter from the list and makes every run warn
+    # "Passed unknown parameter", although the value is still injected
+    from papermill.translators import PythonTranslator
+
+    cell = parameters_cells(md)[0]
+    inferred = {p.name for p in PythonTranslator.inspect(cell)}
+    missing = assigned_names(cell.source) - inferred
+    assert not missing, f"papermill cannot read parameters {sorted(missing)} of {md.name}: keep '=' out of their comments"
