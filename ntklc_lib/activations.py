@@ -587,13 +587,13 @@ def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom"
     Without ``deriv`` the derivative (needed for dd and the NTK) is taken by central differences.
     Without ``fn_torch`` the torch version calls ``fn`` on numpy copies.
 
-    Accuracy: the moments split their adaptive quadrature at ``breakpoints`` and are accurate to
-    ~1e-10 for piecewise-smooth f.  The limit kernels expand f in Hermite polynomials on a fixed grid
-    (spacing 0.02 in xi) that ignores breakpoints: exponentially accurate for smooth f, but a kink
-    costs O(h^2) and a jump O(h), e.g. a custom ReLU's NTK is ~1% off.  Jumps in f' also break the
-    finite-difference ``deriv`` (a step's derivative comes out 0, so its "NTK" would equal the CK).
-    For ReLU, leaky ReLU, abs, erf, sin, cos, polynomials and steps use the named activations
-    (:func:`get`, :func:`step`, :func:`ternary_symmetric`), whose kernels are closed forms.
+    Accuracy: declare every point where f jumps or has a kink in ``breakpoints``.  The moments split
+    their adaptive quadrature there, and the limit kernels split their Gauss-Legendre pieces there
+    (a custom ReLU's CK and NTK then equal the arc-cosine closed forms to ~1e-13); an undeclared kink
+    or jump costs accuracy (O(h^2) or O(h) on a grid of spacing 0.02, ~1% for a ReLU's NTK).  Jumps in f'
+    also break the finite-difference ``deriv`` (a step's derivative comes out 0, so its "NTK" would
+    equal the CK): pass ``deriv``.  The named activations (:func:`get`, :func:`step`,
+    :func:`ternary_symmetric`) have closed-form kernels and are faster.
     """
     if not callable(fn):
         raise ValueError("fn must be callable")

@@ -7,7 +7,8 @@
   abs, sin, cos, polynomials, step functions: Mehler's series with exact coefficients where the
   correlation is small, Plackett's integral elsewhere), otherwise a Mehler (Hermite) series with a
   certified truncation bound and a 2-D trapezoid rule for the pairs where the bound is not small
-  enough (near duplicates);
+  enough (near duplicates); for activations with breakpoints (kinks, jumps) both use Gauss-Legendre
+  pieces split there;
 - ``ck_empirical`` / ``ntk_empirical``: finite random networks in torch (Gaussian or sparse ternary weights);
 - ``gram``: X^T X, in column blocks for large n.
 """
@@ -132,8 +133,56 @@ def _trapezoid_gauss(h: float = 0.02, half_width: float = 13.0):
     return x, h * np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
 
 
-def _pairs_quadrature(g, a: np.ndarray, b: np.ndarray, rho: np.ndarray) -> np.ndarray:
-    """E g(u) g(v) for pairs with Var u = a, Var v = b, corr rho: (m,) each, by a 2-D trapezoid rule.
+_LEGENDRE_NODES = 300     # per smooth piece, for Hermite coefficients up to order _MEHLER_MAX
+_PAIR_LEGENDRE_NODES = 120
+
+
+def _piecewise_gauss(cuts: np.ndarray, m: int, half_width: float = 13.0):
+    """Gauss-Legendre nodes and weights for E h(xi), xi ~ N(0, 1), split where h is not smooth.
+
+    cuts: (..., P) points (in xi units) where h jumps or has a kink, one row per integral; they are
+    clipped to [-13, 13], so cuts outside give empty pieces.  Returns nodes and weights (with the
+    Gaussian density), both (..., (P + 1) m).  On each smooth piece the rule converges geometrically,
+    where a grid that straddles a jump errs by O(h).
+    """
+    t, wt = np.polynomial.legendre.leggauss(m)
+    cuts = np.sort(np.clip(cuts, -half_width, half_width), axis=-1)
+    lead = cuts.shape[:-1]
+    ends = np.full(lead + (1,), half_width)
+    edges = np.concatenate([-ends, cuts, ends], axis=-1)
+    lo, hi = edges[..., :-1, None], edges[..., 1:, None]             # (..., P + 1, 1)
+    x = (lo + hi) / 2 + (hi - lo) / 2 * t                            # (..., P + 1, m)
+    w = (hi - lo) / 2 * wt * np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+    return x.reshape(lead + (-1,)), w.reshape(lead + (-1,))
+
+
+def _hermite_coefficients(g, d: np.ndarray, breakpoints) -> tuple[np.ndarray, np.ndarray]:
+    """c_k(d_i) = E g(sqrt(d_i) xi) h_k(xi), k = 0.._MEHLER_MAX: (n, K + 1), and E g(sqrt(d_i) xi)^2: (n,).
+
+    Smooth g: one trapezoid grid shared by all samples.  Piecewise-smooth g (``breakpoints``, in g's
+    argument): per-sample Gauss-Legendre pieces split at breakpoint / sqrt(d_i).
+    """
+    if not breakpoints:
+        x, w = _trapezoid_gauss()
+        G = g(np.sqrt(d)[:, None] * x[None, :])                     # (n, Q)
+        return (G * w) @ A.hermite_normalized(x, _MEHLER_MAX), (G * G) @ w
+    bp = np.asarray(breakpoints, dtype=np.float64)
+    n = d.size
+    C = np.empty((n, _MEHLER_MAX + 1))
+    second = np.empty(n)
+    step = 64
+    for s in range(0, n, step):
+        sd = np.sqrt(d[s:s + step])[:, None]
+        x, w = _piecewise_gauss(bp[None, :] / sd, _LEGENDRE_NODES)   # (c, Q)
+        G = g(sd * x)
+        C[s:s + step] = np.einsum("cq,cqk->ck", G * w, A.hermite_normalized(x, _MEHLER_MAX))
+        second[s:s + step] = np.sum(G * G * w, axis=1)
+    return C, second
+
+
+def _pairs_quadrature(g, a: np.ndarray, b: np.ndarray, rho: np.ndarray, breakpoints=()) -> np.ndarray:
+    """E g(u) g(v) for pairs with Var u = a, Var v = b, corr rho: (m,) each, by a 2-D trapezoid rule
+    (piecewise Gauss-Legendre when g has ``breakpoints``: :func:`_pairs_piecewise`).
 
     u = sqrt(a) x, v = sqrt(b) (rho x + sqrt(1 - rho^2) y) with x, y iid N(0, 1).  The step shrinks
     with the largest standard deviation, so g's argument is sampled at spacing <= 0.05 whatever the
@@ -142,6 +191,8 @@ def _pairs_quadrature(g, a: np.ndarray, b: np.ndarray, rho: np.ndarray) -> np.nd
     by 2e-5 for tanh at variance 1.  Nodes beyond |x| = 9 (phi(9) ~ 1e-18) are dropped.  Only the pairs
     Mehler's series cannot certify (near duplicates) come here.
     """
+    if breakpoints:
+        return _pairs_piecewise(g, a, b, rho, np.asarray(breakpoints, dtype=np.float64))
     scale = max(1.0, float(np.sqrt(max(a.max(), b.max())))) if a.size else 1.0
     x, w = _trapezoid_gauss(h=0.05 / scale, half_width=9.0)
     out = np.empty(a.size)
@@ -155,7 +206,33 @@ def _pairs_quadrature(g, a: np.ndarray, b: np.ndarray, rho: np.ndarray) -> np.nd
     return out
 
 
-def _mehler_map(g, d: np.ndarray, Kprev: np.ndarray, tol: float) -> np.ndarray:
+def _pairs_piecewise(g, a, b, rho, bp: np.ndarray) -> np.ndarray:
+    """E g(u) g(v) as E_x[g(sqrt(a) x) E_y g(sqrt(b) (rho x + s y))], s = sqrt(1 - rho^2), for a g that
+    is smooth between the breakpoints ``bp``: Gauss-Legendre pieces in x split at bp / sqrt(a), and in y,
+    for every x node, at (bp / sqrt(b) - rho x) / s."""
+    out = np.empty(a.size)
+    m = _PAIR_LEGENDRE_NODES
+    for i in range(a.size):
+        sa, sb, r = math.sqrt(a[i]), math.sqrt(b[i]), float(rho[i])
+        s = math.sqrt(max(1.0 - r * r, 0.0))
+        cuts = [bp / sa]
+        if abs(r) > 0 and s < abs(r):
+            # the inner expectation steps (or kinks) at x = bp / (rho sqrt(b)) over a width s / |rho|,
+            # tiny for near duplicates: pieces around it resolve the steep part, flat beyond 8 widths
+            width = s / abs(r)
+            cuts += [bp / (r * sb) + width * k for k in (-8.0, -2.0, 0.0, 2.0, 8.0)]
+        x, wx = _piecewise_gauss(np.concatenate(cuts), m)            # (Qx,)
+        if s < 1e-12:
+            inner = g(sb * r * x)                                    # v = sqrt(b) rho x exactly
+        else:
+            cuts = (bp[None, :] / sb - r * x[:, None]) / s           # (Qx, P)
+            y, wy = _piecewise_gauss(cuts, m)                        # (Qx, Qy)
+            inner = np.sum(g(sb * (r * x[:, None] + s * y)) * wy, axis=1)
+        out[i] = float(np.sum(g(sa * x) * inner * wx))
+    return out
+
+
+def _mehler_map(g, d: np.ndarray, Kprev: np.ndarray, tol: float, breakpoints=()) -> np.ndarray:
     """E g(u) g(v) over all pairs (u, v) ~ N(0, [[d_i, K_ij], [K_ij, d_j]]) for a smooth g.
 
     Mehler's formula: E g(u) g(v) = sum_k c_k(d_i) c_k(d_j) rho_ij^k, c_k(a) = E g(sqrt(a) xi) h_k(xi)
@@ -165,11 +242,7 @@ def _mehler_map(g, d: np.ndarray, Kprev: np.ndarray, tol: float) -> np.ndarray:
     pair), and the diagonal is E g(sqrt(d_i) xi)^2 exactly.
     """
     n = d.size
-    x, w = _trapezoid_gauss()
-    G = g(np.sqrt(d)[:, None] * x[None, :])                   # (n, Q)
-    H = A.hermite_normalized(x, _MEHLER_MAX)                         # (Q, Kmax+1)
-    C = (G * w) @ H                                            # (n, Kmax+1)
-    second = (G * G) @ w                                       # E g^2 per sample
+    C, second = _hermite_coefficients(g, d, breakpoints)      # (n, Kmax+1), (n,)
     cum = np.cumsum(C * C, axis=1)
     tails = np.clip(second[:, None] - cum, 0, None)            # (n, Kmax+1): tail after order k
     rho = Kprev / np.sqrt(np.outer(d, d))
@@ -192,7 +265,7 @@ def _mehler_map(g, d: np.ndarray, Kprev: np.ndarray, tol: float) -> np.ndarray:
         np.fill_diagonal(bad, False)
         iu = np.argwhere(np.triu(bad, 1))
         if iu.size:
-            vals = _pairs_quadrature(g, d[iu[:, 0]], d[iu[:, 1]], rho[iu[:, 0], iu[:, 1]])
+            vals = _pairs_quadrature(g, d[iu[:, 0]], d[iu[:, 1]], rho[iu[:, 0], iu[:, 1]], breakpoints)
             out[iu[:, 0], iu[:, 1]] = vals
             out[iu[:, 1], iu[:, 0]] = vals
     out[np.diag_indices(n)] = second
@@ -224,8 +297,8 @@ def _check_kernel(name: str, K) -> np.ndarray:
         rho = np.abs(K) / np.sqrt(np.outer(d, d))
         if float(rho.max()) > 1 + 1e-9:
             i, j = np.unravel_index(int(np.argmax(rho)), rho.shape)
-            raise ValueError(f"{name} is not a covariance: |{name}[{i}, {j}]| / sqrt({name}[{i}, {i}] {name}[{j}, {j}]) "
-                             f"= {rho[i, j]:.6g} > 1")
+            raise ValueError(f"{name} is not a covariance: |{name}[{i}, {j}]| / "
+                             f"sqrt({name}[{i}, {i}] {name}[{j}, {j}]) = {rho[i, j]:.6g} > 1")
     return K
 
 
@@ -248,7 +321,8 @@ def layer_map(act, Kprev: np.ndarray, center: float, derivative: bool = False, t
                              "diagonal, so the NTK does not exist")
         if act.dual_deriv is not None:
             return _closed_map(act.dual_deriv, d, Kprev, A.raw_moments(act, np.sqrt(d)).dd)
-        return _mehler_map(act.deriv, d, Kprev, tol * max(1.0, float(np.mean(_deriv_sq(act, d)))))
+        return _mehler_map(act.deriv, d, Kprev, tol * max(1.0, float(np.mean(_deriv_sq(act, d)))),
+                           act.breakpoints)
     if act.dual is not None:
         raw = A.raw_moments(act, np.sqrt(d))
         mu = raw.mean                                         # E f(sqrt(d_i) xi)
@@ -257,7 +331,7 @@ def layer_map(act, Kprev: np.ndarray, center: float, derivative: bool = False, t
         out += center**2
         return out
     g = lambda t: act.fn(t) - center
-    return _mehler_map(g, d, Kprev, tol * max(1.0, scale))
+    return _mehler_map(g, d, Kprev, tol * max(1.0, scale), act.breakpoints)
 
 
 def _deriv_sq(act, d):

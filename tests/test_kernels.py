@@ -88,6 +88,25 @@ def test_near_duplicate_pairs_equal_nested_quadrature(a, b, rho):
     assert abs(out[0, 1] - nested_quad_tanh(a, b, rho)) < 1e-11
 
 
+def test_custom_piecewise_activations_equal_the_named_closed_forms():
+    # the quadrature path (Hermite coefficients and the near-duplicate fallback, both split at the
+    # breakpoints) against the arc-cosine / arcsine closed forms of the named activations
+    d = nl.data.gmm("mixed", n=60, p=200, seed=4)
+    X = np.column_stack([d.X, d.X[:, :3] + 1e-4 * d.X[:, 3:6]])     # near duplicates: |rho| -> 1
+    relu = nl.activations.custom(lambda t: np.maximum(t, 0.0), deriv=lambda t: (np.asarray(t) > 0) * 1.0,
+                                 breakpoints=(0.0,))
+    sign = nl.activations.custom(np.sign, deriv=lambda t: np.zeros_like(np.asarray(t, dtype=float)),
+                                 breakpoints=(0.0,))
+    np.testing.assert_allclose(K.ck_limit(X, [relu] * 2), K.ck_limit(X, ["relu"] * 2), rtol=0, atol=1e-12)
+    # 1e-9: the second layer sees rho = 1 - O(1e-8), where arcsin's slope amplifies rounding ~1e4-fold
+    np.testing.assert_allclose(K.ntk_limit(X, [relu] * 2), K.ntk_limit(X, ["relu"] * 2), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(K.ck_limit(X, [sign] * 2), K.ck_limit(X, ["sign"] * 2), rtol=0, atol=1e-9)
+    for r in (0.99999999, -0.9999, 0.9):
+        Kp = np.array([[1.3, r * math.sqrt(1.3 * 0.8)], [r * math.sqrt(1.3 * 0.8), 0.8]])
+        # E sign(u) sign(v) = (2 / pi) arcsin(rho)
+        assert K.layer_map(sign, Kp, 0.0)[0, 1] == pytest.approx(2 / math.pi * math.asin(r), abs=1e-13)
+
+
 def test_tanh_limit_agrees_with_wide_empirical_ck_within_monte_carlo_error():
     d = nl.data.gmm("mixed", n=40, p=120, seed=1)
     acts = ["tanh"] * 2
