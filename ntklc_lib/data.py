@@ -127,25 +127,34 @@ def _square_root(C: np.ndarray) -> np.ndarray:
         return vecs * np.sqrt(np.clip(vals, 0, None))
 
 
-def gmm(case: str = "mixed", n: int = 2000, p: int = 2000, n_classes: int = 2, proportions=None,
+def gmm(case: str | None = None, n: int = 2000, p: int = 2000, n_classes: int | None = None, proportions=None,
         seed: int = 0, means=None, covs=None) -> GMMSample:
     """Draw n samples in dimension p from a K-class Gaussian mixture.
 
-    ``case`` is one of ``iid``, ``means``, ``var``, ``mixed`` (THEORY.md section 1), or ``"custom"``
-    with ``means`` (K, p) and ``covs`` given as (K, p) diagonals or (K, p, p) full matrices.
+    ``case`` is one of ``iid``, ``means``, ``var``, ``mixed`` (THEORY.md section 1; the default is
+    ``mixed`` with ``n_classes`` = 2), or ``"custom"`` (implied by passing ``means`` (K, p) and ``covs``
+    as (K, p) diagonals or (K, p, p) full matrices; K then comes from ``means``).
     Samples are sorted by class. Returns a :class:`GMMSample`.
     """
     n = checks.positive_int("n", n)
     p = checks.positive_int("p", p)
-    n_classes = checks.positive_int("n_classes", n_classes)
+    if n_classes is not None:
+        n_classes = checks.positive_int("n_classes", n_classes)
     rng = np.random.default_rng(checks.seed("seed", seed))
     if case == "custom" or means is not None or covs is not None:
         if means is None or covs is None:
             raise ValueError("a custom mixture needs both means (K, p) and covs ((K, p) or (K, p, p))")
+        if case not in (None, "custom"):
+            raise ValueError(f"case {case!r} has its own means and covariances; pass case='custom' (or no case) "
+                             "with means and covs")
         means, covs = _check_model(means, covs, p)
+        if n_classes is not None and n_classes != means.shape[0]:
+            raise ValueError(f"n_classes = {n_classes} differs from the {means.shape[0]} rows of means")
         n_classes = means.shape[0]
         case = "custom"
     else:
+        case = "mixed" if case is None else case
+        n_classes = 2 if n_classes is None else n_classes
         means, covs = case_parameters(case, p, n_classes)
     diagonal = covs.ndim == 2
     if proportions is None:
@@ -171,7 +180,8 @@ class MixtureStats:
 
     tau0: sqrt of the mean squared norm of the columns of X (the scale the network sees);
     tau0_model: sqrt(tr C°/p) from the (given or estimated) covariances;
-    t: (K,), T: (K, K), psi: (n,), J: (n, K) one-hot; trC: (K,) tr(C_a)/p.
+    t: (K,), T: (K, K), psi: (n,), J: (n, K) one-hot; trC: (K,) tr(C_a)/p; p: the data's dimension
+    (None for statistics built by hand), which the closed forms check against the p they are given.
     """
 
     tau0: float
@@ -182,6 +192,7 @@ class MixtureStats:
     J: np.ndarray
     trC: np.ndarray
     estimated: bool
+    p: int | None = None
 
 
 def _check_classes(y: np.ndarray, K: int | None) -> int:
@@ -284,7 +295,7 @@ def mixture_stats(X, y, means=None, covs=None) -> MixtureStats:
         psi = np.sum(Omega * Omega, axis=0) - trC[y]
     trC0 = float(props @ trC)
     t = (trC - trC0) * np.sqrt(p)
-    return MixtureStats(tau0=tau_0, tau0_model=float(np.sqrt(trC0)), t=t, T=T, psi=psi, J=J, trC=trC,
+    return MixtureStats(tau0=tau_0, tau0_model=float(np.sqrt(trC0)), t=t, T=T, psi=psi, J=J, trC=trC, p=p,
                         estimated=estimated)
 
 

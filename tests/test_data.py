@@ -123,6 +123,11 @@ def test_bad_model_parameters_are_rejected_clearly():
     for seed in (None, -1, 1.5, "3", True):
         with pytest.raises(ValueError, match="seed must be an integer >= 0"):
             nl.data.gmm(n=10, p=5, seed=seed)
+    with pytest.raises(ValueError, match="case 'iid' has its own means and covariances"):
+        nl.data.gmm("iid", n=40, p=30, means=d.means, covs=d.covs)
+    with pytest.raises(ValueError, match="n_classes = 3 differs from the 2 rows of means"):
+        nl.data.gmm(n=40, p=30, n_classes=3, means=d.means, covs=d.covs)
+    assert nl.data.gmm(n=40, p=30, seed=2).case == "mixed" and nl.data.gmm(n=40, p=30, seed=2).n_classes == 2
     with pytest.raises(ValueError, match="proportions must have n_classes = 2 entries"):
         nl.data.gmm(n=10, p=20, proportions=0.5)
     with pytest.raises(ValueError, match="n must be a positive integer"):

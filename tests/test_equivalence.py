@@ -174,6 +174,8 @@ def test_kernels_from_gram_equal_the_library_kernels(kind, identity):
         eq.tilde_kernel_from_gram(G[:10, :10], st, 120, acts, kind)
     with pytest.raises(ValueError, match="p"):
         eq.tilde_kernel_from_gram(G, st, 0, acts, kind)
+    with pytest.raises(ValueError, match="p = 7 differs from the dimension 120"):
+        eq.tilde_kernel_from_gram(G, st, 7, acts, kind)
 
 
 # ------------------------------------------------------------------ error against dimension
