@@ -13,13 +13,14 @@ changes the mean and d3, not d1, d2, dd.
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 import torch
 from scipy import integrate, special
+
+from . import checks
 
 SQRT2 = math.sqrt(2.0)
 SQRT2PI = math.sqrt(2.0 * math.pi)
@@ -36,8 +37,7 @@ def ncdf(x):
 def hermite_normalized(x: np.ndarray, kmax: int) -> np.ndarray:
     """Normalized probabilists' Hermite polynomials h_k(x) = He_k(x)/sqrt(k!), k = 0..kmax:
     (*x.shape, kmax + 1)."""
-    if isinstance(kmax, bool) or not isinstance(kmax, numbers.Integral) or kmax < 0:
-        raise ValueError(f"kmax must be an integer >= 0, got {kmax!r}")
+    kmax = checks.non_negative_int("kmax", kmax)
     x = np.asarray(x, dtype=np.float64)
     H = np.empty(x.shape + (kmax + 1,))
     H[..., 0] = 1.0
@@ -158,9 +158,7 @@ def _relu_dual_deriv(a, b, c):
 
 
 def _lrelu(slope: float) -> Activation:
-    if isinstance(slope, bool) or not isinstance(slope, numbers.Real) or not math.isfinite(slope):
-        raise ValueError(f"slope must be a finite number, got {slope!r}")
-    s = float(slope)
+    s = checks.finite_number("slope", slope)
 
     def raw(tau):
         tau = np.asarray(tau, dtype=np.float64)
@@ -466,9 +464,7 @@ def binary(intervals, b: float = 1.0, name: str | None = None) -> Activation:
 
 def ternary_symmetric(s: float, b: float = 1.0) -> Activation:
     """sigma^c(t) = b sign(t) 1{|t| > s}: levels {-b, 0, b}, odd (d2 = 0)."""
-    for name, value in (("s", s), ("b", b)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-            raise ValueError(f"{name} must be a finite number, got {value!r}")
+    s, b = checks.finite_number("s", s), checks.finite_number("b", b)
     if not s > 0:
         raise ValueError(f"s must be > 0, got {s}")
     return step([-s, s], [-b, 0.0, b], name="ternary")

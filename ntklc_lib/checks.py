@@ -17,11 +17,23 @@ def positive_int(name: str, value) -> int:
     return int(value)
 
 
-def seed(name: str, value) -> int:
-    """Return ``value`` as an int, or raise if it is not an integer >= 0 (a random seed)."""
+def non_negative_int(name: str, value) -> int:
+    """Return ``value`` as an int, or raise if it is not an integer >= 0."""
     if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)) or value < 0:
         raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
     return int(value)
+
+
+def seed(name: str, value) -> int:
+    """Return ``value`` as an int, or raise if it is not an integer >= 0 (a random seed)."""
+    return non_negative_int(name, value)
+
+
+def finite_number(name: str, value) -> float:
+    """Return ``value`` as a float, or raise if it is not a finite real number (bools refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    return float(value)
 
 
 def positive_float(name: str, value) -> float:
@@ -79,6 +91,14 @@ def finite_matrix(name: str, X, ndim: int = 2) -> np.ndarray:
         bad = int(np.size(A) - np.count_nonzero(np.isfinite(A)))
         raise ValueError(f"{name} contains {bad} non-finite entries (NaN or inf); clean the data first")
     return A
+
+
+def square_matrix(name: str, K) -> np.ndarray:
+    """Return ``K`` as a finite float64 (n, n) array, or raise on another shape or NaN/inf."""
+    K = finite_matrix(name, K)
+    if K.shape[0] != K.shape[1]:
+        raise ValueError(f"{name} must be a square (n, n) matrix, got shape {K.shape}")
+    return K
 
 
 def data_and_labels(X, y) -> tuple[np.ndarray, np.ndarray]:

@@ -61,11 +61,8 @@ def limit_kernel_from_gram(G, acts, kind: str = "ck", tau0=None) -> np.ndarray:
     """The limit kernel from the Gram matrix G = X^T X: (n, n) instead of X (same result as
     :func:`limit_kernel`; the layer maps see the data only through G, so a sweep over several networks
     on the same data forms X^T X once).  tau0 defaults to sqrt(mean(diag G))."""
-    kind = _kind(kind)
-    G = checks.finite_matrix("G", G)
-    if G.shape[0] != G.shape[1]:
-        raise ValueError(f"G must be square (n, n), got {G.shape}")
-    return kernels.limit_from_gram(G, acts, tau0, ntk=kind == "ntk")
+    # kernels.limit_from_gram checks G (finite, square, symmetric, a covariance)
+    return kernels.limit_from_gram(G, acts, tau0, ntk=_kind(kind) == "ntk")
 
 
 def tilde_kernel_from_gram(G, stats, p: int, acts, kind: str = "ck", identity: str = "theory") -> np.ndarray:
@@ -362,9 +359,7 @@ def summarize(K, top: int = 3, max_count: int = 20, gap_factor: float = 20.0) ->
     times cheaper than a full ``eigh`` at n in the thousands, and reproducible); signs are fixed as in
     ``spectra.spectrum`` (entry of largest magnitude positive).
     """
-    K = checks.finite_matrix("K", K)
-    if K.shape[0] != K.shape[1]:
-        raise ValueError(f"K must be square (n, n), got {K.shape}")
+    K = checks.square_matrix("K", K)
     top = checks.positive_int("top", top)
     n = K.shape[0]
     if n < top + 3:

@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 import torch
@@ -291,9 +290,7 @@ def _check_kernel(name: str, K) -> np.ndarray:
     Square blocks and row chunks keep the check at memory speed (~0.2 s at n = 4000; K - K.T alone
     takes 0.8 s, its transposed reads missing the cache).
     """
-    K = checks.finite_matrix(name, K)
-    if K.shape[0] != K.shape[1]:
-        raise ValueError(f"{name} must be a square (n, n) kernel, got shape {K.shape}")
+    K = checks.square_matrix(name, K)
     n = K.shape[0]
     d = np.diag(K)
     scale = max(float(np.max(np.abs(d))), 1e-300)
@@ -323,9 +320,7 @@ def layer_map(act, Kprev: np.ndarray, center: float, derivative: bool = False, t
     """
     act = A.get(act)
     Kprev = _check_kernel("Kprev", Kprev)
-    if isinstance(center, bool) or not isinstance(center, numbers.Real) or not math.isfinite(center):
-        raise ValueError(f"center must be a finite number, got {center!r}")
-    return _layer_map(act, Kprev, float(center), derivative, tol)
+    return _layer_map(act, Kprev, checks.finite_number("center", center), derivative, tol)
 
 
 def _layer_map(act, Kprev: np.ndarray, center: float, derivative: bool, tol: float = 1e-12) -> np.ndarray:

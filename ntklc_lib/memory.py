@@ -23,7 +23,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import numbers
 from pathlib import Path
 
 import numpy as np
@@ -162,16 +161,9 @@ def rice_encode(codes: np.ndarray) -> dict:
             "k": k, "n_nonzero": int(nz.size), "unary_bits": int(unary.size), "size": int(codes.size)}
 
 
-def _size(size) -> int:
-    """The number of codes to decode: an integer >= 0."""
-    if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 0:
-        raise ValueError(f"size must be an integer >= 0 (the number of codes), got {size!r}")
-    return int(size)
-
-
 def rice_decode(unary, rem, signs, k: int, n_nonzero: int, unary_bits: int, size: int) -> np.ndarray:
     """Inverse of :func:`rice_encode`: flat int8 codes of length ``size``."""
-    size = _size(size)
+    size = checks.non_negative_int("size", size)
     ends = np.flatnonzero(np.unpackbits(unary, count=unary_bits) == 0)
     if ends.size != n_nonzero:
         raise ValueError(f"corrupt weight stream: {ends.size} run lengths, expected {n_nonzero}")
@@ -204,7 +196,7 @@ def pack2(codes: np.ndarray) -> np.ndarray:
 def unpack2(packed: np.ndarray, size: int) -> np.ndarray:
     """Inverse of :func:`pack2`: flat int8 codes of length ``size`` (at most 4 per byte of ``packed``)."""
     b = np.asarray(packed, dtype=np.uint8).ravel()
-    size = _size(size)
+    size = checks.non_negative_int("size", size)
     if size > 4 * b.size:
         raise ValueError(f"size = {size} is larger than packed holds: {b.size} bytes hold at most {4 * b.size} codes")
     c = np.stack([(b >> s) & 3 for s in (0, 2, 4, 6)], axis=1).ravel()[:size].astype(np.int8)

@@ -10,16 +10,9 @@ from scipy.sparse.linalg import eigsh
 from . import checks
 
 
-def _square(name, K):
-    K = checks.finite_matrix(name, K)
-    if K.shape[0] != K.shape[1]:
-        raise ValueError(f"{name} must be square (n, n), got {K.shape}")
-    return K
-
-
 def spectral_norm(K) -> float:
     """Largest |eigenvalue| of a symmetric matrix K: (n, n) (Lanczos, deterministic start)."""
-    K = _square("K", K)
+    K = checks.square_matrix("K", K)
     K = 0.5 * (K + K.T)
     n = K.shape[0]
     if not np.any(K):
@@ -32,8 +25,8 @@ def spectral_norm(K) -> float:
 
 def relative_error(K, K_ref) -> float:
     """||K - K_ref|| / ||K_ref|| in spectral norm; K, K_ref: (n, n) symmetric."""
-    K = _square("K", K)
-    K_ref = _square("K_ref", K_ref)
+    K = checks.square_matrix("K", K)
+    K_ref = checks.square_matrix("K_ref", K_ref)
     if K.shape != K_ref.shape:
         raise ValueError(f"K and K_ref must have the same shape, got {K.shape} and {K_ref.shape}")
     ref = spectral_norm(K_ref)
@@ -55,7 +48,7 @@ def spectrum(K, top: int = 3) -> Spectrum:
     """Eigenvalues of K: (n, n) and its ``top`` leading eigenvectors (an integer in 0..n; 0 for the
     eigenvalues only), signs fixed (first entry of largest magnitude positive) so two kernels'
     eigenvectors can be overlaid."""
-    K = _square("K", K)
+    K = checks.square_matrix("K", K)
     n = K.shape[0]
     if isinstance(top, bool) or not isinstance(top, numbers.Integral) or not 0 <= top <= n:
         raise ValueError(f"top must be an integer in 0..{n} (the size of K; 0 for the eigenvalues only), got {top!r}")

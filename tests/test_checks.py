@@ -34,3 +34,19 @@ def test_labels_must_be_integer_classes():
         checks.data_and_labels(X, np.array([0.0, 0.5, 1.0, 1.0]))
     _, y = checks.data_and_labels(X, np.array([0.0, 1.0, 1.0, 0.0]))
     assert y.dtype == np.int64 and y.tolist() == [0, 1, 1, 0]
+
+
+def test_finite_number_non_negative_int_and_square_matrix_name_the_argument():
+    assert checks.finite_number("x", np.float32(2.5)) == 2.5 and checks.finite_number("x", -3) == -3.0
+    for bad in (float("nan"), float("inf"), True, "1", None):
+        with pytest.raises(ValueError, match="x must be a finite number"):
+            checks.finite_number("x", bad)
+    assert checks.non_negative_int("k", np.int64(0)) == 0
+    for bad in (-1, 1.0, True, None):
+        with pytest.raises(ValueError, match="k must be an integer >= 0"):
+            checks.non_negative_int("k", bad)
+    assert checks.square_matrix("K", np.eye(2)).shape == (2, 2)
+    with pytest.raises(ValueError, match=r"K must be a square \(n, n\) matrix, got shape \(2, 3\)"):
+        checks.square_matrix("K", np.ones((2, 3)))
+    with pytest.raises(ValueError, match="K contains 1 non-finite"):
+        checks.square_matrix("K", np.array([[1.0, np.nan], [0.0, 1.0]]))
