@@ -12,6 +12,7 @@ changes the mean and d3, not d1, d2, dd.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Callable
@@ -544,7 +545,8 @@ def _named(name: str, params: dict) -> Activation:
                        lambda t: _sigmoid_np(t) * (1 + t * (1 - _sigmoid_np(t))),
                        lambda t: torch.sigmoid(t) * (1 + t * (1 - torch.sigmoid(t))))
     if name == "linear":
-        return _poly2((0.0, 1.0, 0.0))
+        # the identity t, named "linear" (not "poly2", whose default is t^2) so that get(act.name) gives it back
+        return dataclasses.replace(_poly2((0.0, 1.0, 0.0)), name="linear", params={})
     raise ValueError(f"unknown activation name {name!r}; known: {sorted(NAMES)}")
 
 

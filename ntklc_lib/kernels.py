@@ -100,9 +100,16 @@ def _prepare(X, y, means, covs, stats):
 def ck_tilde(X, y, acts, means=None, covs=None, tau0=None, identity: str = "theory", stats=None) -> np.ndarray:
     """Closed form K~_CK (Theorem 1): alpha_L1 X^T X + V A V^T + (tau_L^2 - alpha_L1 tau_0^2) I_n.
 
-    X: (p, n); y: (n,) labels; means/covs: the model's (else estimated, see ``mixture_stats``);
-    tau0: data scale (default sqrt of the mean squared column norm); identity: "theory" (THEORY.md) or
-    "reference" (the research code's, with an extra -alpha_L3 tau_0^4).
+    X: (p, n) data, one sample per column; y: (n,) integer class labels 0..K-1, every class present.
+    acts: the activations of the L layers, one per layer, first layer first: a list of names from
+    ``activations.NAMES``, :class:`~ntklc_lib.activations.Activation` objects (e.g. ``activations.step``)
+    or plain callables; a single name / Activation is accepted and means a one-layer network
+    (``"relu"`` is ``["relu"]``; for three ReLU layers pass ``["relu"] * 3``).
+    means: (K, p) and covs: (K, p) diagonals or (K, p, p), the model's in the unscaled units of THEORY.md
+    (both or neither; neither: estimated from X and y, see ``data.mixture_stats``); stats: a precomputed
+    ``MixtureStats`` for X, y instead.  tau0: data scale (default sqrt of the mean squared column norm);
+    identity: "theory" (THEORY.md) or "reference" (the research code's, with an extra -alpha_L3 tau_0^4).
+    Returns the (n, n) float64 kernel.
     """
     X, st = _prepare(X, y, means, covs, stats)
     tau0 = st.tau0 if tau0 is None else float(A.check_tau(tau0, "tau0"))
@@ -110,7 +117,15 @@ def ck_tilde(X, y, acts, means=None, covs=None, tau0=None, identity: str = "theo
 
 
 def ntk_tilde(X, y, acts, means=None, covs=None, tau0=None, identity: str = "theory", stats=None) -> np.ndarray:
-    """Closed form K~_NTK (Theorem 2): beta_L1 X^T X + V B V^T + (kappa_L^2 - beta_L1 tau_0^2) I_n."""
+    """Closed form K~_NTK (Theorem 2): beta_L1 X^T X + V B V^T + (kappa_L^2 - beta_L1 tau_0^2) I_n.
+
+    Arguments as :func:`ck_tilde`: X: (p, n) data, one sample per column; y: (n,) integer class labels
+    0..K-1, every class present; acts: one activation per layer, first layer first (names, Activation
+    objects or callables; a single one means a one-layer network); means (K, p) / covs, or stats, or
+    neither (estimated); tau0; identity.  Every activation needs a finite dd = E sigma'(tau xi)^2: step
+    activations (whose derivative is a sum of Dirac masses) raise ValueError.  Returns the (n, n) float64
+    kernel.
+    """
     X, st = _prepare(X, y, means, covs, stats)
     tau0 = st.tau0 if tau0 is None else float(A.check_tau(tau0, "tau0"))
     return structured_from_gram(gram(X), X.shape[0], st, *tilde_coefficients(acts, tau0, "ntk", identity))

@@ -38,6 +38,10 @@ class RandomFeatureNet:
     weight_law: one of WEIGHT_LAWS; sparsity: fraction of zero weights the law was drawn with, in [0, 1);
     seed: the seed of the weight draw (None when the weights came from elsewhere, e.g. a file).
     Activations given by name are resolved with :func:`ntklc_lib.activations.get`.
+
+    Build one with :func:`dense_net`, :func:`ternary_net` or :func:`compressed_net`.  The object is not
+    callable: for data X: (p, n), ``networks.features(net, X)`` gives the last layer's features
+    Sigma_L: (d_L, n) and ``networks.conjugate_kernel(net, X)`` this net's CK Sigma_L^T Sigma_L: (n, n).
     """
 
     weights: tuple

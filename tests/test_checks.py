@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 
@@ -50,3 +52,44 @@ def test_finite_number_non_negative_int_and_square_matrix_name_the_argument():
         checks.square_matrix("K", np.ones((2, 3)))
     with pytest.raises(ValueError, match="K contains 1 non-finite"):
         checks.square_matrix("K", np.array([[1.0, np.nan], [0.0, 1.0]]))
+
+
+# what papermill passes for `-p widths "[300, 300, 200]"` (the string) and `-p sparsities 0.5` (a float)
+NOT_LISTS = ["[300, 300, 200]", "300", 0.5, 3, np.float64(0.5), np.array(0.5), None, True]
+
+
+@pytest.mark.parametrize("bad", NOT_LISTS)
+def test_as_list_names_the_parameter_and_gives_the_papermill_yaml_hint(bad):
+    with pytest.raises(ValueError, match=r"^sparsities must be a list, got .*with papermill pass lists as YAML: "
+                                         r"-y 'sparsities: \[.*\]'$"):
+        checks.as_list("sparsities", bad)
+
+
+def test_as_list_hint_repeats_the_string_papermill_passed():
+    with pytest.raises(ValueError, match=re.escape("-y 'widths: [300, 300, 200]'")):
+        checks.as_list("widths", "[300, 300, 200]")
+    with pytest.raises(ValueError, match=re.escape("-y 'sparsities: [0.5]'")):
+        checks.as_list("sparsities", 0.5)
+
+
+def test_as_list_returns_a_list_of_the_elements():
+    for value in ([0.5, 0.9], (0.5, 0.9), np.array([0.5, 0.9])):
+        out = checks.as_list("sparsities", value)
+        assert type(out) is list and out == [0.5, 0.9]
+    assert checks.as_list("x", []) == []
+
+
+@pytest.mark.parametrize("bad", NOT_LISTS)
+def test_positive_ints_rejects_a_string_or_scalar_as_a_whole_with_the_hint(bad):
+    with pytest.raises(ValueError, match=r"^widths must be a non-empty list of positive integers, got .*"
+                                         r"with papermill pass lists as YAML: -y 'widths: \[.*\]'$"):
+        checks.positive_ints("widths", bad)
+
+
+def test_positive_ints_still_checks_each_element_by_index():
+    assert checks.positive_ints("widths", [300, np.int64(200)]) == (300, 200)
+    assert checks.positive_ints("widths", range(1, 3)) == (1, 2)
+    with pytest.raises(ValueError, match=r"widths\[1\] must be a positive integer \(>= 1\), got 0"):
+        checks.positive_ints("widths", (3, 0))
+    with pytest.raises(ValueError, match="widths must be a non-empty sequence of positive integers"):
+        checks.positive_ints("widths", [])

