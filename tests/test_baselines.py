@@ -70,7 +70,8 @@ def test_pruned_fraction(dense):
     (lambda d: baselines.magnitude_pruned(d, 1.0), "sparsity"),
     (lambda d: baselines.random_pruned(d, -0.1), "sparsity"),
     (lambda d: baselines.random_pruned(d, 0.5, seed=-3), "seed"),
-    (lambda d: baselines.magnitude_pruned(networks.ternary_net(20, (10,), ["relu"]), 0.5), "net"),
+    (lambda d: baselines.magnitude_pruned(networks.ternary_net(20, (10,), ["relu"]), 0.5),
+     r"net must be a dense Gaussian net \(weight_law 'gaussian'\), got 'ternary'"),
 ])
 def test_bad_arguments_raise_value_errors_naming_them(dense, call, name):
     with pytest.raises(ValueError, match=name):

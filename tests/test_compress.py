@@ -96,3 +96,62 @@ def test_ternary_weights_law():
         C.ternary_weights((3, 3), sparsity=1.0)
     with pytest.raises(ValueError, match=r"sparsity must lie in \[0.0, 1.0\)"):
         C.ternary_weights((3, 3), sparsity=-0.1)
+
+
+def _family_correlation(family, x1, x2):
+    """corr(sigma(xi), xi) of a family member with thresholds x1 < x2 (b and tau drop out), from
+    scipy's normal law: E[xi 1{xi > x}] = phi(x), so E xi sigma and Var sigma are sums of phi and Phi."""
+    from scipy.stats import norm
+    if family == "interval":                                 # b 1{x1 < xi < x2}
+        P = norm.cdf(x2) - norm.cdf(x1)
+        return (norm.pdf(x1) - norm.pdf(x2)) / math.sqrt(P * (1 - P))
+    Pp, Pm = norm.sf(x2), norm.cdf(x1)                       # b (1{xi > x2} - 1{xi < x1})
+    return (norm.pdf(x1) + norm.pdf(x2)) / math.sqrt(Pp + Pm - (Pp - Pm) ** 2)
+
+
+@pytest.mark.parametrize("family", ["ternary", "interval"])
+def test_correlation_cap_is_the_best_two_threshold_correlation(family):
+    """An unconstrained search over both thresholds (no symmetry assumed) reaches the cap and not more."""
+    from scipy import optimize
+    best = -1.0
+    grid = np.linspace(-3.0, 3.0, 61)
+    for x1 in grid:
+        for x2 in grid[grid > x1]:
+            best = max(best, abs(_family_correlation(family, x1, x2)))
+    # refine from a few starts; x2 = x1 + exp(g) keeps the order, 8 is "infinity" (phi(8) ~ 5e-15)
+    f = lambda z: -abs(_family_correlation(family, z[0], min(z[0] + math.exp(z[1]), 8.0)))
+    for start in ([-0.6, math.log(1.2)], [0.0, math.log(7.9)], [-1.0, 0.0], [-7.9, math.log(7.9)]):
+        res = optimize.minimize(f, start, method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-14})
+        best = max(best, -res.fun)
+    assert C.correlation_cap(family) == pytest.approx(best, abs=1e-8)
+    if family == "interval":
+        # a single threshold at 0, the sign function up to an affine map: 2 phi(0) = sqrt(2 / pi)
+        assert C.correlation_cap(family) == pytest.approx(math.sqrt(2 / math.pi), abs=1e-15)
+    else:
+        # the Lloyd-Max 3-level quantizer of N(0, 1) (Max 1960): thresholds +-0.6120, levels +-1.2240,
+        # distortion 0.1902.  A centroid quantizer has E xi q = E q^2, so corr^2 = 1 - distortion; the
+        # table's 4 decimals give corr = 0.89989 +- 3e-5
+        assert C.correlation_cap(family) == pytest.approx(math.sqrt(1 - 0.1902), abs=5e-5)
+        assert C.correlation_cap(family) == pytest.approx(_family_correlation(family, -0.6120, 0.6120), abs=1e-8)
+    with pytest.raises(ValueError, match="family must be one of"):
+        C.correlation_cap("binary")
+
+
+@pytest.mark.parametrize("name", ["relu", "tanh", "lrelu", "sign", "abs"])
+@pytest.mark.parametrize("tau", [0.5, 2.5])
+def test_input_correlation_equals_monte_carlo(name, tau):
+    """|corr(sigma(tau xi), xi)| against the sample correlation of 400 000 draws.  Its standard error is
+    the SD of Pearson's influence function z_x z_y - r (z_x^2 + z_y^2) / 2 over sqrt(N) (~1e-3 or less);
+    the sample correlation's own bias is O(1/N)."""
+    act = nl.activations.get(name)
+    N = 400_000
+    xi = np.random.default_rng(11).standard_normal(N)
+    s = act.fn(tau * xi)
+    zx, zy = (xi - xi.mean()) / xi.std(), (s - s.mean()) / s.std()
+    r = float(np.mean(zx * zy))
+    se = float(np.std(zx * zy - r / 2 * (zx**2 + zy**2)) / math.sqrt(N))
+    got = C.input_correlation(name, tau)
+    assert abs(got - abs(r)) <= 5 * se + 1e-12, f"{name} tau={tau}: {got} vs MC {r} ± {se}"
+    # abs is even: E xi |tau xi| = 0, uncorrelated with its input at every scale
+    if name == "abs":
+        assert got == pytest.approx(0.0, abs=1e-12)

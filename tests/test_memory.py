@@ -161,3 +161,23 @@ def test_decoders_reject_a_size_that_does_not_fit_the_data():
         memory.rice_decode(*args, 5)
     with pytest.raises(ValueError, match="size must be an integer >= 0"):
         memory.rice_decode(*args, 6.0)
+
+
+def test_readout_bits_count_an_equivalent_float32_readout():
+    """readout_bits(d, K) is the size of the float32 arrays of a readout that scores like a fitted one:
+    the standardization folds into the weight (W / scale) and the bias (b - mean^T W / scale)."""
+    rng = np.random.default_rng(5)
+    d, n, K = 17, 120, 4
+    y = np.arange(n) % K
+    F = rng.standard_normal((d, K))[:, y] * 2 + rng.standard_normal((d, n)) + 0.5
+    r = readout.ridge_fit(F, y, 1e-2)
+    W = (r.weight.astype(np.float64) / r.scale).astype(np.float32)
+    b = (r.bias - r.mean.astype(np.float64) @ r.weight.astype(np.float64) / r.scale).astype(np.float32)
+    np.testing.assert_allclose(F.T @ W.astype(np.float64) + b, readout.scores(r, F), rtol=1e-5, atol=1e-5)
+    assert W.shape == (d, K) and b.shape == (K,)
+    assert memory.readout_bits(d, K) == 8 * (W.nbytes + b.nbytes) == 32 * (17 * 4 + 4)
+    for bad, msg in (((0, 3), r"d_L must be a positive integer \(>= 1\), got 0"),
+                     ((5, 0), r"n_classes must be a positive integer \(>= 1\), got 0"),
+                     ((2.5, 3), r"d_L must be a positive integer \(>= 1\), got 2.5")):
+        with pytest.raises(ValueError, match=msg):
+            memory.readout_bits(*bad)

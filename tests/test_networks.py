@@ -98,11 +98,12 @@ def test_net_shape_properties():
 
 @pytest.mark.parametrize("call, name", [
     (lambda: networks.dense_net(30, (20,), ["relu", "relu"]), "widths"),
-    (lambda: networks.dense_net(0, (20,), ["relu"]), "p"),
+    (lambda: networks.dense_net(0, (20,), ["relu"]), r"p must be a positive integer \(>= 1\), got 0"),
     (lambda: networks.dense_net(30, (20,), ["relu"], seed=-1), "seed"),
     (lambda: networks.ternary_net(30, (20,), ["relu"], sparsity=1.0), "sparsity"),
     (lambda: networks.compressed_net(30, (20,), standin_plan(2)), "widths"),
-    (lambda: networks.features(networks.dense_net(30, (20,), ["relu"]), np.zeros((29, 4))), "X"),
+    (lambda: networks.features(networks.dense_net(30, (20,), ["relu"]), np.zeros((29, 4))),
+     r"X must have p = 30 rows .*got shape \(29, 4\)"),
 ])
 def test_bad_arguments_raise_value_errors_naming_them(call, name):
     with pytest.raises(ValueError, match=name):

@@ -120,13 +120,14 @@ def test_predict_and_accuracy():
 
 
 @pytest.mark.parametrize("call, name", [
-    (lambda F, y: readout.ridge(F, y[:-1]), "y"),
+    (lambda F, y: readout.ridge(F, y[:-1]),
+     r"y must have one label per column of F: .* so y must have shape \(200,\), got \(199,\)"),
     (lambda F, y: readout.ridge_fit(F, y, lam=-1.0), "lam"),
     (lambda F, y: readout.ridge(F, y, val_fraction=1.0), "val_fraction"),
     (lambda F, y: readout.ridge(F, y, lams=[-1.0, 1.0]), "lams"),
     (lambda F, y: readout.ridge(F, y, gram_shift=-1.0), "gram_shift"),
     (lambda F, y: readout.cross_entropy_fit(F, y, weight_decay=1e-3, max_iter=0), "max_iter"),
-    (lambda F, y: readout.scores(readout.ridge_fit(F, y, 1e-3), F[:-1]), "F"),
+    (lambda F, y: readout.scores(readout.ridge_fit(F, y, 1e-3), F[:-1]), r"F must have d = 30 rows .*got \(29, 200\)"),
 ])
 def test_bad_arguments_raise_value_errors_naming_them(call, name):
     F, y = toy()
