@@ -1,0 +1,38 @@
+"""The book's page of theory notes is the project's THEORY.md, and every "THEORY.md §N" the book cites exists."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = ROOT / "book" / "theory_notes.md"
+SHARED = ROOT.parent / "shared" / "THEORY.md"     # the team's copy, next to the repository (CI has it)
+PREAMBLE = re.compile(r"\n% begin-preamble.*?% end-preamble\n", re.S)
+
+
+def page_body() -> str:
+    text = PAGE.read_text()
+    assert len(PREAMBLE.findall(text)) == 1, f"{PAGE.name} must hold exactly one preamble block"
+    return PREAMBLE.sub("", text)
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason="../shared/THEORY.md is not next to this checkout")
+def test_page_is_the_shared_theory_notes_unchanged():
+    assert page_body() == SHARED.read_text(), (
+        f"{PAGE.relative_to(ROOT)} differs from {SHARED}: copy THEORY.md again, keeping the preamble block")
+
+
+def test_every_cited_section_exists():
+    sections = set(re.findall(r"^## (\d+)\.", page_body(), re.M))
+    assert sections, "no numbered '## N.' sections found"
+    cited = {}
+    for path in [*ROOT.glob("notebooks/*.md"), *ROOT.glob("book/*.md"), *ROOT.glob("ntklc_lib/*.py")]:
+        for text in re.findall(r"THEORY\.md\s+§\s*(\d+(?:[–-]\d+)?)", path.read_text()):
+            lo, _, hi = text.replace("–", "-").partition("-")
+            for n in range(int(lo), int(hi or lo) + 1):
+                cited.setdefault(str(n), set()).add(path.name)
+    assert cited, "the book cites no THEORY.md section: the pattern no longer matches"
+    missing = {n: sorted(files) for n, files in cited.items() if n not in sections}
+    assert not missing, f"THEORY.md sections cited but absent from {PAGE.name}: {missing}"
