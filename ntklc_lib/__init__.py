@@ -6,11 +6,11 @@ empirical CK/NTK), ``spectra`` (eigenvalues, errors), ``compress`` (activation s
 ``networks`` / ``readout`` / ``baselines`` / ``memory`` (compressed random-feature nets, trained readouts,
 pruning baselines, bit counts and packed files), ``datasets`` / ``preprocess`` (MNIST, CIFAR-10),
 ``results`` (figures for the book), ``checks`` (argument validation).  ``features`` (CIFAR-10 CNN
-features, cached on disk) and ``equivalence`` (the spectral experiments) serve the chapters.
+features, cached on disk), ``equivalence`` (the spectral experiments) and ``comparison`` (the accuracy
+comparison of the compression chapters) serve the chapters.
 """
-from . import (activations, baselines, checks, coefficients, compress, data, datasets, equivalence,  # noqa: F401
-               features, kernels, memory, networks, preprocess, readout, results, spectra)
+from . import (activations, baselines, checks, coefficients, comparison, compress, data, datasets,  # noqa: F401
+               equivalence, features, kernels, memory, networks, preprocess, readout, results, spectra)
 
-__all__ = ["activations", "baselines", "checks", "coefficients", "compress", "data", "datasets", "equivalence", "features",
-           "kernels", "memory",
-           "networks", "preprocess", "readout", "results", "spectra"]
+__all__ = ["activations", "baselines", "checks", "coefficients", "comparison", "compress", "data", "datasets",
+           "equivalence", "features", "kernels", "memory", "networks", "preprocess", "readout", "results", "spectra"]

@@ -1,0 +1,107 @@
+"""The accuracy comparison of the compression chapters (THEORY.md section 5, Exp. 2.1 and 2.2).
+
+One network per named method, all of the same widths, each with a ridge readout; records of the test
+accuracy over weight draws are summarized per (method, sparsity).  The method names are the labels the
+chapters' figures and ``results/*.json`` use:
+
+- ``"dense ReLU"``: Gaussian weights and the original activations (ReLU in the chapters);
+- ``"ReLU, ternary W"``: sparse ternary weights, the original activations;
+- ``"NTK-LC (<plan>)"``: sparse ternary weights and the quantized activations of ``plans[<plan>]``;
+- ``"magnitude pruning"`` / ``"random pruning"``: the dense net of the same seed, pruned;
+- ``"sign, ternary W"``: sign activations and sparse ternary weights, no moment matching.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from . import baselines, checks, networks, readout
+from .networks import RandomFeatureNet
+
+FIXED_METHODS = ("dense ReLU", "ReLU, ternary W", "magnitude pruning", "random pruning", "sign, ternary W")
+
+
+def plan_name(method: str) -> str | None:
+    """The plan name of an ``"NTK-LC (<plan>)"`` method, None for any other string."""
+    if isinstance(method, str) and method.startswith("NTK-LC (") and method.endswith(")"):
+        return method[len("NTK-LC ("):-1]
+    return None
+
+
+def comparison_net(method: str, p: int, widths, acts, sparsity: float = 0.0, seed: int = 0, plans=None,
+                   tau0: float = 1.0) -> RandomFeatureNet:
+    """The network of one row of the comparison.
+
+    method: one of ``FIXED_METHODS`` or ``"NTK-LC (<plan>)"`` with ``<plan>`` a key of ``plans``
+    (a dict of ``compress.CompressionPlan``); p: input dimension; widths: (d_1..d_L); acts: the
+    original's L activations; sparsity in [0, 1) (must be 0 for ``"dense ReLU"``, which has none);
+    seed: the weight draw (a pruned net prunes the dense net of the same seed; random pruning draws
+    its mask with it too).
+    """
+    eps = checks.sparsity("sparsity", sparsity)
+    plan = plan_name(method)
+    if plan is None and method not in FIXED_METHODS:
+        raise ValueError(f"method must be one of {list(FIXED_METHODS)} or 'NTK-LC (<plan>)', got {method!r}")
+    if method == "dense ReLU":
+        if eps != 0.0:
+            raise ValueError(f"sparsity must be 0 for method 'dense ReLU' (its weights are dense), got {sparsity!r}")
+        return networks.dense_net(p, widths, acts, tau0, seed)
+    if method == "ReLU, ternary W":
+        return networks.ternary_net(p, widths, acts, tau0, eps, seed)
+    if plan is not None:
+        if not plans or plan not in plans:
+            raise ValueError(f"plans must hold the plan {plan!r} of method {method!r}; "
+                             f"its keys are {sorted(plans or {})}")
+        return networks.compressed_net(p, widths, plans[plan], eps, seed)
+    if method == "magnitude pruning":
+        return baselines.magnitude_pruned(networks.dense_net(p, widths, acts, tau0, seed), eps)
+    if method == "random pruning":
+        return baselines.random_pruned(networks.dense_net(p, widths, acts, tau0, seed), eps, seed)
+    return baselines.sign_net(p, widths, tau0, eps, seed)
+
+
+def readout_accuracy(net: RandomFeatureNet, X_train, y_train, X_test, y_test, seed: int = 0,
+                     gram_shift: float = 0.0) -> tuple[float, readout.Readout]:
+    """Test accuracy of a ridge readout on the net's last-layer features, and the readout.
+
+    X_train: (p, n_train), y_train: (n_train,), X_test: (p, n_test), y_test: (n_test,).  The ridge
+    penalty is chosen on a validation split of the training samples drawn with ``seed``; gram_shift
+    as in :func:`readout.ridge`.
+    """
+    r = readout.ridge(networks.features(net, X_train), y_train, seed=seed, gram_shift=gram_shift)
+    return readout.accuracy(r, networks.features(net, X_test), y_test), r
+
+
+class AccuracySummary(NamedTuple):
+    """Test accuracy over the weight draws of one (method, sparsity): mean, standard deviation
+    (population, ddof 0; 0 for a single draw), and the bits of the hidden weights."""
+
+    mean: float
+    std: float
+    bits: float
+
+
+def summarize(records, method: str, sparsity: float) -> AccuracySummary:
+    """Summary of the records (dicts with keys "method", "sparsity", "accuracy", "bits") of one
+    (method, sparsity).  Every record of a (method, sparsity) must count the same bits."""
+    rows = [r for r in records if r["method"] == method and r["sparsity"] == sparsity]
+    if not rows:
+        present = sorted({(r["method"], r["sparsity"]) for r in records})
+        raise ValueError(f"records hold no run of method {method!r} at sparsity {sparsity!r}; they hold {present}")
+    bits = {float(r["bits"]) for r in rows}
+    if len(bits) != 1:
+        raise ValueError(f"records of method {method!r} at sparsity {sparsity!r} disagree on bits: {sorted(bits)}")
+    acc = np.array([r["accuracy"] for r in rows], dtype=np.float64)
+    return AccuracySummary(float(acc.mean()), float(acc.std()), bits.pop())
+
+
+def spread_x(x: float, k: int, count: int, step: float = 0.012, linthresh: float = 0.1) -> float:
+    """x position of the k-th of ``count`` markers that share the value x on a symlog axis (linear for
+    |x| < linthresh), centred on x so that none hides another: ``step`` apart in data units in the
+    linear part, a relative ``6 * step`` apart beyond it (where the axis is logarithmic)."""
+    count = checks.positive_int("count", count)
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k < count:
+        raise ValueError(f"k must be an integer in [0, count) = [0, {count}), got {k!r}")
+    offset = (k - (count - 1) / 2) * step
+    return x + offset if abs(x) < linthresh else x * (1 + 6 * offset)

@@ -1,0 +1,151 @@
+"""The accuracy comparison of the compression chapters: one net per method, readout accuracy, summaries."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import ntklc_lib as nl
+from ntklc_lib import baselines, comparison, compress, networks, readout
+
+P, WIDTHS, ACTS = 60, (80, 50), ("relu", "relu")
+
+
+@pytest.fixture(scope="module")
+def plans():
+    return {mode: compress.solve(list(ACTS), 1.0, mode) for mode in ("moments", "scale")}
+
+
+def _same_weights(a, b):
+    return all(torch.equal(x, y) for x, y in zip(a.weights, b.weights))
+
+
+def test_dense_and_ternary_relu_nets_are_the_networks_module_nets():
+    dense = comparison.comparison_net("dense ReLU", P, WIDTHS, ACTS, 0.0, seed=3)
+    assert dense.weight_law == "gaussian" and dense.sparsity == 0.0 and dense.seed == 3
+    assert _same_weights(dense, networks.dense_net(P, WIDTHS, ACTS, 1.0, 3))
+    tern = comparison.comparison_net("ReLU, ternary W", P, WIDTHS, ACTS, 0.9, seed=3)
+    assert tern.weight_law == "ternary" and tern.sparsity == 0.9
+    assert [a.name for a in tern.acts] == ["relu", "relu"]
+    zeros = float(np.mean([float((W == 0).double().mean()) for W in tern.weights]))
+    n_w = sum(W.numel() for W in tern.weights)
+    assert abs(zeros - 0.9) < 5 * math.sqrt(0.9 * 0.1 / n_w)
+
+
+@pytest.mark.parametrize("mode", ["moments", "scale"])
+def test_ntk_lc_net_uses_the_plan_of_its_name(plans, mode):
+    net = comparison.comparison_net(f"NTK-LC ({mode})", P, WIDTHS, ACTS, 0.5, seed=2, plans=plans)
+    plan = plans[mode]
+    assert net.acts == tuple(plan.compressed) and net.weight_law == "ternary" and net.sparsity == 0.5
+    np.testing.assert_array_equal(net.tau, plan.tau_compressed)
+    np.testing.assert_allclose(net.centers, plan.centers)
+    assert _same_weights(net, networks.compressed_net(P, WIDTHS, plan, 0.5, 2))
+
+
+def test_pruned_nets_prune_the_dense_net_of_the_same_seed():
+    dense = networks.dense_net(P, WIDTHS, ACTS, 1.0, 5)
+    mag = comparison.comparison_net("magnitude pruning", P, WIDTHS, ACTS, 0.8, seed=5)
+    assert mag.weight_law == "magnitude_pruned"
+    assert _same_weights(mag, baselines.magnitude_pruned(dense, 0.8))
+    rnd = comparison.comparison_net("random pruning", P, WIDTHS, ACTS, 0.8, seed=5)
+    assert rnd.weight_law == "random_pruned"
+    assert _same_weights(rnd, baselines.random_pruned(dense, 0.8, 5))
+    for W0, W in zip(dense.weights, mag.weights):
+        kept = W != 0
+        assert float(W0[kept].abs().min()) >= float(W0[~kept].abs().max())
+
+
+def test_sign_net_has_sign_activations_and_ternary_weights():
+    net = comparison.comparison_net("sign, ternary W", P, WIDTHS, ACTS, 0.9, seed=1)
+    assert net.weight_law == "ternary" and all(a.is_step and a.values == (-1.0, 1.0) for a in net.acts)
+    assert _same_weights(net, baselines.sign_net(P, WIDTHS, 1.0, 0.9, 1))
+
+
+@pytest.mark.parametrize("method, sparsity, plans_arg, match", [
+    ("dense", 0.0, None, r"method must be one of .*'dense ReLU'.*NTK-LC \(<plan>\).*got 'dense'"),
+    ("dense ReLU", 0.5, None, r"sparsity must be 0 for method 'dense ReLU'.*got 0.5"),
+    ("ReLU, ternary W", 1.0, None, r"sparsity must lie in \[0.0, 1.0\), got 1.0"),
+    ("NTK-LC (moments)", 0.9, None, r"plans must hold the plan 'moments'.*keys are \[\]"),
+    ("NTK-LC (exact)", 0.9, {"moments": None}, r"plans must hold the plan 'exact'.*keys are \['moments'\]"),
+])
+def test_bad_comparison_arguments_are_named(method, sparsity, plans_arg, match):
+    with pytest.raises(ValueError, match=match):
+        comparison.comparison_net(method, P, WIDTHS, ACTS, sparsity, seed=0, plans=plans_arg)
+
+
+def test_plan_name_parses_only_ntk_lc_methods():
+    assert comparison.plan_name("NTK-LC (scale)") == "scale"
+    assert comparison.plan_name("NTK-LC scale") is None
+    assert comparison.plan_name("dense ReLU") is None
+
+
+def _two_classes(n, seed):
+    """Two well-separated Gaussian classes in R^P, normalized as THEORY.md section 1 (scale ~ 1)."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    X = (rng.standard_normal((P, n)) + 3.0 * np.where(y == 0, 1.0, -1.0)[None, :] * (np.arange(P) < 4)[:, None])
+    return X / math.sqrt(P), y
+
+
+def test_readout_accuracy_trains_on_the_training_set_and_scores_the_test_set():
+    X_train, y_train = _two_classes(300, 0)
+    X_test, y_test = _two_classes(200, 1)
+    net = networks.dense_net(P, (200,), ["relu"], 1.0, 0)
+    acc, r = comparison.readout_accuracy(net, X_train, y_train, X_test, y_test, seed=4)
+    # the classes are 6 / sqrt(P) apart along 4 coordinates: Bayes accuracy Phi(6) ~ 1; a ridge readout on
+    # 200 random ReLU features must get nearly all right
+    assert acc > 0.95
+    flipped, _ = comparison.readout_accuracy(net, X_train, y_train, X_test, 1 - y_test, seed=4)
+    assert flipped == pytest.approx(1.0 - acc)
+    direct = readout.ridge(networks.features(net, X_train), y_train, seed=4, gram_shift=5.0)
+    acc5, r5 = comparison.readout_accuracy(net, X_train, y_train, X_test, y_test, seed=4, gram_shift=5.0)
+    np.testing.assert_array_equal(r5.weight, direct.weight)
+    assert r5.penalty == direct.penalty
+    assert acc5 == readout.accuracy(direct, networks.features(net, X_test), y_test)
+
+
+def test_summarize_gives_mean_population_std_and_bits():
+    records = [{"method": "a", "sparsity": 0.9, "accuracy": acc, "bits": 100.0, "seed": s}
+               for s, acc in enumerate([0.80, 0.84, 0.83])]
+    records.append({"method": "a", "sparsity": 0.5, "accuracy": 0.1, "bits": 200.0, "seed": 0})
+    records.append({"method": "b", "sparsity": 0.9, "accuracy": 0.2, "bits": 100.0, "seed": 0})
+    s = comparison.summarize(records, "a", 0.9)
+    assert s.mean == pytest.approx((0.80 + 0.84 + 0.83) / 3, abs=1e-15)
+    # population standard deviation by hand: deviations -0.02333, 0.01667, 0.00667
+    m = (0.80 + 0.84 + 0.83) / 3
+    assert s.std == pytest.approx(math.sqrt(sum((a - m) ** 2 for a in (0.80, 0.84, 0.83)) / 3), rel=1e-12)
+    assert s.bits == 100.0
+    mean, std, bits = comparison.summarize(records, "a", 0.5)
+    assert (mean, std, bits) == (0.1, 0.0, 200.0)
+
+
+def test_summarize_refuses_missing_runs_and_inconsistent_bits():
+    records = [{"method": "a", "sparsity": 0.9, "accuracy": 0.8, "bits": 100.0},
+               {"method": "a", "sparsity": 0.9, "accuracy": 0.7, "bits": 101.0}]
+    with pytest.raises(ValueError, match=r"records hold no run of method 'a' at sparsity 0.5; they hold \[\('a', 0.9\)\]"):
+        comparison.summarize(records, "a", 0.5)
+    with pytest.raises(ValueError, match=r"disagree on bits: \[100.0, 101.0\]"):
+        comparison.summarize(records, "a", 0.9)
+
+
+def test_spread_x_centres_markers_and_keeps_their_order():
+    # linear part: step apart in data units, centred on x
+    xs = [comparison.spread_x(0.0, k, 3) for k in range(3)]
+    np.testing.assert_allclose(xs, [-0.012, 0.0, 0.012], atol=1e-15)
+    assert comparison.spread_x(0.05, 0, 1) == 0.05
+    # logarithmic part: neighbours 6 * step * |x| apart, i.e. the same small distance on the log axis at any x
+    ys = [comparison.spread_x(4.0, k, 4) for k in range(4)]
+    assert np.all(np.diff(ys) > 0) and np.mean(ys) == pytest.approx(4.0)
+    np.testing.assert_allclose(np.diff(ys), 4.0 * 6 * 0.012, rtol=1e-12)
+    neg = [comparison.spread_x(-4.0, k, 2) for k in range(2)]
+    assert np.mean(neg) == pytest.approx(-4.0)
+    with pytest.raises(ValueError, match=r"k must be an integer in \[0, count\) = \[0, 2\), got 2"):
+        comparison.spread_x(1.0, 2, 2)
+    with pytest.raises(ValueError, match=r"count must be a positive integer"):
+        comparison.spread_x(1.0, 0, 0)
+
+
+def test_the_package_exports_the_module():
+    assert nl.comparison is comparison and "comparison" in nl.__all__
