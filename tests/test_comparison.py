@@ -84,7 +84,7 @@ def test_plan_name_parses_only_ntk_lc_methods():
 def _two_classes(n, seed):
     """Two well-separated Gaussian classes in R^P, normalized as THEORY.md section 1 (scale ~ 1)."""
     rng = np.random.default_rng(seed)
-    y = np.arange(n) % 2
+    y = rng.permutation(n) % 2      # a label order of its own per seed: another set's features cannot score well
     X = (rng.standard_normal((P, n)) + 3.0 * np.where(y == 0, 1.0, -1.0)[None, :] * (np.arange(P) < 4)[:, None])
     return X / math.sqrt(P), y
 
@@ -97,6 +97,7 @@ def test_readout_accuracy_trains_on_the_training_set_and_scores_the_test_set():
     # the classes are 6 / sqrt(P) apart along 4 coordinates: Bayes accuracy Phi(6) ~ 1; a ridge readout on
     # 200 random ReLU features must get nearly all right
     assert acc > 0.95
+    assert acc == readout.accuracy(r, networks.features(net, X_test), y_test)
     flipped, _ = comparison.readout_accuracy(net, X_train, y_train, X_test, 1 - y_test, seed=4)
     assert flipped == pytest.approx(1.0 - acc)
     direct = readout.ridge(networks.features(net, X_train), y_train, seed=4, gram_shift=5.0)
