@@ -86,10 +86,17 @@ def as_list(name: str, value) -> list:
     """Return a list-valued parameter as a list: ``value`` must be a list, tuple, range or numpy array
     (at least 1-D).  A str (what papermill's ``-p`` passes), a scalar or None raises ValueError naming the
     parameter, with the hint to pass lists to papermill as YAML (``-y 'name: [...]'``).  The elements are
-    not checked: check them one by one, e.g. ``[checks.sparsity(f"x[{k}]", v) for k, v in enumerate(x)]``."""
+    not checked: :func:`list_of` checks them too."""
     if isinstance(value, (list, tuple, range)) or (isinstance(value, np.ndarray) and value.ndim >= 1):
         return list(value)
     raise _not_a_list(name, value)
+
+
+def list_of(name: str, values, check, *args, **kwargs) -> list:
+    """A list-valued parameter, each element checked: ``check(f"{name}[{k}]", v, *args, **kwargs)`` for the
+    k-th element v (e.g. ``list_of("sparsities", x, sparsity)``, ``list_of("s", x, in_range, 0.0, 1.0)``), so a
+    bad element is named by its index.  ``values`` must pass :func:`as_list` (a str or scalar raises)."""
+    return [check(f"{name}[{k}]", v, *args, **kwargs) for k, v in enumerate(as_list(name, values))]
 
 
 def positive_ints(name: str, values) -> tuple[int, ...]:

@@ -93,3 +93,14 @@ def test_positive_ints_still_checks_each_element_by_index():
         checks.positive_ints("widths", (3, 0))
     with pytest.raises(ValueError, match="widths must be a non-empty sequence of positive integers"):
         checks.positive_ints("widths", [])
+
+
+def test_list_of_checks_every_element_by_index_and_forwards_extra_arguments():
+    assert checks.list_of("sparsities", (0.5, np.float64(0.9)), checks.sparsity) == [0.5, 0.9]
+    assert checks.list_of("mean_scales", [0, 2], checks.in_range, 0.0, np.inf) == [0.0, 2.0]
+    with pytest.raises(ValueError, match=r"^sparsities\[2\] must lie in \[0.0, 1.0\), got 1.0$"):
+        checks.list_of("sparsities", [0.5, 0.9, 1.0], checks.sparsity)
+    with pytest.raises(ValueError, match=r"^mean_scales\[0\] must lie in \[0.0, 1.0\), got 1.5$"):
+        checks.list_of("mean_scales", [1.5], checks.in_range, 0.0, 1.0)
+    with pytest.raises(ValueError, match=re.escape("-y 'shifts: [0.5]'")):
+        checks.list_of("shifts", 0.5, checks.positive_float)
