@@ -18,7 +18,7 @@ MATHJAX := $(MATHJAX_DIR)/tex-chtml.js
 
 # Touched after every successful book build; `make test` rebuilds when a source is newer.
 BOOK_STAMP := _build/.book-stamp
-BOOK_SOURCES := _config.yml _toc.yml $(wildcard book/*.md book/*.bib notebooks/*.md ntklc_lib/*.py)
+BOOK_SOURCES := _config.yml _toc.yml $(wildcard book/*.md book/*.bib book/_ext/*.py book/_static/*.css notebooks/*.md ntklc_lib/*.py)
 
 # STRICT=1 turns Sphinx warnings into errors (CI uses it).  --all re-reads every page, so warnings
 # of unchanged pages are reported too; executed notebooks still come from the cache.

@@ -3,7 +3,8 @@
 Each page is served from 127.0.0.1 and opened with every other request blocked and recorded: the
 book must work offline (MathJax included). After MathJax has typeset the page, a full-page
 screenshot goes to _build/screenshots/<page>.png and the page must show no MathJax error, no Python
-traceback or error output, no broken image and no failed local request.
+traceback or error output, no broken image, no failed local request, and no output (printed text or
+table) wider than the text column at a 1280 px wide window.
 
 Select these tests with `pytest -m book`; plain unit-test runs use `-m "not book"`.
 """
@@ -46,6 +47,12 @@ PAGE_STATE_JS = """() => {
     brokenImages: Array.from(document.images)
       .filter(i => !i.complete || i.naturalWidth === 0).map(i => i.getAttribute('src')),
     links: Array.from(document.querySelectorAll('a[href]')).map(a => a.href),
+    // outputs (printed text, tables) wider than their box: a reader would have to scroll sideways
+    wideOutputs: Array.from(document.querySelectorAll('div.cell_output')).flatMap(o =>
+      [o, ...o.querySelectorAll('pre, table, div')]
+        .filter(e => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 2)
+        .map(e => `${e.tagName} ${e.scrollWidth} px in ${e.clientWidth} px: ` +
+                  o.innerText.slice(0, 60).replace(/\\s+/g, ' '))),
   };
 }"""
 
@@ -137,6 +144,8 @@ def open_page(browser, server, path, name):
     if state["traceback"] or state["errorOutputs"] or state["stderrErrors"]:
         problems.append(f"Python error output: traceback={state['traceback']}, error outputs="
                         f"{state['errorOutputs']}, stderr with 'Error': {state['stderrErrors']}")
+    if state["wideOutputs"]:
+        problems.append(f"outputs wider than the text column at 1280 px: {state['wideOutputs']}")
     if state["brokenImages"]:
         problems.append(f"images that did not load: {state['brokenImages']}")
     return state, problems

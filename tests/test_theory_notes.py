@@ -41,3 +41,17 @@ def test_every_cited_section_exists():
     assert cited, "the book cites no THEORY.md section: the pattern no longer matches"
     missing = {n: sorted(files) for n, files in cited.items() if n not in sections}
     assert not missing, f"THEORY.md sections cited but absent from {PAGE.name}: {missing}"
+
+
+def test_section_links_point_at_their_section():
+    # "[THEORY.md §N](…#anchor)": the anchor must be section N's heading anchor (MyST's slug of the heading)
+    slugs = {n: re.sub(r"[^\w\- ]", "", f"{n}. {title}".strip().lower()).replace(" ", "-")
+             for n, title in re.findall(r"^## (\d+)\. (.*)$", page_body(), re.M)}
+    links = []
+    for path in [*ROOT.glob("notebooks/*.md"), *ROOT.glob("book/*.md")]:
+        for n, target in re.findall(r"\[THEORY\.md §(\d+)[^\]]*\]\(([^)]*)\)", path.read_text()):
+            links.append((path.name, n, target))
+            page, _, anchor = target.partition("#")
+            assert page.endswith("theory_notes.md"), f"{path.name}: THEORY.md §{n} links to {target}"
+            assert anchor == slugs[n], f"{path.name}: THEORY.md §{n} links to #{anchor}, not #{slugs[n]}"
+    assert links, "no linked 'THEORY.md §N' found: the pattern no longer matches"
