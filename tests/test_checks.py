@@ -58,11 +58,14 @@ def test_finite_number_non_negative_int_and_square_matrix_name_the_argument():
 NOT_LISTS = ["[300, 300, 200]", "300", 0.5, 3, np.float64(0.5), np.array(0.5), None, True]
 
 
+# each list-taking check rejects a string or scalar as a whole, naming the parameter, with the papermill hint
+@pytest.mark.parametrize("check,name,what", [(checks.as_list, "sparsities", "a list"),
+                                             (checks.positive_ints, "widths", "a non-empty list of positive integers")])
 @pytest.mark.parametrize("bad", NOT_LISTS)
-def test_as_list_names_the_parameter_and_gives_the_papermill_yaml_hint(bad):
-    with pytest.raises(ValueError, match=r"^sparsities must be a list, got .*with papermill pass lists as YAML: "
-                                         r"-y 'sparsities: \[.*\]'$"):
-        checks.as_list("sparsities", bad)
+def test_list_checks_name_the_parameter_and_give_the_papermill_yaml_hint(check, name, what, bad):
+    with pytest.raises(ValueError, match=rf"^{name} must be {what}, got .*with papermill pass lists as YAML: "
+                                         rf"-y '{name}: \[.*\]'$"):
+        check(name, bad)
 
 
 def test_as_list_hint_repeats_the_string_papermill_passed():
@@ -77,13 +80,6 @@ def test_as_list_returns_a_list_of_the_elements():
         out = checks.as_list("sparsities", value)
         assert type(out) is list and out == [0.5, 0.9]
     assert checks.as_list("x", []) == []
-
-
-@pytest.mark.parametrize("bad", NOT_LISTS)
-def test_positive_ints_rejects_a_string_or_scalar_as_a_whole_with_the_hint(bad):
-    with pytest.raises(ValueError, match=r"^widths must be a non-empty list of positive integers, got .*"
-                                         r"with papermill pass lists as YAML: -y 'widths: \[.*\]'$"):
-        checks.positive_ints("widths", bad)
 
 
 def test_positive_ints_still_checks_each_element_by_index():
