@@ -4,7 +4,7 @@ Each page is served from 127.0.0.1 and opened with every other request blocked a
 book must work offline (MathJax included). After MathJax has typeset the page, a full-page
 screenshot goes to _build/screenshots/<page>.png and the page must show no MathJax error, no Python
 traceback or error output, no broken image, no failed local request, and no output (printed text or
-table) wider than the text column at a 1280 px wide window.
+table) or code wider than its box at a 1280 px wide window.
 
 Select these tests with `pytest -m book`; plain unit-test runs use `-m "not book"`.
 """
@@ -53,6 +53,10 @@ PAGE_STATE_JS = """() => {
         .filter(e => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 2)
         .map(e => `${e.tagName} ${e.scrollWidth} px in ${e.clientWidth} px: ` +
                   o.innerText.slice(0, 60).replace(/\\s+/g, ' '))),
+    // code boxes whose lines do not fit (tests/test_notebooks_meta.py checks the sources)
+    wideCode: Array.from(document.querySelectorAll('div.cell_input pre'))
+      .filter(e => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 2)
+      .map(e => `${e.scrollWidth} px in ${e.clientWidth} px: ` + e.innerText.slice(0, 60).replace(/\\s+/g, ' ')),
   };
 }"""
 
@@ -146,6 +150,8 @@ def open_page(browser, server, path, name):
                         f"{state['errorOutputs']}, stderr with 'Error': {state['stderrErrors']}")
     if state["wideOutputs"]:
         problems.append(f"outputs wider than the text column at 1280 px: {state['wideOutputs']}")
+    if state["wideCode"]:
+        problems.append(f"code wider than its box at 1280 px: {state['wideCode']}")
     if state["brokenImages"]:
         problems.append(f"images that did not load: {state['brokenImages']}")
     return state, problems

@@ -1,7 +1,9 @@
 """Fast checks of the notebooks' structure (no execution): parameters cells, table of contents and
-test parameters agree, so papermill can override every notebook's parameters."""
+test parameters agree, so papermill can override every notebook's parameters; every parameter has
+the help text `papermill --help-notebook` shows; visible code fits the book's text column."""
 from __future__ import annotations
 
+import jupytext
 import pytest
 
 from nbtools import ROOT, assigned_names, load_test_params, notebook_sources, parameters_cells, toc_files
@@ -55,3 +57,33 @@ def test_papermill_infers_every_parameter(md):
     inferred = {p.name for p in PythonTranslator.inspect(cell)}
     missing = assigned_names(cell.source) - inferred
     assert not missing, f"papermill cannot read parameters {sorted(missing)} of {md.name}: keep '=' out of their comments"
+
+
+@pytest.mark.parametrize("md", SOURCES, ids=[md.stem for md in SOURCES])
+def test_every_parameter_has_help(md):
+    # the README promises that `papermill --help-notebook` gives each parameter's meaning: papermill
+    # takes it from the comment that ends the assignment's line (a comment on a line of its own is lost)
+    from papermill.translators import PythonTranslator
+
+    cell = parameters_cells(md)[0]
+    without_help = [p.name for p in PythonTranslator.inspect(cell) if not p.help.strip()]
+    assert not without_help, (f"parameters {without_help} of {md.name} have no help: end each "
+                              f"assignment's line with a '# ...' comment saying what it is")
+
+
+# At a 1280 px window the book's code boxes hold 77 characters of the theme's monospace font
+# (measured in Chromium; test_book_pages.py checks the rendered boxes themselves). Longer lines
+# make the reader scroll sideways.
+CODE_COLUMN = 76
+HIDDEN_CODE_TAGS = {"remove-cell", "remove-input"}
+
+
+@pytest.mark.parametrize("md", SOURCES, ids=[md.stem for md in SOURCES])
+def test_visible_code_fits_the_text_column(md):
+    nb = jupytext.read(md)
+    long_lines = [f"cell {i}, line {j}: {line}"
+                  for i, cell in enumerate(nb.cells)
+                  if cell.cell_type == "code" and not HIDDEN_CODE_TAGS & set(cell.metadata.get("tags", []))
+                  for j, line in enumerate(cell.source.splitlines(), start=1) if len(line) > CODE_COLUMN]
+    assert not long_lines, (f"{md.name}: {len(long_lines)} visible code lines are longer than "
+                            f"{CODE_COLUMN} characters:\n" + "\n".join(long_lines))
