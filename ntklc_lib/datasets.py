@@ -40,19 +40,27 @@ class ImageSet:
         return self.labels.shape[0]
 
 
+def _choose_data_dir(data_dir) -> tuple[str, str | os.PathLike]:
+    """(label, unresolved path) of the data directory: the argument, else $NTKLC_DATA_DIR, else ./data.
+
+    The one place that order is written, so the directory and its name cannot disagree.
+    """
+    if data_dir is not None and str(data_dir) != "":
+        return "data_dir", data_dir
+    if os.environ.get(ENV_VAR):
+        return f"${ENV_VAR}", os.environ[ENV_VAR]
+    return "./data", "data"
+
+
 def resolve_data_dir(data_dir=None) -> Path:
     """The data directory: argument, else $NTKLC_DATA_DIR, else ./data."""
-    if data_dir is None or str(data_dir) == "":
-        data_dir = os.environ.get(ENV_VAR) or "data"
-    return Path(data_dir).expanduser().resolve()
+    return Path(_choose_data_dir(data_dir)[1]).expanduser().resolve()
 
 
 def data_dir_label(data_dir=None) -> str:
-    """A machine-independent name for the data directory, chosen in the order of ``resolve_data_dir``:
+    """A machine-independent name for the data directory that ``resolve_data_dir`` picks:
     ``'data_dir'`` when the argument is given, ``'$NTKLC_DATA_DIR'`` when the variable is set, else ``'./data'``."""
-    if data_dir is not None and str(data_dir) != "":
-        return "data_dir"
-    return f"${ENV_VAR}" if os.environ.get(ENV_VAR) else "./data"
+    return _choose_data_dir(data_dir)[0]
 
 
 def portable_source(source: str, data_dir=None) -> str:
@@ -77,7 +85,7 @@ def portable_source(source: str, data_dir=None) -> str:
 def _root(data_dir, download: bool) -> Path:
     """The data directory; an explicitly passed ``data_dir`` must exist unless a download is asked for."""
     root = resolve_data_dir(data_dir)
-    explicit = data_dir is not None and str(data_dir) != ""
+    explicit = _choose_data_dir(data_dir)[0] == "data_dir"
     if explicit and not download and not root.is_dir():
         what = "is not a directory" if root.exists() else "does not exist"
         raise FileNotFoundError(

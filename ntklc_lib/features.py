@@ -383,20 +383,26 @@ def cache_key(config: FeatureConfig, data_fingerprint: str) -> str:
     return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:24]
 
 
+def _choose_cache_dir(cache_dir) -> tuple[str, str | os.PathLike]:
+    """(label, unresolved path) of the cache directory: the argument, else $NTKLC_CACHE_DIR, else
+    ~/.cache/ntklc-book.  The one place that order is written, so the directory and its name cannot disagree."""
+    if cache_dir is not None and str(cache_dir) != "":
+        return "cache_dir", cache_dir
+    if os.environ.get(CACHE_ENV_VAR):
+        return f"${CACHE_ENV_VAR}", os.environ[CACHE_ENV_VAR]
+    return "~/.cache/ntklc-book", Path.home() / ".cache" / "ntklc-book"
+
+
 def resolve_cache_dir(cache_dir=None) -> Path:
     """The cache directory: argument, else $NTKLC_CACHE_DIR, else ~/.cache/ntklc-book."""
-    if cache_dir is None or str(cache_dir) == "":
-        cache_dir = os.environ.get(CACHE_ENV_VAR) or Path.home() / ".cache" / "ntklc-book"
-    return Path(cache_dir).expanduser().resolve()
+    return Path(_choose_cache_dir(cache_dir)[1]).expanduser().resolve()
 
 
 def cache_dir_label(cache_dir=None) -> str:
-    """A machine-independent name for the cache directory, chosen in the order of ``resolve_cache_dir``:
+    """A machine-independent name for the cache directory that ``resolve_cache_dir`` picks:
     ``'cache_dir'`` when the argument is given, ``'$NTKLC_CACHE_DIR'`` when the variable is set, else
     ``'~/.cache/ntklc-book'``."""
-    if cache_dir is not None and str(cache_dir) != "":
-        return "cache_dir"
-    return f"${CACHE_ENV_VAR}" if os.environ.get(CACHE_ENV_VAR) else "~/.cache/ntklc-book"
+    return _choose_cache_dir(cache_dir)[0]
 
 
 @dataclass(frozen=True)
