@@ -357,9 +357,10 @@ def summarize(K, top: int = 3, max_count: int = 20, gap_factor: float = 20.0) ->
 
     Eigenvalues come from ``eigvalsh`` and the few eigenvectors from Lanczos with a fixed start (several
     times cheaper than a full ``eigh`` at n in the thousands, and reproducible); signs are fixed as in
-    ``spectra.spectrum`` (entry of largest magnitude positive).
+    ``spectra.spectrum`` (entry of largest magnitude positive).  K must be symmetric up to rounding
+    (``checks.symmetric_matrix``).
     """
-    K = checks.square_matrix("K", K)
+    K = checks.symmetric_matrix("K", K)
     top = checks.positive_int("top", top)
     n = K.shape[0]
     if n < top + 3:

@@ -100,3 +100,49 @@ def test_list_of_checks_every_element_by_index_and_forwards_extra_arguments():
         checks.list_of("mean_scales", [1.5], checks.in_range, 0.0, 1.0)
     with pytest.raises(ValueError, match=re.escape("-y 'shifts: [0.5]'")):
         checks.list_of("shifts", 0.5, checks.positive_float)
+
+
+def test_finite_matrix_rejects_complex_and_non_numeric_entries_naming_the_argument():
+    # np.asarray(X, float64) alone would drop the imaginary part with only a ComplexWarning
+    with pytest.raises(ValueError, match=r"^X must be real, got complex dtype complex128$"):
+        checks.finite_matrix("X", np.ones((2, 3)) + 1j)
+    with pytest.raises(ValueError, match=r"^F must be an array of real numbers, got dtype <U1$"):
+        checks.finite_matrix("F", np.array([["a", "b"], ["c", "d"]]))
+    # what float64 conversion accepted before still converts, to the same values
+    for ok in (np.arange(6).reshape(2, 3), np.ones((2, 3), dtype=np.float32), np.ones((2, 3), dtype=bool),
+               np.array([[1, 2.5]], dtype=object), [[1, 2], [3, 4]]):
+        out = checks.finite_matrix("X", ok)
+        assert out.dtype == np.float64
+        np.testing.assert_array_equal(out, np.asarray(ok, dtype=np.float64))
+
+
+def test_max_asymmetry_equals_the_direct_computation_across_block_boundaries():
+    rng = np.random.default_rng(0)
+    for n, block in ((1, 256), (7, 3), (600, 256), (513, 256)):
+        K = rng.standard_normal((n, n))
+        assert checks.max_asymmetry(K, block) == np.max(np.abs(K - K.T))
+        S = K + K.T
+        assert checks.max_asymmetry(S, block) == 0.0
+        S[n - 1, 0] += 0.25                              # one entry off, in the last block
+        assert checks.max_asymmetry(S, block) == (0.25 if n > 1 else 0.0)
+
+
+def test_symmetric_matrix_accepts_rounding_and_rejects_a_matrix_that_is_not_a_kernel():
+    rng = np.random.default_rng(1)
+    A = rng.standard_normal((50, 80))
+    K = A @ A.T
+    assert checks.symmetric_matrix("K", K) is not None
+    # float32 rounding of the same kernel (computed in float32, then transposed products compared)
+    A32 = A.astype(np.float32)
+    K32 = (A32 @ A32.T).astype(np.float64)
+    K32[0, 1] = float(np.float32(A32[0] @ A32[1]) * (1 + 1e-7))
+    checks.symmetric_matrix("K", K32)
+    with pytest.raises(ValueError, match=r"^K_ref must be symmetric \(a kernel matrix\): max \|K_ref - K_ref\^T\| = "
+                                         r".* of max \|K_ref\|, above the tolerance 1e-05"):
+        checks.symmetric_matrix("K_ref", A[:, :50])
+    E = K.copy()
+    E[3, 7] += 1e-3 * np.max(np.abs(K))                 # 1e-3 of the scale: well above rounding
+    with pytest.raises(ValueError, match="K must be symmetric"):
+        checks.symmetric_matrix("K", E)
+    checks.symmetric_matrix("K", E, rtol=2e-3)
+    assert checks.symmetric_matrix("K", np.zeros((3, 3))).shape == (3, 3)

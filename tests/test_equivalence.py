@@ -129,6 +129,11 @@ def test_summarize_gmm_kernel_has_two_spikes_and_unit_vectors():
     assert s.isolated[0] >= s.isolated[1] > s.bulk_edge
     np.testing.assert_allclose(np.linalg.norm(s.vectors, axis=0), 1.0, rtol=1e-12)
     np.testing.assert_allclose(K @ s.vectors[:, -1], s.eigenvalues[-1] * s.vectors[:, -1], atol=1e-10)
+    # a matrix that is not symmetric is refused, not summarized through its symmetric part
+    Ka = K.copy()
+    Ka[0, 1] += 0.01 * np.max(np.abs(K))
+    with pytest.raises(ValueError, match=r"^K must be symmetric \(a kernel matrix\)"):
+        eq.summarize(Ka, top=3)
 
 
 def test_eigenvector_alignment_and_common_bins():

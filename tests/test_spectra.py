@@ -16,9 +16,30 @@ def sym(n, seed=0):
 def test_relative_error_against_a_zero_reference_raises(n):
     with pytest.raises(ValueError, match="K_ref"):
         spectra.relative_error(sym(n), np.zeros((n, n)))
+
+
+
+@pytest.mark.parametrize("n", [5, 100])
+def test_a_matrix_that_is_not_symmetric_is_rejected_not_replaced_by_its_symmetric_part(n):
+    """Before, an antisymmetric K_ref counted as the zero matrix and a general square matrix as its symmetric
+    part: spectral_norm(A) for A = [[0, 1], [0, 0]] gave 1/2, not its spectral norm 1."""
     A = np.triu(np.ones((n, n)), 1)
-    with pytest.raises(ValueError, match="K_ref"):       # antisymmetric: its symmetric part is zero
+    with pytest.raises(ValueError, match=r"^K_ref must be symmetric \(a kernel matrix\)"):
         spectra.relative_error(sym(n), A - A.T)
+    with pytest.raises(ValueError, match=r"^K must be symmetric \(a kernel matrix\)"):
+        spectra.relative_error(A, sym(n))
+    for f in (spectra.spectral_norm, spectra.spectrum):
+        with pytest.raises(ValueError, match=r"^K must be symmetric \(a kernel matrix\)"):
+            f(A)
+
+
+def test_relative_error_of_two_nearly_equal_kernels_checks_each_kernel_not_their_difference():
+    """K and K_ref each symmetric to rounding, their difference tiny: the difference is far from symmetric
+    relative to its own size, which must not raise."""
+    K = sym(100)
+    noise = 1e-13 * np.random.default_rng(3).standard_normal((100, 100))
+    err = spectra.relative_error(K + noise, K)
+    assert 0 < err < 1e-12
 
 
 @pytest.mark.parametrize("n", [5, 100])
