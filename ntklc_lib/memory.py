@@ -277,11 +277,11 @@ def save_compressed(path, net: RandomFeatureNet, readout: Readout | None = None,
 
 
 def load_compressed(path) -> tuple[RandomFeatureNet, Readout | None]:
-    """Read a file written by :func:`save_compressed`: (net, readout or None)."""
-    with np.load(Path(path), allow_pickle=False) as z:
-        meta = json.loads(bytes(z["meta"]).decode())
-        if meta.get("format") != FORMAT or meta.get("version") != VERSION:
-            raise ValueError(f"{path} is not a {FORMAT} file of version {VERSION}")
+    """Read a file written by :func:`save_compressed`: (net, readout or None).
+
+    Any other file raises ValueError saying so (a missing one FileNotFoundError)."""
+    z, meta = _open_compressed(path)
+    with z:
         weights, acts = [], []
         for l, rec in enumerate(meta["layers"]):
             size = int(np.prod(rec["shape"]))
@@ -302,6 +302,35 @@ def load_compressed(path) -> tuple[RandomFeatureNet, Readout | None]:
                               scale=float(z["r_scale"][0]), kind=meta["readout"]["kind"],
                               penalty=float(meta["readout"]["penalty"]))
     return net, readout
+
+
+def _open_compressed(path) -> tuple[np.lib.npyio.NpzFile, dict]:
+    """Open ``path`` and check that save_compressed wrote it: (the open archive, its meta record), or raise
+    ValueError naming the file."""
+    path = Path(path)
+    not_ours = f"{path} is not a {FORMAT} file (written by ntklc_lib.memory.save_compressed)"
+    try:
+        z = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise
+    except (ValueError, OSError, EOFError) as e:
+        # np.load's own messages (e.g. "contains pickled (object) data") do not say the file is foreign
+        raise ValueError(f"{not_ours}: numpy cannot read it as an .npz archive ({type(e).__name__}: {e})") from None
+    if not isinstance(z, np.lib.npyio.NpzFile):
+        raise ValueError(f"{not_ours}: it holds a single array (.npy), not an .npz archive")
+    try:
+        if "meta" not in z.files:
+            raise ValueError(f"{not_ours}: it has no 'meta' entry (entries: {sorted(z.files)})")
+        try:
+            meta = json.loads(bytes(z["meta"]).decode())
+        except (ValueError, UnicodeDecodeError):
+            raise ValueError(f"{not_ours}: its 'meta' entry is not the JSON record save_compressed writes") from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("version") != VERSION:
+            raise ValueError(f"{path} is not a {FORMAT} file of version {VERSION}")
+    except BaseException:
+        z.close()
+        raise
+    return z, meta
 
 
 def _state_dict(net: RandomFeatureNet, readout: Readout | None) -> dict:
