@@ -126,12 +126,10 @@ def finite_matrix(name: str, X, ndim: int = 2) -> np.ndarray:
     # with numpy's message, which does not name the argument
     if np.iscomplexobj(A):
         raise ValueError(f"{name} must be real, got complex dtype {A.dtype}")
-    if A.dtype == bool or not (np.issubdtype(A.dtype, np.integer) or np.issubdtype(A.dtype, np.floating)):
-        try:
-            A = A.astype(np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} must be an array of real numbers, got dtype {A.dtype}") from None
-    A = np.asarray(A, dtype=np.float64)
+    try:
+        A = A.astype(np.float64, copy=False)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an array of real numbers, got dtype {A.dtype}") from None
     if A.ndim != ndim:
         raise ValueError(f"{name} must be a {ndim}-D array, got shape {A.shape}")
     if A.size == 0:

@@ -109,7 +109,7 @@ def _check_model(means, covs, p: int, K: int | None = None) -> tuple[np.ndarray,
     for a in range(K):
         C = covs[a]
         size = max(float(np.max(np.abs(C))), 1e-300)
-        asym = float(np.max(np.abs(C - C.T)))
+        asym = checks.max_asymmetry(C)
         if asym > 1e-10 * size:
             raise ValueError(f"covs[{a}] must be symmetric, got max |C - C^T| = {asym:.3g}")
         low = float(np.linalg.eigvalsh(C).min())

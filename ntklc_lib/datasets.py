@@ -40,21 +40,23 @@ class ImageSet:
         return self.labels.shape[0]
 
 
-def _choose_data_dir(data_dir) -> tuple[str, str | os.PathLike]:
-    """(label, unresolved path) of the data directory: the argument, else $NTKLC_DATA_DIR, else ./data.
+def _choose_data_dir(data_dir) -> tuple[str, Path]:
+    """(label, resolved path) of the data directory: the argument, else $NTKLC_DATA_DIR, else ./data.
 
     The one place that order is written, so the directory and its name cannot disagree.
     """
     if data_dir is not None and str(data_dir) != "":
-        return "data_dir", data_dir
-    if os.environ.get(ENV_VAR):
-        return f"${ENV_VAR}", os.environ[ENV_VAR]
-    return "./data", "data"
+        label, path = "data_dir", data_dir
+    elif os.environ.get(ENV_VAR):
+        label, path = f"${ENV_VAR}", os.environ[ENV_VAR]
+    else:
+        label, path = "./data", "data"
+    return label, Path(path).expanduser().resolve()
 
 
 def resolve_data_dir(data_dir=None) -> Path:
     """The data directory: argument, else $NTKLC_DATA_DIR, else ./data."""
-    return Path(_choose_data_dir(data_dir)[1]).expanduser().resolve()
+    return _choose_data_dir(data_dir)[1]
 
 
 def data_dir_label(data_dir=None) -> str:
@@ -73,19 +75,19 @@ def portable_source(source: str, data_dir=None) -> str:
     """
     if not isinstance(source, str):
         raise TypeError(f"source must be a string (an ImageSet.source), got {type(source).__name__}")
-    root = str(resolve_data_dir(data_dir))
+    label, path = _choose_data_dir(data_dir)
+    root = str(path)
     if root == os.sep:  # a data directory at the file-system root: there is no prefix worth replacing
         return source
     # the directory itself, not a longer name that starts with it (/data vs /data2)
     pattern = re.escape(root) + r"(?=[/\\]|$|\s|;|,)"
-    label = data_dir_label(data_dir)
     return re.sub(pattern, lambda _: label, source)
 
 
 def _root(data_dir, download: bool) -> Path:
     """The data directory; an explicitly passed ``data_dir`` must exist unless a download is asked for."""
-    root = resolve_data_dir(data_dir)
-    explicit = _choose_data_dir(data_dir)[0] == "data_dir"
+    label, root = _choose_data_dir(data_dir)
+    explicit = label == "data_dir"
     if explicit and not download and not root.is_dir():
         what = "is not a directory" if root.exists() else "does not exist"
         raise FileNotFoundError(

@@ -383,19 +383,21 @@ def cache_key(config: FeatureConfig, data_fingerprint: str) -> str:
     return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:24]
 
 
-def _choose_cache_dir(cache_dir) -> tuple[str, str | os.PathLike]:
-    """(label, unresolved path) of the cache directory: the argument, else $NTKLC_CACHE_DIR, else
+def _choose_cache_dir(cache_dir) -> tuple[str, Path]:
+    """(label, resolved path) of the cache directory: the argument, else $NTKLC_CACHE_DIR, else
     ~/.cache/ntklc-book.  The one place that order is written, so the directory and its name cannot disagree."""
     if cache_dir is not None and str(cache_dir) != "":
-        return "cache_dir", cache_dir
-    if os.environ.get(CACHE_ENV_VAR):
-        return f"${CACHE_ENV_VAR}", os.environ[CACHE_ENV_VAR]
-    return "~/.cache/ntklc-book", Path.home() / ".cache" / "ntklc-book"
+        label, path = "cache_dir", cache_dir
+    elif os.environ.get(CACHE_ENV_VAR):
+        label, path = f"${CACHE_ENV_VAR}", os.environ[CACHE_ENV_VAR]
+    else:
+        label, path = "~/.cache/ntklc-book", Path.home() / ".cache" / "ntklc-book"
+    return label, Path(path).expanduser().resolve()
 
 
 def resolve_cache_dir(cache_dir=None) -> Path:
     """The cache directory: argument, else $NTKLC_CACHE_DIR, else ~/.cache/ntklc-book."""
-    return Path(_choose_cache_dir(cache_dir)[1]).expanduser().resolve()
+    return _choose_cache_dir(cache_dir)[1]
 
 
 def cache_dir_label(cache_dir=None) -> str:

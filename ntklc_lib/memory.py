@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -311,9 +312,7 @@ def _open_compressed(path) -> tuple[np.lib.npyio.NpzFile, dict]:
     not_ours = f"{path} is not a {FORMAT} file (written by ntklc_lib.memory.save_compressed)"
     try:
         z = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise
-    except (ValueError, OSError, EOFError) as e:
+    except (ValueError, EOFError, zipfile.BadZipFile) as e:     # OSError (missing, unreadable) passes through
         # np.load's own messages (e.g. "contains pickled (object) data") do not say the file is foreign
         raise ValueError(f"{not_ours}: numpy cannot read it as an .npz archive ({type(e).__name__}: {e})") from None
     if not isinstance(z, np.lib.npyio.NpzFile):

@@ -185,19 +185,26 @@ def test_readout_bits_count_an_equivalent_float32_readout():
 
 def test_loading_a_file_save_compressed_did_not_write_says_so(tmp_path):
     """Each foreign file used to fail with numpy's or zipfile's own message ("contains pickled (object) data",
-    EOFError, KeyError 'meta is not a file in the archive'), which does not say the file is the problem."""
+    EOFError, BadZipFile, KeyError 'meta is not a file in the archive'), which does not say the file is the
+    problem."""
     cases = {"garbage.npz": b"not an archive", "empty.npz": b""}
     for name, content in cases.items():
         (tmp_path / name).write_bytes(content)
     np.savez(tmp_path / "other.npz", a=np.ones(3))
+    whole = (tmp_path / "other.npz").read_bytes()
+    (tmp_path / "truncated.npz").write_bytes(whole[:len(whole) // 2])        # zipfile.BadZipFile before
     np.save(tmp_path / "array.npy", np.ones(3))
     np.savez(tmp_path / "badmeta.npz", meta=np.frombuffer(b"{not json", dtype=np.uint8))
     np.savez(tmp_path / "foreign.npz", meta=np.frombuffer(b'{"format": "x", "version": 1}', dtype=np.uint8))
     expected = {"garbage.npz": "numpy cannot read it as an .npz archive", "empty.npz": "numpy cannot read it",
+                "truncated.npz": "numpy cannot read it as an .npz archive",
                 "other.npz": r"it has no 'meta' entry \(entries: \['a'\]\)", "array.npy": r"a single array \(.npy\)",
                 "badmeta.npz": "its 'meta' entry is not the JSON record", "foreign.npz": "of version 1"}
     for name, what in expected.items():
         with pytest.raises(ValueError, match=rf"{name} is not a ntklc-compressed-net file.*{what}"):
             memory.load_compressed(tmp_path / name)
+    # what the operating system refuses is not a format problem: its own error passes through
     with pytest.raises(FileNotFoundError):
         memory.load_compressed(tmp_path / "missing.npz")
+    with pytest.raises(OSError):                                 # a directory (IsADirectoryError on Linux)
+        memory.load_compressed(tmp_path)
