@@ -66,7 +66,7 @@ def mehler_order(tail_max: np.ndarray, rho_max: float, tol: float) -> tuple[int,
 
 @dataclass(frozen=True)
 class RawMoments:
-    """Uncentred Gaussian moments of f at scale tau (arrays broadcast like tau).
+    """Uncentred Gaussian moments of f at scale tau (arrays shaped like tau; numpy scalars for a scalar tau).
 
     mean = E f(tau xi), d1 = E f', d2 = E f'', g2 = E (f^2)'', dd = E f'^2, second = E f^2.
     """
@@ -84,7 +84,8 @@ class Moments:
     """Gaussian moments of the centred activation sigma = f - E f(tau xi) at scale tau.
 
     mean: E f(tau xi) (the centring constant); d1 = E sigma'; d2 = E sigma''; d3 = E (sigma^2)'';
-    dd = E sigma'^2 (inf for step functions); var = E sigma^2.  Arrays broadcast like tau.
+    dd = E sigma'^2 (inf for step functions); var = E sigma^2.  Arrays shaped like tau; numpy scalars
+    (np.float64) for a scalar tau, as numpy's ufuncs return.
     """
 
     tau: np.ndarray
@@ -670,7 +671,9 @@ def raw_moments(act, tau) -> RawMoments:
             raise ValueError(
                 f"Gaussian moment {key} of activation {act.name!r} at tau={tau.tolist()} is not finite: "
                 f"E f(tau xi)^2 must be finite for the kernels to exist")
-    return r
+    # one type per field whatever the closed form computed it with: a closed form may give a 0-d
+    # array for one moment and a numpy scalar for another; [()] turns both into np.float64
+    return RawMoments(**{key: np.asarray(val, dtype=np.float64)[()] for key, val in vars(r).items()})
 
 
 def moments(act, tau) -> Moments:
@@ -685,4 +688,4 @@ def moments(act, tau) -> Moments:
     var = np.maximum(r.second - r.mean**2, 0.0)
     # (sigma^2)'' = (f^2)'' - 2 m f'' for sigma = f - m
     d3 = r.g2 - 2 * r.mean * r.d2
-    return Moments(tau=tau, mean=r.mean, d1=r.d1, d2=r.d2, d3=d3, dd=r.dd, var=var)
+    return Moments(tau=tau[()], mean=r.mean, d1=r.d1, d2=r.d2, d3=d3, dd=r.dd, var=var)

@@ -292,3 +292,24 @@ def test_every_named_activation_survives_a_round_trip_through_its_name(name):
         a, b = nl.activations.moments(act, 1.0), nl.activations.moments(again, 1.0)
         for field in dataclasses.fields(a):
             np.testing.assert_array_equal(getattr(b, field.name), getattr(a, field.name), err_msg=field.name)
+
+
+@pytest.mark.parametrize("act", [*nl.activations.NAMES, nl.activations.ternary_symmetric(0.7, b=2.0),
+                                 nl.activations.binary([(-np.inf, -0.5), (1.0, np.inf)])],
+                         ids=lambda a: a if isinstance(a, str) else a.name)
+def test_moments_have_one_type_per_field_shaped_like_tau(act):
+    """A scalar tau gives np.float64 in every field (round() and float formatting work), whether the closed
+    form happened to build a field as a 0-d array or a scalar; an array tau gives arrays of its shape
+    holding the same values as one call per entry."""
+    taus = np.array([[0.5, 1.0], [2.0, 3.0]])
+    for moments in (nl.activations.moments, nl.activations.raw_moments):
+        whole = moments(act, taus)
+        for field in dataclasses.fields(whole):
+            assert getattr(whole, field.name).shape == taus.shape, field.name
+        for index in np.ndindex(taus.shape):
+            one = moments(act, float(taus[index]))
+            for field in dataclasses.fields(one):
+                value = getattr(one, field.name)
+                assert type(value) is np.float64, (field.name, type(value))
+                assert value == pytest.approx(getattr(whole, field.name)[index], rel=1e-12, abs=1e-15), \
+                    field.name
