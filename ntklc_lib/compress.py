@@ -197,6 +197,23 @@ def _solve_layer(targets: dict, tau: float, eqs: tuple, objective: tuple, famili
     return None if best is None else best[1:]
 
 
+def _why_unsolvable(eqs, targets: dict, tau: float, tau_original: float, families) -> str:
+    """The reason a layer has no solution, where one can be named (appended to solve's error)."""
+    reasons = []
+    if "var" in eqs:
+        # Stein: matching d1^2 and var at scale tau fixes corr(sigma(tau xi), xi) = |d1| tau / sqrt(var)
+        corr = math.sqrt(targets["d1sq"]) * tau / math.sqrt(targets["var"])
+        cap = max(correlation_cap(f) for f in families)
+        if corr > cap:
+            reasons.append(f"matching d1sq and var needs corr(sigma(tau xi), xi) = {corr:.4f}, above {cap:.4f}, "
+                           f"the most any member of {list(families)} reaches (compress.correlation_cap)")
+    if not math.isclose(tau, tau_original, rel_tol=1e-6):
+        # the targets are the original's moments at its own scale, asked here of a quantizer at another one
+        reasons.append(f"this scale has drifted from the original net's {tau_original:.6g} (mode 'moments' does "
+                       "not match the variances of earlier layers; mode 'scale' keeps every scale)")
+    return "".join(f"; {r}" for r in reasons)
+
+
 def _relative_residual(got: float, target: float, targets: dict, tau: float) -> float:
     # relative for non-zero targets; for a zero target (d2 of an odd activation) relative to d1^2 / tau^2
     if abs(target) > 1e-12:
@@ -260,7 +277,9 @@ def solve(acts, tau0: float, mode: str = "moments", families=FAMILIES) -> Compre
       exact solutions of a hidden layer, the one whose variance drifts least is taken;
       "scale" — every layer matches (d1^2, tau_l^2) (no drift, no identity shift) and d2^2 where reachable.
     families: quantizer families to search ("ternary": {-b, 0, b}; "interval": {0, b}).
-    Raises ValueError naming the layer and the target when a required moment cannot be matched.
+    Raises ValueError naming the layer and the target when a required moment cannot be matched, and why
+    where that can be named: a correlation with the input above the families' cap (:func:`correlation_cap`),
+    or an input scale that has drifted from the original's (mode "moments").
     """
     checks.one_of("mode", mode, set(MODES))
     for f in families:
@@ -286,7 +305,8 @@ def solve(acts, tau0: float, mode: str = "moments", families=FAMILIES) -> Compre
             want = ", ".join(f"{k}={tgt[k]:.6g}" for k in systems[-1])
             raise ValueError(
                 f"layer {l + 1} ({original[l].name!r}, mode {mode!r}): no quantized activation of the families "
-                f"{list(families)} matches the target moments {want} at input scale tau={tau_c[-1]:.6g}")
+                f"{list(families)} matches the target moments {want} at input scale tau={tau_c[-1]:.6g}"
+                + _why_unsolvable(systems[-1], tgt, tau_c[-1], float(tau_o[l]), families))
         family, z = found
         x1, x2, b = float(z[0]), float(z[1]), math.exp(float(z[2]))
         act = quantized_activation(family, x1, x2, b, tau_c[-1])

@@ -1,10 +1,12 @@
 """The activation solver of THEORY.md section 4 (issue acceptance item 1) and ternary weights."""
 import math
+import re
 
 import numpy as np
 import pytest
 
 import ntklc_lib as nl
+from ntklc_lib import coefficients
 from ntklc_lib import compress as C
 
 ORIGINALS = ["relu", "tanh", "erf", "lrelu"]
@@ -58,6 +60,29 @@ def test_unreachable_target_raises_naming_layer_and_target():
         C.solve(["tanh"], 1.0, mode="scale")
     with pytest.raises(ValueError, match="mode must be one of"):
         C.solve(["relu"], 1.0, mode="exact")
+
+
+def test_unreachable_target_error_says_why():
+    # mode "scale": the correlation with xi that (d1^2, var) fixes, against the family's cap
+    corr, cap = C.input_correlation("tanh", 1.0), C.correlation_cap("ternary")
+    assert corr > cap
+    with pytest.raises(ValueError) as err:
+        C.solve(["tanh"], 1.0, mode="scale")
+    assert f"corr(sigma(tau xi), xi) = {corr:.4f}, above {cap:.4f}" in str(err.value)
+    assert "drifted" not in str(err.value)          # layer 1 sees the data's own scale
+    with pytest.raises(ValueError, match=rf"= {C.input_correlation('tanh', 1.0):.4f}, above "
+                                         rf"{C.correlation_cap('interval'):.4f}"):
+        C.solve(["tanh"], 1.0, mode="scale", families=("interval",))
+    # mode "moments" on a deep ReLU net: the compressed scale drifts until a layer has no solution
+    with pytest.raises(ValueError) as err:
+        C.solve(["relu"] * 9, 1.0)
+    message = str(err.value)
+    layer = int(re.match(r"layer (\d+) ", message).group(1))
+    tau_original = coefficients.ck(["relu"] * 9, 1.0).tau[layer - 1]
+    assert f"has drifted from the original net's {tau_original:.6g}" in message
+    drifted = float(re.search(r"at input scale tau=([0-9.e+-]+);", message).group(1))
+    assert drifted > 100 * tau_original
+    assert "corr(" not in message                   # hidden layers of this mode do not match the variance
 
 
 def test_compressed_closed_form_kernel_equals_original_up_to_identity_shift():
