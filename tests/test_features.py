@@ -4,6 +4,8 @@ Everything runs on tiny networks (width 2-4) and a few hundred synthetic 32x32 i
 takes seconds; how well the default network learns real CIFAR-10 is measured by benchmarks/features.py.
 """
 import dataclasses
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -259,6 +261,45 @@ def test_cache_round_trip_gives_identical_arrays_and_skips_training(tmp_path, mo
     # Other data: a new key, so training is needed again.
     with pytest.raises(AssertionError, match="cache was not used"):
         ft.features_from_images(x, y, xt, (yt + 1) % 10, cfg, cache_dir=tmp_path)
+
+
+def test_a_damaged_cache_file_raises_naming_it_and_what_to_do(tmp_path, monkeypatch):
+    x, y = colour_images(160, seed=5)
+    cfg = dataclasses.replace(TINY, n_train=128, n_test=40)
+    path = ft.features_from_images(x, y, x, y, cfg, cache_dir=tmp_path).path
+    good = Path(path).read_bytes()
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("retrained")
+
+    monkeypatch.setattr(ft, "train", no_training)
+
+    def rewrite(**arrays):
+        with open(path, "wb") as f:
+            np.savez(f, **arrays)
+
+    damages = {
+        "truncated": lambda: Path(path).write_bytes(good[: len(good) // 2]),
+        "not an archive": lambda: Path(path).write_text("hello"),
+        "entries missing": lambda: rewrite(X_train=np.zeros(3)),
+        "meta not JSON": lambda: rewrite(X_train=np.zeros(3), y_train=np.zeros(3), X_test=np.zeros(3),
+                                         y_test=np.zeros(3), meta=np.array("{oops")),
+        "meta incomplete": lambda: rewrite(X_train=np.zeros(3), y_train=np.zeros(3), X_test=np.zeros(3),
+                                           y_test=np.zeros(3), meta=np.array('{"config": {}}')),
+    }
+    expected = {"truncated": "numpy cannot read it", "not an archive": "numpy cannot read it as an .npz archive",
+                "entries missing": r"it has no \['y_train', 'X_test', 'y_test', 'meta'\]",
+                "meta not JSON": "its 'meta' record is not the one save_features writes \\(JSONDecodeError",
+                "meta incomplete": "its 'meta' record is not the one save_features writes \\(KeyError"}
+    for name, damage in damages.items():
+        damage()
+        with pytest.raises(ValueError, match=rf"{re.escape(path)} is not a feature file written by "
+                                             rf"ntklc_lib.features.save_features \(delete it to recompute the "
+                                             rf"features\): {expected[name]}"):
+            ft.features_from_images(x, y, x, y, cfg, cache_dir=tmp_path)
+    Path(path).unlink()                 # what the message says to do: the features are computed again
+    with pytest.raises(AssertionError, match="retrained"):
+        ft.features_from_images(x, y, x, y, cfg, cache_dir=tmp_path)
 
 
 def test_features_labels_follow_the_subset(tmp_path):
