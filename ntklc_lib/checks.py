@@ -200,10 +200,11 @@ def data_and_labels(X, y) -> tuple[np.ndarray, np.ndarray]:
     return X, y.astype(np.int64)
 
 
-def npz_archive(path, what: str) -> np.lib.npyio.NpzFile:
-    """Open ``path`` as an .npz archive (the caller closes it), or raise ValueError ``"<path> is not <what>: ..."``
-    saying why: numpy cannot read it as an archive, or it holds a single .npy array.  An OSError (a missing
-    file, a directory, no permission) passes through: that is not a format problem."""
+def npz_archive(path, what: str, entries=()) -> np.lib.npyio.NpzFile:
+    """Open ``path`` as an .npz archive holding ``entries`` (the caller closes it), or raise ValueError
+    ``"<path> is not <what>: ..."`` saying why: numpy cannot read it as an archive, it holds a single .npy
+    array, or entries are missing.  An OSError (a missing file, a directory, no permission) passes through:
+    that is not a format problem."""
     path = Path(path)
     try:
         z = np.load(path, allow_pickle=False)
@@ -213,4 +214,9 @@ def npz_archive(path, what: str) -> np.lib.npyio.NpzFile:
                          f"({type(e).__name__}: {e})") from None
     if not isinstance(z, np.lib.npyio.NpzFile):
         raise ValueError(f"{path} is not {what}: it holds a single array (.npy), not an .npz archive")
+    absent = [name for name in entries if name not in z.files]
+    if absent:
+        z.close()
+        raise ValueError(f"{path} is not {what}: it has no {' or '.join(map(repr, absent))} entry "
+                         f"(entries: {sorted(z.files)})")
     return z

@@ -456,20 +456,17 @@ def load_features(path) -> Features:
     which makes the next call recompute the features, instead of numpy's or json's own error."""
     path = Path(path)
     what = "a feature file written by ntklc_lib.features.save_features (delete it to recompute the features)"
-    with checks.npz_archive(path, what) as z:
-        absent = [name for name in _FEATURE_ENTRIES if name not in z.files]
-        if absent:
-            raise ValueError(f"{path} is not {what}: it has no {absent} (entries: {sorted(z.files)})")
+    with checks.npz_archive(path, what, entries=_FEATURE_ENTRIES) as z:
         try:
             meta = json.loads(str(z["meta"]))
             config = FeatureConfig(**meta["config"])
-            numbers = float(meta["test_accuracy"]), float(meta["train_seconds"])
+            test_accuracy, train_seconds = float(meta["test_accuracy"]), float(meta["train_seconds"])
             key, source, device = meta["key"], meta["source"], meta["device"]
         except (ValueError, KeyError, TypeError) as e:
             raise ValueError(f"{path} is not {what}: its 'meta' record is not the one save_features writes "
                              f"({type(e).__name__}: {e})") from None
         return Features(X_train=z["X_train"], y_train=z["y_train"], X_test=z["X_test"], y_test=z["y_test"],
-                        test_accuracy=numbers[0], train_seconds=numbers[1], config=config, key=key,
+                        test_accuracy=test_accuracy, train_seconds=train_seconds, config=config, key=key,
                         source=source, device=device, from_cache=True, path=str(path))
 
 

@@ -214,7 +214,7 @@ def _cifar_npz(root, **changes):
     ({"x_train": np.zeros((10, 32, 32), np.uint8)}, r"images have shape \(10, 32, 32\), not \(N, 32, 32, 3\)"),
     ({"x_train": np.zeros((10, 3, 32, 32), np.uint8)}, r"images have shape \(10, 3, 32, 32\)"),  # CHW
     ({"x_train": np.zeros((10, 32, 32, 3))}, r"images have dtype float64, not uint8 pixel values"),
-    ({"x_train": None}, r"is not a CIFAR-10 .npz file .*: it has no array 'x_train' \(it has \['x_test', "),
+    ({"x_train": None}, r"is not a CIFAR-10 .npz file .*: it has no 'x_train' entry \(entries: \['x_test', "),
 ])
 def test_cifar10_npz_that_is_not_cifar10_raises_naming_the_file(tmp_path, changes, message):
     npz = _cifar_npz(tmp_path, **changes)
