@@ -1,8 +1,9 @@
 """Experiments on spectral equivalence (THEORY.md section 3): reusable pieces of the theory and
 spectral-equivalence chapters.
 
-- checks of the theory: Monte Carlo Gaussian moments (:func:`moments_monte_carlo`), the alpha/beta
-  coefficients read off the exact limit kernel by finite differences (:func:`coefficients_by_differentiation`),
+- checks of the theory: Monte Carlo Gaussian moments (:func:`moments_monte_carlo`; over many seeds,
+  :func:`moment_z_scores`), the alpha/beta coefficients read off the exact limit kernel by finite
+  differences (:func:`coefficients_by_differentiation`),
   activations with prescribed moments (:func:`matched_step`, :func:`hermite_surrogate`);
 - kernels side by side: limit, closed form and empirical (:func:`kernel_triplet`), spectra with their
   isolated eigenvalues (:func:`summarize`), eigenvector alignment;
@@ -145,6 +146,78 @@ def moments_monte_carlo(act, tau: float, n_samples: int = 1_000_000, seed: int =
         dd, dd_se = est(act.deriv(tau * xi) ** 2)
     return MonteCarloMoments(tau=tau, n_samples=n_samples, d1=d1, d2=d2, d3=d3, dd=dd, var=var,
                              d1_se=d1_se, d2_se=d2_se, d3_se=d3_se, dd_se=dd_se, var_se=var_se)
+
+
+MOMENT_NAMES = ("d1", "d2", "d3", "dd", "var")
+
+
+@dataclass(frozen=True)
+class MomentZScores:
+    """Monte Carlo moments against reference values, over independent draws of xi.
+
+    names: the moments compared (of :data:`MOMENT_NAMES`, those with a finite reference and estimate; a
+    step function has no dd); z: (n_repeats, len(names)), z[r, k] = (estimate - reference) / standard
+    error for draw r (seed seeds[r]) of ``n_samples`` values of xi.  If the reference is right and the
+    standard errors are, each column is close to N(0, 1) draws: mean near 0, std near 1.
+    """
+
+    names: tuple
+    z: np.ndarray
+    seeds: tuple
+    n_samples: int
+
+    @property
+    def mean(self) -> np.ndarray:
+        """(len(names),) mean z over the draws."""
+        return self.z.mean(axis=0)
+
+    @property
+    def std(self) -> np.ndarray:
+        """(len(names),) standard deviation of z over the draws (ddof = 1); near 1 when calibrated."""
+        return self.z.std(axis=0, ddof=1)
+
+    @property
+    def pooled(self) -> np.ndarray:
+        """(len(names),) z of all draws together, sqrt(n_repeats) * mean: the draws are independent and
+        of equal size, so this is ~N(0, 1) when the reference is right, and grows as sqrt(n_repeats)
+        times the bias (in standard errors of one draw) when it is not."""
+        return math.sqrt(self.z.shape[0]) * self.mean
+
+
+def moment_z_scores(act, tau: float, seeds: Sequence[int], n_samples: int = 1_000_000,
+                    reference=None) -> MomentZScores:
+    """z-scores of :func:`moments_monte_carlo` at scale tau against ``reference`` (default: the library's
+    ``activations.moments(act, tau)``), one row per seed in ``seeds`` (distinct, at least two).
+
+    A single z of 3.5 can be a rare draw or a wrong formula; over many seeds the two differ: a wrong
+    reference shifts the mean of z, miscalibrated standard errors change its spread.
+    """
+    act = A.get(act)
+    tau = float(A.check_tau(tau, "tau"))
+    seeds = tuple(checks.seed("seeds", s) for s in seeds)
+    if len(seeds) < 2 or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must hold at least two distinct seeds (a spread needs two independent "
+                         f"draws), got {list(seeds)}")
+    ref = A.moments(act, tau) if reference is None else reference
+    for key in MOMENT_NAMES:
+        if not hasattr(ref, key):
+            raise ValueError(f"reference must have the fields {MOMENT_NAMES} (like activations.moments), "
+                             f"it has no {key!r}")
+    draws = [moments_monte_carlo(act, tau, n_samples=n_samples, seed=s) for s in seeds]
+    names = tuple(k for k in MOMENT_NAMES
+                  if np.isfinite(float(getattr(ref, k))) and np.isfinite(getattr(draws[0], k)))
+    z = np.zeros((len(seeds), len(names)))
+    for r, mc in enumerate(draws):
+        for j, k in enumerate(names):
+            ref_k = float(getattr(ref, k))
+            diff, se = getattr(mc, k) - ref_k, getattr(mc, k + "_se")
+            if se > 0:
+                z[r, j] = diff / se
+            else:
+                # a constant integrand (dd of a linear activation) makes the estimate exact: a
+                # difference beyond rounding is infinitely many standard errors
+                z[r, j] = 0.0 if abs(diff) <= 1e-12 * (1 + abs(ref_k)) else math.copysign(math.inf, diff)
+    return MomentZScores(names=names, z=z, seeds=seeds, n_samples=draws[0].n_samples)
 
 
 @dataclass(frozen=True)

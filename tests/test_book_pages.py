@@ -3,7 +3,8 @@
 Each page is served from 127.0.0.1 and opened with every other request blocked and recorded: the
 book must work offline (MathJax included). After MathJax has typeset the page, a full-page
 screenshot goes to _build/screenshots/<page>.png and the page must show no MathJax error, no Python
-traceback or error output, no broken image, no failed local request, and no output (printed text or
+traceback or error output, no Python object repr in its text (a glued value shown with the wrong
+role), no broken image, no failed local request, and no output (printed text or
 table) or code wider than its box at a 1280 px wide window. No page may name the paths of the
 machine that built it (the repository, data and cache directories).
 
@@ -43,6 +44,13 @@ PAGE_STATE_JS = """() => {
       .filter(e => !e.querySelector('mjx-container')).map(e => e.textContent.slice(0, 80)),
     mathRendered: document.querySelectorAll('mjx-container').length,
     traceback: text.includes('Traceback (most recent call last)'),
+    // a glued value that could not be shown as text (e.g. a Markdown object under {glue:text})
+    // prints as its Python repr; code cells may mention such names, so they are left out
+    objectReprs: (() => {
+      const clone = (document.querySelector('main') || document.body).cloneNode(true);
+      clone.querySelectorAll('div.cell_input').forEach(e => e.remove());
+      return clone.textContent.match(/<[A-Za-z_][\\w.]* object( at 0x[0-9a-fA-F]+)?>/g) || [];
+    })(),
     errorOutputs: document.querySelectorAll('.output.traceback, .output.error').length,
     stderrErrors: stderr,
     brokenImages: Array.from(document.images)
@@ -149,6 +157,9 @@ def open_page(browser, server, path, name):
     if state["traceback"] or state["errorOutputs"] or state["stderrErrors"]:
         problems.append(f"Python error output: traceback={state['traceback']}, error outputs="
                         f"{state['errorOutputs']}, stderr with 'Error': {state['stderrErrors']}")
+    if state["objectReprs"]:
+        problems.append(f"Python object reprs in the text (a glue role that cannot show the value): "
+                        f"{state['objectReprs']}")
     if state["wideOutputs"]:
         problems.append(f"outputs wider than the text column at 1280 px: {state['wideOutputs']}")
     if state["wideCode"]:

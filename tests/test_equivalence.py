@@ -3,6 +3,7 @@
 Every numerical test compares against an independent computation (closed form, quadrature, Monte Carlo
 with its standard error, or the library's exact but slow path) with a stated tolerance.
 """
+import dataclasses
 import math
 
 import numpy as np
@@ -44,6 +45,56 @@ def test_monte_carlo_moments_input_errors():
         eq.moments_monte_carlo("relu", -1.0)
     with pytest.raises(ValueError, match="seed"):
         eq.moments_monte_carlo("relu", 1.0, seed=-3)
+
+
+@pytest.mark.parametrize("act", ["relu", "erf", STEPS[0]], ids=["relu", "erf", "binary"])
+def test_moment_z_scores_are_standard_normal_for_the_library_moments(act):
+    zs = eq.moment_z_scores(act, 0.8, seeds=range(40), n_samples=20_000)
+    act = nl.activations.get(act)
+    assert zs.names == (("d1", "d2", "d3", "dd", "var") if act.deriv is not None else ("d1", "d2", "d3", "var"))
+    assert zs.z.shape == (40, len(zs.names)) and zs.n_samples == 20_000
+    # 40 independent N(0, 1) draws: the pooled z is N(0, 1) (|z| < 4.5 fails with probability ~1e-5),
+    # the sample std has standard error 1/sqrt(78) ~ 0.11 ([0.6, 1.45] is about 4 of them)
+    assert np.all(np.abs(zs.pooled) < 4.5), zs.pooled
+    assert np.all((zs.std > 0.6) & (zs.std < 1.45)), zs.std
+    np.testing.assert_allclose(zs.pooled, math.sqrt(40) * zs.z.mean(axis=0))
+    # each row is moments_monte_carlo with that seed
+    mc = eq.moments_monte_carlo(act, 0.8, n_samples=20_000, seed=7)
+    ref = nl.activations.moments(act, 0.8)
+    k = zs.names.index("d1")
+    assert zs.z[7, k] == pytest.approx((mc.d1 - float(ref.d1)) / mc.d1_se, rel=1e-12)
+
+
+def test_moment_z_scores_detect_a_wrong_reference():
+    ref = nl.activations.moments("relu", 1.0)
+    wrong = dataclasses.replace(ref, d1=ref.d1 * 1.05)
+    right = eq.moment_z_scores("relu", 1.0, seeds=range(40), n_samples=20_000)
+    off = eq.moment_z_scores("relu", 1.0, seeds=range(40), n_samples=20_000, reference=wrong)
+    k = right.names.index("d1")
+    # d1 = 1/2 is off by 0.025, about 4 standard errors of one draw of 20 000: pooled over 40 draws ~ -27
+    assert off.pooled[k] < -10 and abs(right.pooled[k]) < 4.5
+    others = [j for j in range(len(right.names)) if j != k]
+    np.testing.assert_array_equal(off.z[:, others], right.z[:, others])
+    # a linear activation has dd = 1 with zero standard error: exact agreement is z = 0, any other is inf
+    lin = nl.activations.get("linear")
+    exact = eq.moment_z_scores(lin, 1.0, seeds=[1, 2], n_samples=1000)
+    j = exact.names.index("dd")
+    assert np.all(exact.z[:, j] == 0)
+    bad = dataclasses.replace(nl.activations.moments(lin, 1.0), dd=1.001)
+    assert np.all(eq.moment_z_scores(lin, 1.0, seeds=[1, 2], n_samples=1000, reference=bad).z[:, j] == -np.inf)
+
+
+def test_moment_z_scores_input_errors():
+    with pytest.raises(ValueError, match="seeds must hold at least two distinct"):
+        eq.moment_z_scores("relu", 1.0, seeds=[3])
+    with pytest.raises(ValueError, match="seeds must hold at least two distinct"):
+        eq.moment_z_scores("relu", 1.0, seeds=[3, 3])
+    with pytest.raises(ValueError, match="seeds"):
+        eq.moment_z_scores("relu", 1.0, seeds=[1, -2])
+    with pytest.raises(ValueError, match="tau"):
+        eq.moment_z_scores("relu", 0.0, seeds=[1, 2])
+    with pytest.raises(ValueError, match="reference must have the fields"):
+        eq.moment_z_scores("relu", 1.0, seeds=[1, 2], reference=object())
 
 
 @pytest.mark.parametrize("acts", [["relu"] * 3, ["tanh", "erf"], ["relu", "tanh", "relu"], [STEPS[0]] * 2],
