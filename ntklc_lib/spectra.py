@@ -74,6 +74,27 @@ def align_sign(v, ref) -> np.ndarray:
     return v if np.dot(v, ref) >= 0 else -v
 
 
+def class_separation(v, y) -> float:
+    """How clearly a vector v: (n,) separates two classes y: (n,) (labels with exactly two values):
+    |mean of v on one class - mean on the other| / sqrt((var_0 + var_1) / 2), variances with ddof = 1
+    (Cohen's d).  For an eigenvector plotted against the sample index, it is the level shift between
+    the classes in units of the spread within each; the sign of v does not matter.
+    """
+    v = checks.finite_matrix("v", v, ndim=1)
+    y = np.asarray(y)
+    if y.shape != v.shape:
+        raise ValueError(f"y must have one label per entry of v: v has shape {v.shape}, got {y.shape}")
+    classes, counts = np.unique(y, return_counts=True)
+    if classes.size != 2 or counts.min() < 2:
+        raise ValueError(f"y must hold exactly two classes with at least two samples each (a spread within "
+                         f"each class), got classes {classes.tolist()} with counts {counts.tolist()}")
+    a, b = v[y == classes[0]], v[y == classes[1]]
+    spread = np.sqrt(0.5 * (a.var(ddof=1) + b.var(ddof=1)))
+    if spread == 0:
+        raise ValueError("v is constant within each class: the separation is unbounded (no spread)")
+    return float(abs(a.mean() - b.mean()) / spread)
+
+
 def isolated_eigenvalues(eigenvalues, bulk_edge: float) -> np.ndarray:
     """Eigenvalues strictly above ``bulk_edge`` (the spikes that carry class information)."""
     ev = np.asarray(eigenvalues)

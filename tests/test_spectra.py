@@ -95,3 +95,35 @@ def test_isolated_eigenvalues_and_align_sign_on_a_spiked_sample_covariance():
     # strictly above the edge; the input order is kept
     np.testing.assert_array_equal(spectra.isolated_eigenvalues([3.0, 1.0, 2.0, 5.0], 2.0), [3.0, 5.0])
     assert spectra.isolated_eigenvalues([1.0, 2.0], 2.0).size == 0
+
+
+def test_class_separation_by_hand_and_against_the_population_value():
+    # class means 1 and 11, each with sample variance 2: d = 10 / sqrt(2)
+    v, y = np.array([0.0, 2.0, 10.0, 12.0]), np.array([3, 3, 7, 7])
+    assert spectra.class_separation(v, y) == pytest.approx(10 / np.sqrt(2), rel=1e-14)
+    # the sign of an eigenvector and the names of the classes do not matter
+    assert spectra.class_separation(-v, 1 - (y == 3)) == pytest.approx(10 / np.sqrt(2), rel=1e-14)
+    # N(0, 1) against N(1.5, 2^2): d = 1.5 / sqrt((1 + 4) / 2) = 0.9487; with 20 000 per class the
+    # estimate's standard error is about sqrt(2 / 10 000 + d^2 / 80 000) ~ 0.015, tolerance 4 of them
+    rng = np.random.default_rng(0)
+    v = np.concatenate([rng.standard_normal(20_000), 1.5 + 2 * rng.standard_normal(20_000)])
+    y = np.repeat([0, 1], 20_000)
+    assert spectra.class_separation(v, y) == pytest.approx(1.5 / np.sqrt(2.5), abs=0.06)
+    # shuffled labels: no separation beyond sampling noise (d ~ N(0, 1/10 000) in absolute value)
+    assert spectra.class_separation(v, rng.permutation(y)) < 0.05
+
+
+def test_class_separation_input_errors():
+    v, y = np.arange(6.0), np.array([0, 0, 0, 1, 1, 1])
+    with pytest.raises(ValueError, match="y must have one label per entry of v"):
+        spectra.class_separation(v, y[:5])
+    with pytest.raises(ValueError, match="exactly two classes"):
+        spectra.class_separation(v, np.array([0, 0, 1, 1, 2, 2]))
+    with pytest.raises(ValueError, match="exactly two classes"):
+        spectra.class_separation(v, np.zeros(6, int))
+    with pytest.raises(ValueError, match="at least two samples each"):
+        spectra.class_separation(v, np.array([0, 0, 0, 0, 0, 1]))
+    with pytest.raises(ValueError, match="non-finite"):
+        spectra.class_separation(np.array([0.0, np.nan, 1, 2, 3, 4]), y)
+    with pytest.raises(ValueError, match="constant within each class"):
+        spectra.class_separation(np.array([1.0, 1, 1, 2, 2, 2]), y)
