@@ -105,3 +105,16 @@ def spread_x(x: float, k: int, count: int, step: float = 0.012, linthresh: float
         raise ValueError(f"k must be an integer in [0, count) = [0, {count}), got {k!r}")
     offset = (k - (count - 1) / 2) * step
     return x + offset if abs(x) < linthresh else x * (1 + 6 * offset)
+
+
+def shift_share(dense_acc: float, shifted_acc: float, compressed_acc: float) -> float:
+    """The share of a compressed network's accuracy loss that its identity shift alone explains:
+    (dense_acc - shifted_acc) / (dense_acc - compressed_acc), where shifted_acc is the dense network's
+    accuracy with the shift added to its training Gram matrix (THEORY.md section 4.3).  nan when the
+    compressed network loses nothing (there is no loss to explain); accuracies as fractions or percents,
+    all three alike."""
+    dense_acc, shifted_acc, compressed_acc = (checks.finite_number(name, v) for name, v in (
+        ("dense_acc", dense_acc), ("shifted_acc", shifted_acc), ("compressed_acc", compressed_acc)))
+    loss = dense_acc - compressed_acc
+    return (dense_acc - shifted_acc) / loss if loss > 0 else float("nan")
+

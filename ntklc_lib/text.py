@@ -10,3 +10,30 @@ def word_list(items: Sequence) -> str:
     if not words:
         raise ValueError("items must hold at least one item, got none")
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+# below the first bound the shift explains little of a loss, from the second on a large part
+SHIFT_SHARE_BOUNDS = (0.25, 0.5)
+
+
+def shift_verdict(share: float) -> str:
+    """What an identity shift explains of a compressed network's loss, from
+    ``comparison.shift_share``: a phrase that follows "the identity shift" (nan: no loss)."""
+    share = float(share)
+    low, high = SHIFT_SHARE_BOUNDS
+    if share != share:
+        return "has no loss to explain (the compressed network loses no accuracy)"
+    return ("explains little of the loss" if share < low else
+            "explains a large part of the loss" if share >= high else "explains part of the loss")
+
+
+def shift_headline(share: float) -> str:
+    """A summary's headline sentence for the same ``share`` as :func:`shift_verdict`."""
+    share = float(share)
+    low, high = SHIFT_SHARE_BOUNDS
+    if share != share:
+        return "The compressed network loses no accuracy."
+    return ("The identity shift is not the main cause." if share < low else
+            "The identity shift is a large part of the cause." if share >= high else
+            "The identity shift is part of the cause.")
+

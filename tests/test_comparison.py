@@ -150,3 +150,16 @@ def test_spread_x_centres_markers_and_keeps_their_order():
 
 def test_the_package_exports_the_module():
     assert nl.comparison is comparison and "comparison" in nl.__all__
+
+
+def test_shift_share_is_the_shifts_part_of_the_loss():
+    # dense 0.92, dense with the shift 0.90, compressed 0.82: the shift explains 0.02 of 0.10
+    assert comparison.shift_share(0.92, 0.90, 0.82) == pytest.approx(0.2, rel=1e-12)
+    # percents give the same share; a shift that helps gives a negative share
+    assert comparison.shift_share(92.0, 90.0, 82.0) == pytest.approx(0.2, rel=1e-12)
+    assert comparison.shift_share(0.92, 0.93, 0.82) == pytest.approx(-0.1, rel=1e-12)
+    # no loss (equal or better compressed accuracy): nothing to explain
+    assert math.isnan(comparison.shift_share(0.92, 0.90, 0.92))
+    assert math.isnan(comparison.shift_share(0.92, 0.90, 0.95))
+    with pytest.raises(ValueError, match="shifted_acc"):
+        comparison.shift_share(0.92, float("nan"), 0.82)

@@ -17,3 +17,19 @@ def test_word_list(items, expected):
 def test_word_list_rejects_no_items():
     with pytest.raises(ValueError, match="items must hold at least one item"):
         text.word_list([])
+
+
+@pytest.mark.parametrize("share,verdict,headline", [
+    (0.0, "explains little of the loss", "The identity shift is not the main cause."),
+    (0.2499, "explains little of the loss", "The identity shift is not the main cause."),
+    (0.25, "explains part of the loss", "The identity shift is part of the cause."),
+    (0.4999, "explains part of the loss", "The identity shift is part of the cause."),
+    (0.5, "explains a large part of the loss", "The identity shift is a large part of the cause."),
+    (1.3, "explains a large part of the loss", "The identity shift is a large part of the cause."),
+    (-0.1, "explains little of the loss", "The identity shift is not the main cause."),
+    (float("nan"), "has no loss to explain (the compressed network loses no accuracy)",
+     "The compressed network loses no accuracy."),
+])
+def test_shift_verdict_and_headline_follow_the_bounds(share, verdict, headline):
+    assert text.shift_verdict(share) == verdict
+    assert text.shift_headline(share) == headline
