@@ -117,4 +117,3 @@ def shift_share(dense_acc: float, shifted_acc: float, compressed_acc: float) -> 
         ("dense_acc", dense_acc), ("shifted_acc", shifted_acc), ("compressed_acc", compressed_acc)))
     loss = dense_acc - compressed_acc
     return (dense_acc - shifted_acc) / loss if loss > 0 else float("nan")
-

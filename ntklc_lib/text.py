@@ -1,6 +1,7 @@
 """Wording of the numbers that the chapters glue into their prose."""
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 
@@ -16,24 +17,25 @@ def word_list(items: Sequence) -> str:
 SHIFT_SHARE_BOUNDS = (0.25, 0.5)
 
 
+def _shift_band(share: float):
+    """0, 1 or 2: the share below, between or above SHIFT_SHARE_BOUNDS; None for nan (no loss)."""
+    share = float(share)
+    return None if math.isnan(share) else sum(share >= bound for bound in SHIFT_SHARE_BOUNDS)
+
+
 def shift_verdict(share: float) -> str:
     """What an identity shift explains of a compressed network's loss, from
     ``comparison.shift_share``: a phrase that follows "the identity shift" (nan: no loss)."""
-    share = float(share)
-    low, high = SHIFT_SHARE_BOUNDS
-    if share != share:
+    band = _shift_band(share)
+    if band is None:
         return "has no loss to explain (the compressed network loses no accuracy)"
-    return ("explains little of the loss" if share < low else
-            "explains a large part of the loss" if share >= high else "explains part of the loss")
+    return ("explains little of the loss", "explains part of the loss", "explains a large part of the loss")[band]
 
 
 def shift_headline(share: float) -> str:
     """A summary's headline sentence for the same ``share`` as :func:`shift_verdict`."""
-    share = float(share)
-    low, high = SHIFT_SHARE_BOUNDS
-    if share != share:
+    band = _shift_band(share)
+    if band is None:
         return "The compressed network loses no accuracy."
-    return ("The identity shift is not the main cause." if share < low else
-            "The identity shift is a large part of the cause." if share >= high else
-            "The identity shift is part of the cause.")
-
+    return ("The identity shift is not the main cause.", "The identity shift is part of the cause.",
+            "The identity shift is a large part of the cause.")[band]
