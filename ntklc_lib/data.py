@@ -299,6 +299,56 @@ def mixture_stats(X, y, means=None, covs=None) -> MixtureStats:
                         estimated=estimated)
 
 
+@dataclass(frozen=True)
+class PsiSpread:
+    """The spread of the norm fluctuations psi against the one Gaussian classes predict.
+
+    measured: std of psi over the n samples; predicted: sqrt(2 sum_a (n_a/n) T_aa / p); se: the
+    standard error of measured (delta method: measured * sqrt((kurtosis - 1) / (4 n)), with the sample
+    kurtosis of psi, so it holds for a mixture of classes with different spreads); z = (measured -
+    predicted) / se.
+    """
+
+    measured: float
+    predicted: float
+    se: float
+    z: float
+
+
+def psi_spread(stats: MixtureStats, T=None) -> PsiSpread:
+    """Compare the standard deviation of stats.psi: (n,) with its Gaussian prediction.
+
+    For z ~ N(0, C_a), Var ||z||^2 = 2 tr(C_a^2), so psi_i = ||z_i||^2/p - tr(C_a)/p has variance
+    2 T_aa / p: psi is of order 1/sqrt(p), and pooled over the classes (psi has mean zero in each) its
+    standard deviation is sqrt(2 sum_a (n_a/n) T_aa / p).  T: (K, K) covariance overlaps to predict
+    from (default stats.T; pass a model's T to test estimated psi against the model).  Needs stats.p
+    and at least 4 samples.
+    """
+    if stats.p is None:
+        raise ValueError("stats.p is None: psi_spread needs the data's dimension p (use mixture_stats)")
+    K = stats.J.shape[1]
+    T = stats.T if T is None else checks.finite_matrix("T", T)
+    if T.shape != (K, K):
+        raise ValueError(f"T must be (K, K) = ({K}, {K}) for the {K} classes of stats, got {T.shape}")
+    if np.any(np.diag(T) < 0):
+        raise ValueError(f"T's diagonal (tr(C_a^2)/p) must be non-negative, got {np.diag(T).tolist()}")
+    psi = checks.finite_matrix("stats.psi", stats.psi, ndim=1)
+    n = psi.size
+    if n < 4:
+        raise ValueError(f"stats.psi needs at least 4 samples for a standard error, got {n}")
+    props = stats.J.sum(axis=0) / n
+    measured = float(psi.std())
+    predicted = float(np.sqrt(2 * props @ np.diag(T) / stats.p))
+    centred = psi - psi.mean()
+    kurtosis = float(np.mean(centred ** 4) / np.mean(centred ** 2) ** 2) if measured > 0 else 3.0
+    se = measured * np.sqrt(max(kurtosis - 1, 0.0) / (4 * n))
+    if se > 0:
+        z = (measured - predicted) / se
+    else:   # psi is constant: its std is exactly 0, so any other prediction is infinitely far off
+        z = 0.0 if measured == predicted else float(np.copysign(np.inf, measured - predicted))
+    return PsiSpread(measured=measured, predicted=predicted, se=float(se), z=float(z))
+
+
 def normalize(X_raw) -> np.ndarray:
     """Bring raw data X_raw: (p, n) to the paper's scale (THEORY.md section 1).
 

@@ -168,3 +168,54 @@ def test_estimated_T_is_unbiased_monte_carlo():
     se = est.std(axis=0, ddof=1) / np.sqrt(len(draws))
     assert np.all(np.abs(est.mean(axis=0) - true) < 4 * se), (est.mean(axis=0), true, se)
     assert np.all(se < 0.02)
+
+
+def test_psi_spread_matches_direct_simulation_of_norms():
+    # non-isotropic diagonal covariances, three unequal classes: the prediction sqrt(2 sum_a (n_a/n) T_aa / p)
+    # against the spread of ||z||^2/p - tr(C_a)/p simulated directly (not through mixture_stats), within
+    # four standard errors of the simulated spread
+    rng = np.random.default_rng(7)
+    p, sizes = 60, np.array([2000, 3000, 5000])
+    covs = rng.uniform(0.3, 3.0, size=(3, p))
+    psi_direct = np.concatenate([
+        np.sum(rng.standard_normal((m, p)) ** 2 * covs[a], axis=1) / p - covs[a].mean()
+        for a, m in enumerate(sizes)])
+    var_by_hand = sizes @ (2 * np.sum(covs ** 2, axis=1) / p ** 2) / sizes.sum()
+    se_direct = psi_direct.std() * np.sqrt((np.mean((psi_direct - psi_direct.mean()) ** 4)
+                                            / psi_direct.var() ** 2 - 1) / (4 * psi_direct.size))
+    assert abs(psi_direct.std() - np.sqrt(var_by_hand)) < 4 * se_direct
+
+    d = nl.data.gmm("custom", n=int(sizes.sum()), p=p, means=np.zeros((3, p)), covs=covs,
+                    proportions=sizes, seed=3)
+    s = nl.data.psi_spread(nl.data.mixture_stats(d.X, d.y, means=d.means, covs=d.covs))
+    assert s.predicted == pytest.approx(np.sqrt(var_by_hand), rel=1e-12)
+    assert abs(s.z) < 4 and s.se == pytest.approx(se_direct, rel=0.1)
+    # estimated statistics predict the same spread, up to the estimation error of T
+    est = nl.data.psi_spread(nl.data.mixture_stats(d.X, d.y))
+    assert est.predicted == pytest.approx(s.predicted, rel=0.02) and abs(est.z) < 4
+
+
+def test_psi_spread_identity_covariance_is_chi_square():
+    # C = I: p psi_i = chi2_p - p, so the prediction is exactly sqrt(2/p)
+    d = nl.data.gmm("iid", n=4000, p=100, n_classes=2, seed=1)
+    s = nl.data.psi_spread(nl.data.mixture_stats(d.X, d.y, means=d.means, covs=d.covs))
+    assert s.predicted == pytest.approx(np.sqrt(2 / 100), rel=1e-12)
+    assert abs(s.z) < 4
+    # a model 25 % off in tr(C^2) (12 % in the spread) is told apart at this n
+    wrong = nl.data.psi_spread(nl.data.mixture_stats(d.X, d.y, means=d.means, covs=d.covs),
+                               T=1.25 * np.eye(2))
+    assert wrong.z < -4
+
+
+def test_psi_spread_rejects_bad_input():
+    d = nl.data.gmm("mixed", n=200, p=50, n_classes=2, seed=0)
+    stats = nl.data.mixture_stats(d.X, d.y)
+    with pytest.raises(ValueError, match=r"T must be \(K, K\) = \(2, 2\)"):
+        nl.data.psi_spread(stats, T=np.eye(3))
+    with pytest.raises(ValueError, match="T contains 1 non-finite"):
+        nl.data.psi_spread(stats, T=np.array([[1.0, 0.0], [0.0, np.nan]]))
+    with pytest.raises(ValueError, match="T's diagonal"):
+        nl.data.psi_spread(stats, T=-np.eye(2))
+    from dataclasses import replace
+    with pytest.raises(ValueError, match="stats.p is None"):
+        nl.data.psi_spread(replace(stats, p=None))
