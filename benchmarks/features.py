@@ -2,7 +2,8 @@
 
 Trains the default FeatureConfig from scratch (no cache) on the full CIFAR-10 training set and prints
 seconds per epoch, total training time, test accuracy and the time to extract all 60 000 feature
-vectors.  The book needs >= 75% test accuracy within about 10 minutes on 2 cores.  Takes ~10 minutes.
+vectors.  The book needs >= 75% test accuracy within about 10 minutes on 2 cores.  Takes about 4 minutes
+on 2 idle cores (2026-11-30: 230 s of training, test accuracy 0.8387).
 
     NTKLC_DATA_DIR=../shared/data .venv/bin/python benchmarks/features.py [--threads 2] [--epochs N] [--width W]
 """
