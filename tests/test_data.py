@@ -1,4 +1,6 @@
 """Gaussian-mixture sampling, mixture statistics and normalization."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -216,6 +218,5 @@ def test_psi_spread_rejects_bad_input():
         nl.data.psi_spread(stats, T=np.array([[1.0, 0.0], [0.0, np.nan]]))
     with pytest.raises(ValueError, match="T's diagonal"):
         nl.data.psi_spread(stats, T=-np.eye(2))
-    from dataclasses import replace
     with pytest.raises(ValueError, match="stats.p is None"):
         nl.data.psi_spread(replace(stats, p=None))
