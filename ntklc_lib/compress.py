@@ -70,8 +70,12 @@ def _family_moments(family: str, x1, x2, b, tau):
 
 
 def quantized_activation(family: str, x1: float, x2: float, b: float, tau: float) -> A.Activation:
-    """The :class:`~ntklc_lib.activations.Activation` of a family member, thresholds in t units."""
+    """The :class:`~ntklc_lib.activations.Activation` of a family member: thresholds x1 < x2 in units of
+    the input scale tau (so at t = x1 * tau and x2 * tau), level b > 0."""
     checks.one_of("family", family, set(FAMILIES))
+    x1, x2 = checks.finite_number("x1", x1), checks.finite_number("x2", x2)
+    # b = 0 would be the zero function, whose kernels vanish; the sign of b only flips the activation
+    b, tau = checks.positive_float("b", b), checks.positive_float("tau", tau)
     s1, s2 = x1 * tau, x2 * tau
     if family == "interval":
         return A.step([s1, s2], [0.0, b, 0.0], name="interval")

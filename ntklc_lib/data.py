@@ -255,7 +255,10 @@ def mixture_stats(X, y, means=None, covs=None) -> MixtureStats:
     """
     X, y = checks.data_and_labels(X, y)
     p, n = X.shape
-    if means is not None and covs is not None:
+    # checked first: means alone would otherwise be taken as K rows and blamed on y's labels
+    if (means is None) != (covs is None):
+        raise ValueError("pass both means and covs, or neither (then both are estimated)")
+    if means is not None:
         means, covs = _check_model(means, covs, p)
     K = _check_classes(y, None if means is None else means.shape[0])
     J = np.zeros((n, K))
@@ -264,8 +267,6 @@ def mixture_stats(X, y, means=None, covs=None) -> MixtureStats:
     props = counts / n
     tau_0 = tau0(X)
 
-    if (means is None) != (covs is None):
-        raise ValueError("pass both means and covs, or neither (then both are estimated)")
     estimated = means is None
     if estimated:
         if np.any(counts < 4):
@@ -324,6 +325,8 @@ def psi_spread(stats: MixtureStats, T=None) -> PsiSpread:
     from (default stats.T; pass a model's T to test estimated psi against the model).  Needs stats.p
     and at least 4 samples.
     """
+    if not isinstance(stats, MixtureStats):
+        raise TypeError(f"stats must be a MixtureStats (from mixture_stats), got {type(stats).__name__}")
     if stats.p is None:
         raise ValueError("stats.p is None: psi_spread needs the data's dimension p (use mixture_stats)")
     K = stats.J.shape[1]

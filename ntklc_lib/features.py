@@ -231,6 +231,11 @@ def _device(device) -> torch.device:
 def one_cycle(step: int, total: int, warmup: float = 0.25) -> float:
     """Learning-rate factor at ``step`` of ``total``: linear from 0.1 to 1 over the first ``warmup``
     fraction of the steps, then linear down to 0 at the end (a one-cycle schedule)."""
+    total = checks.positive_int("total", total)
+    step = checks.non_negative_int("step", step)
+    if step > total:
+        raise ValueError(f"step must lie in 0..total = 0..{total}, got {step}")
+    warmup = checks.in_range("warmup", warmup, 0.0, 1.0, low_closed=False, high_closed=True)
     warm = max(1, round(warmup * total))
     if step < warm:
         return 0.1 + 0.9 * step / warm

@@ -91,6 +91,9 @@ def structured_from_gram(G: np.ndarray, p: int, st: MixtureStats, c1: float, c2:
 
 def _prepare(X, y, means, covs, stats):
     X, y = checks.data_and_labels(X, y)
+    if stats is not None and (means is not None or covs is not None):
+        # one of them would be ignored without a word
+        raise ValueError("pass stats, or means and covs, not both (stats already hold the means and covariances)")
     st = stats if stats is not None else mixture_stats(X, y, means, covs)
     if st.psi.shape[0] != X.shape[1]:
         raise ValueError(f"stats were computed for n = {st.psi.shape[0]} samples, X has n = {X.shape[1]}")

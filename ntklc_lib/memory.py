@@ -138,11 +138,22 @@ def ternary_codes(W: torch.Tensor) -> tuple[np.ndarray, float]:
     return np.sign(Wn).astype(np.int8).ravel(), s
 
 
+def _ternary_digits(codes) -> np.ndarray:
+    """codes flattened to int8, or ValueError if any entry is not -1, 0 or 1 (a cast would wrap 255 to -1
+    and the sign-only streams would turn 3 into 1: a silent wrong answer)."""
+    raw = np.asarray(codes).ravel()
+    ok = np.isin(raw, (-1, 0, 1)) if raw.dtype.kind in "biuf" else np.zeros(raw.shape, dtype=bool)
+    if not np.all(ok):
+        bad = np.unique(raw[~ok])[:5]
+        raise ValueError(f"codes must hold ternary digits -1, 0, 1 only, got {bad.tolist()!r}")
+    return raw.astype(np.int8)
+
+
 def rice_encode(codes: np.ndarray) -> dict:
     """Sparse code of ternary digits: run lengths of zeros before each non-zero, Rice-coded with the
     parameter k that minimizes the total length (unary quotients and k-bit remainders in separate bit
     streams), and one sign bit per non-zero.  Returns the packed streams and the counts to decode."""
-    codes = np.asarray(codes, dtype=np.int8).ravel()
+    codes = _ternary_digits(codes)
     nz = np.flatnonzero(codes)
     gaps = np.diff(nz, prepend=-1) - 1
     best_k, best_bits = 0, None
@@ -183,12 +194,7 @@ def rice_decode(unary, rem, signs, k: int, n_nonzero: int, unary_bits: int, size
 
 def pack2(codes: np.ndarray) -> np.ndarray:
     """Ternary digits {-1, 0, 1} -> bytes, four 2-bit digits per byte (0 -> 00, 1 -> 01, -1 -> 10)."""
-    raw = np.asarray(codes).ravel()
-    ok = np.isin(raw, (-1, 0, 1)) if raw.dtype.kind in "biuf" else np.zeros(raw.shape, dtype=bool)
-    if not np.all(ok):
-        bad = np.unique(raw[~ok])[:5]
-        raise ValueError(f"codes must hold ternary digits -1, 0, 1 only, got {bad.tolist()!r}")
-    c = (raw.astype(np.int8) % 3).astype(np.uint8)
+    c = (_ternary_digits(codes) % 3).astype(np.uint8)
     c = np.concatenate([c, np.zeros((-c.size) % 4, dtype=np.uint8)]).reshape(-1, 4)
     return (c[:, 0] | (c[:, 1] << 2) | (c[:, 2] << 4) | (c[:, 3] << 6)).astype(np.uint8)
 

@@ -160,6 +160,8 @@ def compressed_net(p: int, widths, plan, sparsity: float = 0.9, seed: int = 0,
     quantized activations ``plan.compressed``, centred with ``plan.centers``, at scales ``plan.tau_compressed``."""
     p = checks.positive_int("p", p)
     widths = checks.positive_ints("widths", widths)
+    if not all(hasattr(plan, a) for a in ("compressed", "centers", "tau_compressed")):
+        raise TypeError(f"plan must be a CompressionPlan (from nl.compress.solve), got {type(plan).__name__}")
     acts = tuple(plan.compressed)
     if len(acts) != len(widths):
         raise ValueError(f"widths must have one entry per layer of the plan: the plan has {len(acts)} layers, "

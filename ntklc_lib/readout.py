@@ -67,6 +67,16 @@ def _features_labels(F, y, n_classes=None):
     return F, y.astype(np.int64), K
 
 
+def _training_labels(F, y, n_classes=None):
+    """As _features_labels, for fitting: a classifier needs samples of at least two classes."""
+    F, y, K = _features_labels(F, y, n_classes)
+    present = np.unique(y)
+    if present.size < 2:
+        raise ValueError(f"y must hold at least two classes to fit a readout, got only class(es) "
+                         f"{present.tolist()} in {y.size} samples")
+    return F, y, K
+
+
 def _standardizer(F: np.ndarray):
     mean = F.mean(axis=1)
     Fc = F - mean[:, None]
@@ -252,7 +262,7 @@ def ridge_fit(F, y, lam: float, gram_shift: float = 0.0, n_classes=None) -> Read
     gram_shift: add gram_shift * I to the training Gram matrix F^T F (raw feature units), i.e. emulate a
     kernel whose diagonal alone is shifted (THEORY.md section 4.3): same as lambda + gram_shift / (n c^2).
     """
-    F, y, K = _features_labels(F, y, n_classes)
+    F, y, K = _training_labels(F, y, n_classes)
     lam = checks.in_range("lam", lam, 0.0, np.inf)
     shift = checks.in_range("gram_shift", gram_shift, 0.0, np.inf)
     path = _RidgePath(_finalize(_sums(F, y, K, F.shape[0] <= F.shape[1])), single=True)
@@ -268,7 +278,7 @@ def ridge(F, y, lams=None, val_fraction: float = 0.2, seed: int = 0, gram_shift:
     validation.  The lambda of highest validation accuracy wins (ties: the largest).  gram_shift as in
     :func:`ridge_fit`.
     """
-    F, y, K = _features_labels(F, y, n_classes)
+    F, y, K = _training_labels(F, y, n_classes)
     grid = _grid("lams", lams, RIDGE_GRID)
     shift = checks.in_range("gram_shift", gram_shift, 0.0, np.inf)
     fit, val = _split(F.shape[1], val_fraction, seed)
@@ -321,7 +331,7 @@ def cross_entropy_fit(F, y, weight_decay: float, max_iter: int = 300, n_classes=
 
     F: (d, n) features; y: (n,) labels; max_iter: L-BFGS iterations (one optimizer step).
     """
-    F, y, K = _features_labels(F, y, n_classes)
+    F, y, K = _training_labels(F, y, n_classes)
     wd = checks.in_range("weight_decay", weight_decay, 0.0, np.inf)
     max_iter = checks.positive_int("max_iter", max_iter)
     mean, scale = _standardizer(F)
@@ -338,7 +348,7 @@ def cross_entropy(F, y, weight_decays=None, val_fraction: float = 0.2, seed: int
     the previous solution (a continuation path: cheaper, and the same minimizer since the objective
     is strictly convex for weight_decay > 0).  Ties go to the largest weight decay.
     """
-    F, y, K = _features_labels(F, y, n_classes)
+    F, y, K = _training_labels(F, y, n_classes)
     grid = _grid("weight_decays", weight_decays, WEIGHT_DECAY_GRID)
     max_iter = checks.positive_int("max_iter", max_iter)
     fit, val = _split(F.shape[1], val_fraction, seed)

@@ -69,8 +69,12 @@ def spectrum(K, top: int = 3) -> Spectrum:
 
 
 def align_sign(v, ref) -> np.ndarray:
-    """v with its sign flipped if that makes it closer to ref (eigenvectors are defined up to sign)."""
-    v = np.asarray(v, dtype=np.float64)
+    """v: (n,) with its sign flipped if that makes it closer to ref: (n,) (eigenvectors are defined up to
+    sign)."""
+    v = checks.finite_matrix("v", v, ndim=1)
+    ref = checks.finite_matrix("ref", ref, ndim=1)
+    if ref.shape != v.shape:
+        raise ValueError(f"v and ref must have the same shape (n,), got {v.shape} and {ref.shape}")
     return v if np.dot(v, ref) >= 0 else -v
 
 
@@ -96,6 +100,7 @@ def class_separation(v, y) -> float:
 
 
 def isolated_eigenvalues(eigenvalues, bulk_edge: float) -> np.ndarray:
-    """Eigenvalues strictly above ``bulk_edge`` (the spikes that carry class information)."""
-    ev = np.asarray(eigenvalues)
+    """Eigenvalues: (n,) strictly above ``bulk_edge`` (the spikes that carry class information)."""
+    ev = checks.finite_matrix("eigenvalues", eigenvalues, ndim=1)
+    bulk_edge = checks.finite_number("bulk_edge", bulk_edge)
     return ev[ev > bulk_edge]

@@ -162,6 +162,23 @@ def test_correlation_cap_is_the_best_two_threshold_correlation(family):
         C.correlation_cap("binary")
 
 
+@pytest.mark.parametrize("args, match", [
+    (("ternary", -0.5, 0.5, 0.0, 1.0), r"b must be a finite number > 0, got 0.0"),
+    (("interval", -0.5, 0.5, -1.0, 1.0), r"b must be a finite number > 0, got -1.0"),
+    (("ternary", -0.5, 0.5, 1.0, float("nan")), r"tau must be a finite number > 0, got nan"),
+    (("ternary", -0.5, 0.5, 1.0, 0.0), r"tau must be a finite number > 0, got 0.0"),
+    (("interval", float("-inf"), 0.5, 1.0, 1.0), r"x1 must be a finite number, got -inf"),
+    (("ternary", 0.5, -0.5, 1.0, 1.0), "thresholds must be strictly increasing"),
+])
+def test_quantized_activation_rejects_bad_arguments_by_name(args, match):
+    with pytest.raises(ValueError, match=match):
+        C.quantized_activation(*args)
+    # the same family member with valid arguments: levels {-b, 0, b} or {0, b, 0} at x * tau
+    act = C.quantized_activation(args[0], -0.5, 0.5, 2.0, 3.0)
+    assert act.thresholds == (-1.5, 1.5)
+    assert act.values == ((-2.0, 0.0, 2.0) if args[0] == "ternary" else (0.0, 2.0, 0.0))
+
+
 @pytest.mark.parametrize("name", ["relu", "tanh", "lrelu", "sign", "abs"])
 @pytest.mark.parametrize("tau", [0.5, 2.5])
 def test_input_correlation_equals_monte_carlo(name, tau):

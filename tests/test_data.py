@@ -220,3 +220,5 @@ def test_psi_spread_rejects_bad_input():
         nl.data.psi_spread(stats, T=-np.eye(2))
     with pytest.raises(ValueError, match="stats.p is None"):
         nl.data.psi_spread(replace(stats, p=None))
+    with pytest.raises(TypeError, match="stats must be a MixtureStats .*got ndarray"):
+        nl.data.psi_spread(stats.psi)

@@ -330,3 +330,11 @@ def test_one_cycle_schedule():
     assert f[-1] == pytest.approx(1 / 75)                 # one step before the end of a linear decay to 0
     # Runs shorter than four steps still warm up and decay without dividing by zero.
     assert [ft.one_cycle(s, 2) for s in range(2)] == pytest.approx([0.1, 1.0])
+    # the scheduler's final call, after the last step, gives 0
+    assert ft.one_cycle(total, total) == 0.0
+    for args, match in [((0, 0), r"total must be a positive integer \(>= 1\), got 0"),
+                        ((-1, 10), "step must be an integer >= 0, got -1"),
+                        ((11, 10), r"step must lie in 0..total = 0..10, got 11"),
+                        ((0, 10, 0.0), r"warmup must lie in \(0.0, 1.0\]")]:
+        with pytest.raises(ValueError, match=match):
+            ft.one_cycle(*args)

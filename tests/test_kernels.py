@@ -284,6 +284,14 @@ def test_kernel_input_errors():
     X[3, 4] = np.inf
     with pytest.raises(ValueError, match="non-finite"):
         K.ck_tilde(X, d.y, ["relu"])
+    # model statistics given twice, or half given: never one silently ignored
+    stats = nl.data.mixture_stats(d.X, d.y)
+    with pytest.raises(ValueError, match="pass stats, or means and covs, not both"):
+        K.ck_tilde(d.X, d.y, ["relu"], means=d.means, covs=d.covs, stats=stats)
+    with pytest.raises(ValueError, match="pass stats, or means and covs, not both"):
+        K.ntk_tilde(d.X, d.y, ["relu"], means=d.means, stats=stats)
+    with pytest.raises(ValueError, match="pass both means and covs, or neither"):
+        K.ck_tilde(d.X, d.y, ["relu"], means=d.means.T)
     for seed in (-1, 1.5, "3", True, None):
         with pytest.raises(ValueError, match="seed must be an integer >= 0"):
             K.ck_empirical(d.X, ["relu"], [10], seed=seed)

@@ -139,9 +139,12 @@ def test_non_ternary_nets_and_bad_arguments_raise(tmp_path):
 
 
 @pytest.mark.parametrize("codes", [[2, 3, -2, 5], [0, 1, 257], [0.5, 1], ["1", "0"]])
-def test_pack2_rejects_values_that_are_not_ternary_digits(codes):
+def test_pack2_and_rice_encode_reject_values_that_are_not_ternary_digits(codes):
     with pytest.raises(ValueError, match="codes must hold ternary digits -1, 0, 1"):
         memory.pack2(np.array(codes))
+    # the sign-only stream would have stored 3 as 1, and an int8 cast 257 as 1
+    with pytest.raises(ValueError, match="codes must hold ternary digits -1, 0, 1"):
+        memory.rice_encode(np.array(codes))
 
 
 def test_decoders_reject_a_size_that_does_not_fit_the_data():

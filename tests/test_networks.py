@@ -110,6 +110,11 @@ def test_bad_arguments_raise_value_errors_naming_them(call, name):
         call()
 
 
+def test_a_plan_that_is_not_a_compression_plan_is_a_type_error():
+    with pytest.raises(TypeError, match="plan must be a CompressionPlan .*got str"):
+        networks.compressed_net(30, (20,), "relu")
+
+
 def rebuild(net, **changes):
     fields = dict(weights=net.weights, acts=net.acts, centers=net.centers, tau=net.tau, weight_law=net.weight_law,
                   sparsity=net.sparsity, seed=net.seed)

@@ -128,6 +128,11 @@ def test_predict_and_accuracy():
     (lambda F, y: readout.ridge(F, y, gram_shift=-1.0), "gram_shift"),
     (lambda F, y: readout.cross_entropy_fit(F, y, weight_decay=1e-3, max_iter=0), "max_iter"),
     (lambda F, y: readout.scores(readout.ridge_fit(F, y, 1e-3), F[:-1]), r"F must have d = 30 rows .*got \(29, 200\)"),
+    # one class: nothing to classify, however many classes n_classes names
+    (lambda F, y: readout.ridge_fit(F, np.zeros_like(y), 1e-3), r"at least two classes .*got only class\(es\) \[0\]"),
+    (lambda F, y: readout.ridge(F, np.full_like(y, 2), n_classes=3), r"at least two classes .*\[2\] in 200"),
+    (lambda F, y: readout.cross_entropy_fit(F, np.zeros_like(y), weight_decay=1e-3), "at least two classes"),
+    (lambda F, y: readout.cross_entropy(F, np.ones_like(y)), r"at least two classes .*\[1\]"),
 ])
 def test_bad_arguments_raise_value_errors_naming_them(call, name):
     F, y = toy()

@@ -97,6 +97,20 @@ def test_isolated_eigenvalues_and_align_sign_on_a_spiked_sample_covariance():
     assert spectra.isolated_eigenvalues([1.0, 2.0], 2.0).size == 0
 
 
+@pytest.mark.parametrize("call, match", [
+    (lambda: spectra.align_sign(np.ones(3), np.ones(4)),
+     r"v and ref must have the same shape \(n,\), got \(3,\) and \(4,\)"),
+    (lambda: spectra.align_sign(np.ones((3, 2)), np.ones((3, 2))), r"v must be a 1-D array, got shape \(3, 2\)"),
+    (lambda: spectra.align_sign(np.ones(3), [1.0, np.nan, 0.0]), "ref contains 1 non-finite"),
+    # a NaN edge would compare False everywhere and report no spike at all
+    (lambda: spectra.isolated_eigenvalues([1.0, 3.0], float("nan")), "bulk_edge must be a finite number"),
+    (lambda: spectra.isolated_eigenvalues([1.0, np.nan], 2.0), "eigenvalues contains 1 non-finite"),
+])
+def test_align_sign_and_isolated_eigenvalues_reject_bad_input(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
 def test_class_separation_by_hand_and_against_the_population_value():
     # class means 1 and 11, each with sample variance 2: d = 10 / sqrt(2)
     v, y = np.array([0.0, 2.0, 10.0, 12.0]), np.array([3, 3, 7, 7])
