@@ -701,6 +701,29 @@ def covariance_spikiness(X, y) -> np.ndarray:
     return np.array(out)
 
 
+
+def norm_spread_within_classes(X, y) -> float:
+    """Standard deviation of the squared norms ||x_i||^2 about their class means, pooled over the classes.
+
+    X: (p, n), one sample per column; y: (n,) class labels.  The mixture model needs ||x_i||^2 to
+    concentrate around its class's value (psi of order 1/sqrt(p), THEORY.md section 1), not around one
+    common value: classes with different traces tr(C_a)/p or mean norms spread the pooled norms without
+    breaking that.  For Gaussian classes, Var ||x_i||^2 = (2 tr(C_a^2) + 4 mu_a^T C_a mu_a) / p^2 in the
+    units x = (mu_a + z) / sqrt(p).  Needs two samples per class.
+    """
+    X, y = checks.data_and_labels(X, y)
+    sq = np.sum(X * X, axis=0)
+    dev = np.empty_like(sq)
+    for a in np.unique(y):
+        mask = y == a
+        if np.count_nonzero(mask) < 2:
+            raise ValueError(f"class {a} of y has fewer than 2 samples: no spread within it")
+        dev[mask] = sq[mask] - sq[mask].mean()
+    # ddof = number of class means estimated, so a Gaussian class gives an unbiased variance
+    return float(np.sqrt(np.sum(dev * dev) / (sq.size - np.unique(y).size)))
+
+
+
 # --------------------------------------------------------------------------------------------
 # universality over weight laws
 # --------------------------------------------------------------------------------------------

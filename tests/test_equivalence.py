@@ -349,6 +349,31 @@ def test_covariance_spikiness_isotropic_versus_spiked():
     assert np.all(eq.covariance_spikiness(X, y) > 100)
 
 
+
+def test_norm_spread_within_classes_against_the_gaussian_closed_form():
+    """Two Gaussian classes x = (mu_a + z) / sqrt(p), z ~ N(0, diag(c_a)), with different traces:
+    Var ||x||^2 = (2 sum_j c_aj^2 + 4 sum_j mu_aj^2 c_aj) / p^2 in each class.  ||x||^2 is a sum of p
+    independent terms, nearly Gaussian, so a standard deviation from m samples has standard error
+    about sd / sqrt(2 (m - 1)): tolerance 4 of those."""
+    rng = np.random.default_rng(5)
+    p, na = 400, 3000
+    c = [np.linspace(0.5, 1.5, p), np.linspace(1.0, 5.0, p)]          # traces 1 and 3 (per coordinate)
+    mu = [np.zeros(p), np.full(p, 0.5)]
+    X = np.concatenate([(mu[a][:, None] + np.sqrt(c[a])[:, None] * rng.standard_normal((p, na))) / np.sqrt(p)
+                        for a in (0, 1)], axis=1)
+    y = np.repeat([0, 1], na)
+    var = [(2 * np.sum(c[a] ** 2) + 4 * np.sum(mu[a] ** 2 * c[a])) / p**2 for a in (0, 1)]
+    expected = math.sqrt(np.mean(var))                                # equal class sizes
+    got = eq.norm_spread_within_classes(X, y)
+    assert abs(got - expected) < 4 * expected / math.sqrt(2 * (2 * na - 1))
+    # the norms of all samples together spread far more: the classes' mean norms differ by about 2.25
+    assert np.std(np.sum(X * X, axis=0)) > 5 * got
+    # relabelling the classes does not change it; a class of one sample has no spread
+    assert eq.norm_spread_within_classes(X, 1 - y) == pytest.approx(got, rel=1e-12)
+    with pytest.raises(ValueError, match="class 1 of y has fewer than 2 samples"):
+        eq.norm_spread_within_classes(X[:, :4], np.array([0, 0, 0, 1]))
+
+
 # ------------------------------------------------------------------ universality
 
 def test_random_rotation_is_orthogonal_and_keeps_the_gram_matrix():
