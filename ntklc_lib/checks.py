@@ -97,8 +97,12 @@ def as_list(name: str, value) -> list:
 def list_of(name: str, values, check, *args, **kwargs) -> list:
     """A list-valued parameter, each element checked: ``check(f"{name}[{k}]", v, *args, **kwargs)`` for the
     k-th element v (e.g. ``list_of("sparsities", x, sparsity)``, ``list_of("s", x, in_range, 0.0, 1.0)``), so a
-    bad element is named by its index.  ``values`` must pass :func:`as_list` (a str or scalar raises)."""
-    return [check(f"{name}[{k}]", v, *args, **kwargs) for k, v in enumerate(as_list(name, values))]
+    bad element is named by its index.  ``values`` must pass :func:`as_list` (a str or scalar raises) and
+    hold at least one element: every list-valued parameter of the book names something to run."""
+    items = as_list(name, values)
+    if not items:
+        raise ValueError(f"{name} must hold at least one value, got {values!r}")
+    return [check(f"{name}[{k}]", v, *args, **kwargs) for k, v in enumerate(items)]
 
 
 def positive_ints(name: str, values) -> tuple[int, ...]:

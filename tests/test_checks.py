@@ -100,6 +100,9 @@ def test_list_of_checks_every_element_by_index_and_forwards_extra_arguments():
         checks.list_of("mean_scales", [1.5], checks.in_range, 0.0, 1.0)
     with pytest.raises(ValueError, match=re.escape("-y 'shifts: [0.5]'")):
         checks.list_of("shifts", 0.5, checks.positive_float)
+    # an empty list would crash a notebook later (activation_solving indexed sparsities[-1])
+    with pytest.raises(ValueError, match=r"^sparsities must hold at least one value, got \[\]$"):
+        checks.list_of("sparsities", [], checks.sparsity)
 
 
 def test_finite_matrix_rejects_complex_and_non_numeric_entries_naming_the_argument():
