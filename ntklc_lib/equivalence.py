@@ -701,7 +701,6 @@ def covariance_spikiness(X, y) -> np.ndarray:
     return np.array(out)
 
 
-
 def norm_spread_within_classes(X, y) -> float:
     """Standard deviation of the squared norms ||x_i||^2 about their class means, pooled over the classes.
 
@@ -714,14 +713,14 @@ def norm_spread_within_classes(X, y) -> float:
     X, y = checks.data_and_labels(X, y)
     sq = np.sum(X * X, axis=0)
     dev = np.empty_like(sq)
-    for a in np.unique(y):
+    classes = np.unique(y)
+    for a in classes:
         mask = y == a
         if np.count_nonzero(mask) < 2:
             raise ValueError(f"class {a} of y has fewer than 2 samples: no spread within it")
         dev[mask] = sq[mask] - sq[mask].mean()
     # ddof = number of class means estimated, so a Gaussian class gives an unbiased variance
-    return float(np.sqrt(np.sum(dev * dev) / (sq.size - np.unique(y).size)))
-
+    return float(np.sqrt(np.sum(dev * dev) / (sq.size - classes.size)))
 
 
 # --------------------------------------------------------------------------------------------
