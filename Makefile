@@ -18,7 +18,7 @@ MATHJAX := $(MATHJAX_DIR)/tex-chtml.js
 
 # Touched after every successful book build; `make test` rebuilds when a source is newer.
 BOOK_STAMP := _build/.book-stamp
-BOOK_SOURCES := _config.yml _toc.yml $(wildcard book/*.md book/*.bib book/_ext/*.py book/_static/*.css notebooks/*.md ntklc_lib/*.py)
+BOOK_SOURCES := _config.yml _toc.yml $(wildcard book/*.md book/*.bib book/_ext/*.py book/_static/*.css notebooks/*.md ntklc_lib/*.py benchmarks/*.json)
 
 # STRICT=1 turns Sphinx warnings into errors (CI uses it).  --all re-reads every page, so warnings
 # of unchanged pages are reported too; executed notebooks still come from the cache.
@@ -59,11 +59,12 @@ $(MATHJAX):
 	cp -r _build/npm/node_modules/mathjax/es5 $(MATHJAX_DIR)
 	test -f $@
 
-# jupyter-cache keys an execution on the notebook's code only, not on the library it imports:
-# when ntklc_lib changed since the last build, drop the cache so every chapter runs again.
+# jupyter-cache keys an execution on the notebook's code only, not on the library it imports or the
+# benchmark records it reads (benchmarks/*.json): when either changed since the last build, drop the
+# cache so every chapter runs again.
 define build-book
-if [ -f $(BOOK_STAMP) ] && [ -n "$$(find ntklc_lib -name '*.py' -newer $(BOOK_STAMP))" ]; then \
-	echo "ntklc_lib changed since the last build: clearing the notebook execution cache"; \
+if [ -f $(BOOK_STAMP) ] && [ -n "$$(find ntklc_lib benchmarks \( -name '*.py' -path 'ntklc_lib/*' -o -name '*.json' \) -newer $(BOOK_STAMP))" ]; then \
+	echo "ntklc_lib or a benchmark record changed since the last build: clearing the notebook execution cache"; \
 	rm -rf _build/.jupyter_cache; \
 fi
 jupyter-book build . $(JB_FLAGS)

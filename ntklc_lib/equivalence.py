@@ -8,7 +8,8 @@ spectral-equivalence chapters.
 - kernels side by side: limit, closed form and empirical (:func:`kernel_triplet`), spectra with their
   isolated eigenvalues (:func:`summarize`), eigenvector alignment;
 - the measured form of the theorem: relative spectral error against n = p (:func:`error_vs_dimension`)
-  and its log-log slope (:func:`loglog_slope`);
+  and its log-log slope (:func:`loglog_slope`); a sweep stored as JSON and read back
+  (:func:`sweep_to_record`, :func:`sweep_from_record`);
 - real data brought to the model (:func:`two_class_matrix`, :func:`gaussian_twin`, :func:`isotropic_twin`,
   :func:`covariance_spikiness`); universality over weight laws (:func:`weight_law_errors`,
   :func:`random_rotation`);
@@ -557,6 +558,65 @@ class ErrorSweep:
         their spread is the slope's variability from one draw of the data to the next."""
         e = self.errors_all[self._row(label)]
         return np.array([loglog_slope(self.sizes, e[:, r]).slope for r in range(e.shape[1])])
+
+    def local_slopes(self, label: str) -> np.ndarray:
+        """(m - 1,) slope of the mean error of network ``label`` between consecutive sizes: where terms
+        faster than the leading rate die out as n grows, these flatten towards it."""
+        e = self.errors[self._row(label)]
+        return np.array([loglog_slope(self.sizes[i:i + 2], e[i:i + 2]).slope for i in range(len(self.sizes) - 1)])
+
+
+_RECORD_FIELDS = ("kind", "case", "n_classes", "p_over_n", "seed", "mean_scale", "sizes", "labels",
+                  "errors_all", "seconds")
+
+
+def sweep_to_record(sweep: ErrorSweep) -> dict:
+    """A JSON-ready dict of ``sweep`` (plain lists and numbers), read back by :func:`sweep_from_record`:
+    how `benchmarks/error_rate.py --save` stores sizes a chapter cannot afford to run."""
+    if not isinstance(sweep, ErrorSweep):
+        raise TypeError(f"sweep must be an ErrorSweep, got {type(sweep).__name__}")
+    return {"kind": sweep.kind, "case": sweep.case, "n_classes": int(sweep.n_classes),
+            "p_over_n": float(sweep.p_over_n), "seed": int(sweep.seed), "mean_scale": float(sweep.mean_scale),
+            "sizes": [int(n) for n in sweep.sizes], "labels": list(sweep.labels),
+            "errors_all": np.asarray(sweep.errors_all, dtype=np.float64).tolist(),
+            "seconds": np.asarray(sweep.seconds, dtype=np.float64).tolist()}
+
+
+def sweep_from_record(record: Mapping) -> ErrorSweep:
+    """The :class:`ErrorSweep` that :func:`sweep_to_record` wrote; errors is recomputed as the mean of
+    errors_all over the repeats.  Raises ValueError naming the field that is missing or malformed."""
+    if not isinstance(record, Mapping):
+        raise TypeError(f"record must be a mapping (a JSON object), got {type(record).__name__}")
+    missing = [k for k in _RECORD_FIELDS if k not in record]
+    if missing:
+        raise ValueError(f"record lacks the fields {missing} (sweep_to_record writes {list(_RECORD_FIELDS)})")
+    checks.one_of("record['kind']", record["kind"], set(KINDS))
+    checks.one_of("record['case']", record["case"], set(data.CASES))
+    sizes = checks.positive_ints("record['sizes']", record["sizes"])
+    if any(a >= b for a, b in zip(sizes, sizes[1:])):
+        raise ValueError(f"record['sizes'] must be increasing (local slopes join neighbours), got {list(sizes)}")
+    labels = record["labels"]
+    if (not isinstance(labels, (list, tuple)) or not labels
+            or not all(isinstance(label, str) for label in labels) or len(set(labels)) != len(labels)):
+        raise ValueError(f"record['labels'] must be a non-empty list of distinct strings, got {labels!r}")
+    try:
+        errs = np.asarray(record["errors_all"], dtype=np.float64)
+        seconds = np.asarray(record["seconds"], dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"record['errors_all'] and record['seconds'] must be numeric arrays: {exc}") from None
+    if errs.ndim != 3 or errs.shape[:2] != (len(labels), len(sizes)) or errs.shape[2] < 1:
+        raise ValueError(f"record['errors_all'] must have shape (labels, sizes, repeats) = ({len(labels)}, "
+                         f"{len(sizes)}, repeats >= 1), got {errs.shape}")
+    if not np.all(np.isfinite(errs)) or np.any(errs <= 0):
+        raise ValueError("record['errors_all'] must hold finite errors > 0")
+    if seconds.shape != (len(sizes),):
+        raise ValueError(f"record['seconds'] must have one entry per size ({len(sizes)}), got shape {seconds.shape}")
+    return ErrorSweep(kind=record["kind"], case=record["case"],
+                      n_classes=checks.positive_int("record['n_classes']", record["n_classes"]),
+                      p_over_n=checks.positive_float("record['p_over_n']", record["p_over_n"]),
+                      seed=checks.seed("record['seed']", record["seed"]), sizes=tuple(sizes), labels=tuple(labels),
+                      errors=errs.mean(axis=2), errors_all=errs, seconds=seconds,
+                      mean_scale=checks.in_range("record['mean_scale']", record["mean_scale"], 0.0, np.inf))
 
 
 def error_vs_dimension(case: str, sizes: Sequence[int], acts: Mapping[str, Sequence], kind: str = "ck",

@@ -280,6 +280,67 @@ def test_error_vs_dimension_input_errors():
         eq.error_vs_dimension("mixed", [50, 100], {"r": ["relu"]}, stats="oracle")
 
 
+def test_local_slopes_join_consecutive_sizes():
+    sweep = eq.error_vs_dimension("mixed", [100, 200, 400, 800], {"r": ["relu"] * 3}, "ck", seed=2, repeats=2)
+    e = sweep.errors[0]
+    # independent: the slope of the chord between neighbours on log-log axes
+    np.testing.assert_allclose(sweep.local_slopes("r"), np.diff(np.log(e)) / np.diff(np.log([100, 200, 400, 800])),
+                               rtol=1e-12)
+    with pytest.raises(ValueError, match="label"):
+        sweep.local_slopes("tanh")
+
+
+def test_sweep_record_round_trips_through_json():
+    import json
+    sweep = eq.error_vs_dimension("mixed", [100, 200, 400], {"r": ["relu"] * 3, "t": ["tanh"]}, "ck",
+                                  seed=3, repeats=2, mean_scale=0.5)
+    back = eq.sweep_from_record(json.loads(json.dumps(eq.sweep_to_record(sweep))))
+    for field in ("kind", "case", "n_classes", "p_over_n", "seed", "sizes", "labels", "mean_scale"):
+        assert getattr(back, field) == getattr(sweep, field), field
+    np.testing.assert_array_equal(back.errors_all, sweep.errors_all)
+    np.testing.assert_array_equal(back.errors, sweep.errors)
+    np.testing.assert_array_equal(back.seconds, sweep.seconds)
+    assert back.fit("t").slope == sweep.fit("t").slope
+
+
+def _record(**changes):
+    rec = {"kind": "ck", "case": "mixed", "n_classes": 2, "p_over_n": 1.0, "seed": 0, "mean_scale": 1.0,
+           "sizes": [100, 200, 400], "labels": ["r"], "errors_all": [[[0.2], [0.15], [0.1]]],
+           "seconds": [0.1, 0.2, 0.3]}
+    rec.update(changes)
+    return rec
+
+
+@pytest.mark.parametrize("changes,match", [
+    ({"kind": "cnn"}, r"record\['kind'\]"),
+    ({"case": "blobs"}, r"record\['case'\]"),
+    ({"sizes": [100, 400, 200]}, r"record\['sizes'\] must be increasing"),
+    ({"sizes": [100, -200, 400]}, r"record\['sizes'\]"),
+    ({"labels": []}, r"record\['labels'\]"),
+    ({"labels": ["r", "r"], "errors_all": [[[0.2], [0.15], [0.1]]] * 2}, r"distinct strings"),
+    ({"errors_all": [[0.2, 0.15, 0.1]]}, r"record\['errors_all'\] must have shape"),
+    ({"errors_all": [[[0.2], [0.0], [0.1]]]}, r"finite errors > 0"),
+    ({"errors_all": [[[0.2], ["x"], [0.1]]]}, r"numeric arrays"),
+    ({"seconds": [0.1, 0.2]}, r"record\['seconds'\]"),
+    ({"seed": -1}, r"record\['seed'\]"),
+])
+def test_sweep_from_record_names_the_bad_field(changes, match):
+    eq.sweep_from_record(_record())                                    # the unchanged record is valid
+    with pytest.raises(ValueError, match=match):
+        eq.sweep_from_record(_record(**changes))
+
+
+def test_sweep_record_refuses_other_types():
+    rec = _record()
+    del rec["seconds"]
+    with pytest.raises(ValueError, match=r"lacks the fields \['seconds'\]"):
+        eq.sweep_from_record(rec)
+    with pytest.raises(TypeError, match="record must be a mapping"):
+        eq.sweep_from_record([1, 2])
+    with pytest.raises(TypeError, match="sweep must be an ErrorSweep"):
+        eq.sweep_to_record({"sizes": [1]})
+
+
 # ------------------------------------------------------------------ real data helpers
 
 def test_two_class_matrix_is_normalized_and_sorted():

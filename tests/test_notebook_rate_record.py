@@ -1,0 +1,70 @@
+"""Chapter spectral_gmm's last section reads a stored run of benchmarks/error_rate.py (parameter
+rate_record). Papermill runs at the small test parameters: with a record made here, the text quotes
+its slopes between consecutive sizes (checked against a direct computation); with none, the chapter
+says so and stores nothing; a non-string is refused by name."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import papermill
+import pytest
+import yaml
+
+from nbtools import NOTEBOOKS, ROOT
+from ntklc_lib import equivalence as eq
+
+SMALL = yaml.safe_load((NOTEBOOKS / "test_params.yml").read_text())["spectral_gmm"]
+
+
+def _run(tmp_path, monkeypatch, rate_record):
+    monkeypatch.setenv("NTKLC_RESULTS_DIR", str(tmp_path / "results"))   # the kernel inherits it
+    out = tmp_path / "spectral_gmm.ipynb"
+    papermill.execute_notebook(NOTEBOOKS / "spectral_gmm.ipynb", out,
+                               parameters={**SMALL, "rate_record": rate_record},
+                               kernel_name="python3", cwd=NOTEBOOKS, progress_bar=False)
+    nb = json.loads(out.read_text())
+    glued = {o["metadata"]["scrapbook"]["name"]: o["data"] for cell in nb["cells"]
+             for o in cell.get("outputs", []) if "scrapbook" in o.get("metadata", {})}
+    text = "".join(glued["stored-rate-text"]["application/papermill.record/text/markdown"])
+    results = json.loads((tmp_path / "results" / "spectral_gmm.json").read_text())
+    return text, results
+
+
+def test_stored_record_is_quoted(tmp_path, monkeypatch):
+    sweep = eq.error_vs_dimension("mixed", [100, 200, 400, 800], {"ReLU x3": ["relu"] * 3}, "ck", seed=7,
+                                  repeats=2)
+    path = tmp_path / "rate.json"
+    path.write_text(json.dumps({"command": "made by the test", "sweep": eq.sweep_to_record(sweep)}))
+    text, results = _run(tmp_path, monkeypatch, str(path))
+    mean = sweep.errors_all[0].mean(axis=1)
+    local = np.diff(np.log(mean)) / np.diff(np.log([100, 200, 400, 800]))     # independent of the library
+    steps = ", ".join(f"{v:.3f} ({a} → {b})" for v, a, b in zip(local, [100, 200, 400], [200, 400, 800]))
+    assert f"Between consecutive sizes its slope is {steps}." in text
+    assert "(`made by the test`)" in text and "seed 7 and 2 data draws per size" in text
+    flattens = bool(np.all(np.diff(local) > 0))
+    assert ("Each is flatter than the one before" in text) == flattens
+    np.testing.assert_allclose(results["stored_rate"]["local_slopes"], local, rtol=1e-10)
+    assert results["stored_rate"]["flattens"] == flattens
+
+
+def test_without_a_record_the_section_says_so(tmp_path, monkeypatch):
+    text, results = _run(tmp_path, monkeypatch, "")
+    assert text.startswith("No stored record was given, so this section has no numbers.")
+    assert "stored_rate" not in results
+    missing = tmp_path / "nowhere.json"
+    text, results = _run(tmp_path, monkeypatch, str(missing))
+    assert text.startswith(f"No stored record was found at `{missing}`")
+    assert "stored_rate" not in results
+
+
+def test_rate_record_must_be_a_string(tmp_path, monkeypatch):
+    with pytest.raises(papermill.PapermillExecutionError, match="rate_record must be a path"):
+        _run(tmp_path, monkeypatch, 5)
+
+
+def test_default_record_is_the_committed_one():
+    # the parameter's default, resolved from notebooks/ as the chapter runs, is the committed record
+    src = (NOTEBOOKS / "spectral_gmm.md").read_text()
+    assert 'rate_record: str = "../benchmarks/error_rate.json"' in src
+    assert (NOTEBOOKS / "../benchmarks/error_rate.json").resolve() == ROOT / "benchmarks" / "error_rate.json"
