@@ -9,7 +9,7 @@ spectral-equivalence chapters.
   isolated eigenvalues (:func:`summarize`), eigenvector alignment;
 - the measured form of the theorem: relative spectral error against n = p (:func:`error_vs_dimension`)
   and its log-log slope (:func:`loglog_slope`); a sweep stored as JSON and read back
-  (:func:`sweep_to_record`, :func:`sweep_from_record`);
+  (:func:`sweep_to_record`, :func:`sweep_from_record`, :func:`read_sweep_record`);
 - real data brought to the model (:func:`two_class_matrix`, :func:`gaussian_twin`, :func:`isotropic_twin`,
   :func:`covariance_spikiness`); universality over weight laws (:func:`weight_law_errors`,
   :func:`random_rotation`);
@@ -20,10 +20,12 @@ Shapes: data X: (p, n) (one column per sample), labels y: (n,), kernels (n, n).
 """
 from __future__ import annotations
 
+import json
 import math
 import numbers
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -617,6 +619,23 @@ def sweep_from_record(record: Mapping) -> ErrorSweep:
                       seed=checks.seed("record['seed']", record["seed"]), sizes=tuple(sizes), labels=tuple(labels),
                       errors=errs.mean(axis=2), errors_all=errs, seconds=seconds,
                       mean_scale=checks.in_range("record['mean_scale']", record["mean_scale"], 0.0, np.inf))
+
+
+def read_sweep_record(path) -> tuple[ErrorSweep, str]:
+    """(sweep, command) from a file that `benchmarks/error_rate.py --save` wrote: a JSON object with the
+    command that made it and the sweep (:func:`sweep_to_record`).  Raises ValueError naming the path
+    when the file is not such a record (not JSON, no "sweep" or "command"), FileNotFoundError when absent."""
+    path = Path(path)
+    try:
+        saved = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not JSON ({exc}); benchmarks/error_rate.py --save writes the records "
+                         "this reads") from None
+    if not isinstance(saved, dict) or not isinstance(saved.get("sweep"), dict) \
+            or not isinstance(saved.get("command"), str):
+        raise ValueError(f"{path} is not a record of benchmarks/error_rate.py --save: it needs a 'command' "
+                         "string and a 'sweep' object")
+    return sweep_from_record(saved["sweep"]), saved["command"]
 
 
 def error_vs_dimension(case: str, sizes: Sequence[int], acts: Mapping[str, Sequence], kind: str = "ck",

@@ -341,6 +341,27 @@ def test_sweep_record_refuses_other_types():
         eq.sweep_to_record({"sizes": [1]})
 
 
+def test_read_sweep_record_reads_what_the_benchmark_writes_and_names_a_wrong_file(tmp_path):
+    import json
+    sweep = eq.error_vs_dimension("mixed", [100, 200], {"ReLU x3": ["relu"] * 3}, "ck", seed=1)
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({"command": "cmd", "sweep": eq.sweep_to_record(sweep)}))
+    back, command = eq.read_sweep_record(good)
+    assert command == "cmd"
+    np.testing.assert_array_equal(back.errors_all, sweep.errors_all)
+    not_json = tmp_path / "notes.txt"
+    not_json.write_text("slope -0.6")
+    with pytest.raises(ValueError, match="notes.txt is not JSON"):
+        eq.read_sweep_record(not_json)
+    # another JSON file, e.g. a chapter's results, is not a record
+    other = tmp_path / "spectral_gmm.json"
+    other.write_text(json.dumps({"relu_ck_slope": -0.67}))
+    with pytest.raises(ValueError, match="spectral_gmm.json is not a record of benchmarks/error_rate.py"):
+        eq.read_sweep_record(other)
+    with pytest.raises(FileNotFoundError):
+        eq.read_sweep_record(tmp_path / "absent.json")
+
+
 # ------------------------------------------------------------------ real data helpers
 
 def test_two_class_matrix_is_normalized_and_sorted():
