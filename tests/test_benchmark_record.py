@@ -1,7 +1,6 @@
 """benchmarks/error_rate.py --save and the committed record benchmarks/error_rate.json that chapter
-spectral_gmm quotes: the script writes what equivalence.sweep_from_record reads, and the committed record
+spectral_gmm quotes: the script writes what equivalence.read_sweep_record reads, and the committed record
 holds what this library computes for its own settings (its smallest size recomputed here, about 1 s)."""
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -19,9 +18,8 @@ def test_error_rate_save_writes_the_sweep_it_printed(tmp_path):
     out = tmp_path / "rate.json"
     run = subprocess.run([sys.executable, str(SCRIPT), "--sizes", "100,200,400", "--repeats", "2", "--seed", "4",
                           "--save", str(out)], capture_output=True, text=True, check=True, cwd=ROOT)
-    saved = json.loads(out.read_text())
-    assert saved["command"].startswith(".venv/bin/python benchmarks/error_rate.py --sizes 100,200,400 --repeats 2")
-    sweep = eq.sweep_from_record(saved["sweep"])
+    sweep, command = eq.read_sweep_record(out)
+    assert command.startswith(".venv/bin/python benchmarks/error_rate.py --sizes 100,200,400 --repeats 2")
     direct = eq.error_vs_dimension("mixed", [100, 200, 400], {"ReLU x3": ["relu"] * 3}, "ck", seed=4, repeats=2)
     np.testing.assert_array_equal(sweep.errors_all, direct.errors_all)
     # the printed least-squares slope is the record's
@@ -29,10 +27,9 @@ def test_error_rate_save_writes_the_sweep_it_printed(tmp_path):
 
 
 def test_committed_record_matches_this_library():
-    saved = json.loads(RECORD.read_text())
-    sweep = eq.sweep_from_record(saved["sweep"])
+    sweep, command = eq.read_sweep_record(RECORD)
     assert sweep.labels == ("ReLU x3",) and sweep.kind == "ck" and len(sweep.sizes) >= 3
-    assert f"--sizes {','.join(map(str, sweep.sizes))}" in saved["command"]
+    assert f"--sizes {','.join(map(str, sweep.sizes))}" in command
     # the record's smallest size, recomputed: same data draws (seeds derived from seed, n, repeat)
     n0 = sweep.sizes[0]
     again = eq.error_vs_dimension(sweep.case, [n0], {"ReLU x3": ["relu"] * 3}, "ck", n_classes=sweep.n_classes,
