@@ -36,32 +36,59 @@ def _plain(obj):
 ENV_VAR = "NTKLC_RESULTS_DIR"
 
 
-def _directory(directory) -> Path:
-    """$NTKLC_RESULTS_DIR when set, else ``directory``."""
-    return Path(os.environ.get(ENV_VAR) or directory)
+def book_root(start=None) -> Path | None:
+    """The book's root: the nearest of ``start`` (default: the current directory) and its parents that
+    holds both ``_toc.yml`` and ``ntklc_lib/``; None when there is none."""
+    here = Path(os.getcwd() if start is None else start).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "_toc.yml").is_file() and (folder / "ntklc_lib").is_dir():
+            return folder
+    return None
 
 
-def save(name: str, figures: dict, directory="results") -> Path:
+def resolve_directory(directory=None) -> Path:
+    """Where :func:`save` writes and :func:`load` reads.
+
+    In order: ``$NTKLC_RESULTS_DIR`` when set (``make test`` runs the notebooks with small parameters and
+    must not overwrite the book's figures); else ``directory`` when given (relative to the current
+    directory unless absolute); else ``results/`` of the book. The book is found from the current
+    directory upwards, else from this package's own location (an editable install), so a notebook writes
+    to the same ``results/`` whether papermill runs it from ``notebooks/`` or from the repository root.
+    That default is returned relative to the current directory (``../results`` from ``notebooks/``), so
+    a printed path shows no machine-specific prefix.
+    """
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    if directory is not None:
+        return Path(directory)
+    root = book_root() or book_root(Path(__file__).resolve().parent.parent)
+    if root is None:
+        raise ValueError(
+            f"cannot find the book's results/ directory: neither the current directory {os.getcwd()} nor "
+            "this package's location lies in the book (a folder with _toc.yml and ntklc_lib/); set "
+            f"{ENV_VAR} or pass directory")
+    return Path(os.path.relpath(root / "results"))
+
+
+def save(name: str, figures: dict, directory=None) -> Path:
     """Write ``figures`` to ``<directory>/<name>.json`` (sorted keys, stable formatting); returns the path.
 
-    ``directory`` is relative to the current directory unless absolute; notebooks run from
-    ``notebooks/`` pass ``"../results"``.  When the environment variable ``NTKLC_RESULTS_DIR`` is set it
-    replaces ``directory``: ``make test`` runs the notebooks with small parameters and must not
-    overwrite the book's figures.
+    ``directory`` is resolved by :func:`resolve_directory`: ``$NTKLC_RESULTS_DIR`` replaces it when set, and
+    None (the notebooks' choice) means the book's ``results/`` from any working directory.
     """
     if not name or any(c in name for c in "/\\"):
         raise ValueError(f"name must be a plain file stem, got {name!r}")
-    path = _directory(directory) / f"{name}.json"
+    path = resolve_directory(directory) / f"{name}.json"
     text = json.dumps(_plain(figures), indent=2, sort_keys=True, allow_nan=False) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return path
 
 
-def load(name: str, directory="results") -> dict:
+def load(name: str, directory=None) -> dict:
     """Read back ``<directory>/<name>.json``, the file :func:`save` wrote with the same arguments (so
     ``NTKLC_RESULTS_DIR``, when set, replaces ``directory`` here too).  Non-finite values read back as the
     strings "nan", "inf", "-inf"."""
     if not name or any(c in name for c in "/\\"):
         raise ValueError(f"name must be a plain file stem, got {name!r}")
-    return json.loads((_directory(directory) / f"{name}.json").read_text())
+    return json.loads((resolve_directory(directory) / f"{name}.json").read_text())

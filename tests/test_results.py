@@ -48,3 +48,55 @@ def test_keys_that_collide_as_strings_raise(tmp_path, monkeypatch):
 def test_bad_names_raise(tmp_path, call):
     with pytest.raises(ValueError, match="name must be a plain file stem"):
         call(tmp_path)
+
+
+def _fake_book(tmp_path):
+    """A folder that looks like the book's root: _toc.yml and ntklc_lib/, with notebooks/ inside."""
+    root = tmp_path / "book"
+    (root / "ntklc_lib").mkdir(parents=True)
+    (root / "notebooks").mkdir()
+    (root / "_toc.yml").write_text("root: index\n")
+    return root
+
+
+def test_default_directory_is_the_books_results_from_the_root_and_from_notebooks(tmp_path, monkeypatch):
+    monkeypatch.delenv(results.ENV_VAR, raising=False)
+    root = _fake_book(tmp_path)
+    monkeypatch.chdir(root)
+    assert results.book_root() == root.resolve()
+    assert results.resolve_directory() == results.Path("results")
+    path_from_root = results.save("fig", {"a": 1.0}).resolve()   # relative to this cwd
+    monkeypatch.chdir(root / "notebooks")
+    assert results.book_root() == root.resolve()
+    assert results.resolve_directory() == results.Path("../results")   # relative: no machine path printed
+    path_from_notebooks = results.save("fig", {"a": 2.0}).resolve()
+    assert path_from_root == path_from_notebooks == (root / "results" / "fig.json").resolve()
+    assert results.load("fig") == {"a": 2.0}
+    assert sorted(p.name for p in root.rglob("*.json")) == ["fig.json"]   # nothing written anywhere else
+
+
+def test_environment_variable_then_argument_come_before_the_default(tmp_path, monkeypatch):
+    root = _fake_book(tmp_path)
+    monkeypatch.chdir(root / "notebooks")
+    monkeypatch.setenv(results.ENV_VAR, str(tmp_path / "env"))
+    assert results.resolve_directory() == tmp_path / "env"
+    assert results.resolve_directory(tmp_path / "arg") == tmp_path / "env"
+    monkeypatch.delenv(results.ENV_VAR)
+    assert results.resolve_directory(tmp_path / "arg") == tmp_path / "arg"
+
+
+def test_outside_the_book_the_package_location_is_used_else_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.delenv(results.ENV_VAR, raising=False)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    monkeypatch.chdir(outside)
+    assert results.book_root() is None
+    root = _fake_book(tmp_path)
+    monkeypatch.setattr(results, "__file__", str(root / "ntklc_lib" / "results.py"))
+    assert (outside / results.resolve_directory()).resolve() == (root / "results").resolve()
+    monkeypatch.setattr(results, "__file__", str(outside / "site-packages" / "ntklc_lib" / "results.py"))
+    with pytest.raises(ValueError, match="NTKLC_RESULTS_DIR"):
+        results.resolve_directory()
+    with pytest.raises(ValueError, match="_toc.yml"):
+        results.save("fig", {})
+    assert results.resolve_directory(outside / "given") == outside / "given"
