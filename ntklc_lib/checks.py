@@ -6,6 +6,7 @@ bad papermill parameter stops a notebook with an error that says which parameter
 from __future__ import annotations
 
 import numbers
+import os
 import zipfile
 from pathlib import Path
 
@@ -66,6 +67,17 @@ def sparsity(name: str, value) -> float:
 def one_of(name: str, value, allowed) -> object:
     if value not in allowed:
         raise ValueError(f"{name} must be one of {sorted(allowed)!r}, got {value!r}")
+    return value
+
+
+def optional_path(name: str, value):
+    """``value`` unchanged if it is None or a path (``str`` or ``os.PathLike``), else raise.
+
+    Without this check a number or a list given for a directory fails deep inside ``pathlib`` with a
+    TypeError that names no argument.
+    """
+    if value is not None and not isinstance(value, (str, os.PathLike)):
+        raise ValueError(f"{name} must be None or a path (a string or os.PathLike), got {value!r}")
     return value
 
 

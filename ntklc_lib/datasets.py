@@ -61,6 +61,7 @@ def _choose_data_dir(data_dir) -> tuple[str, Path]:
 
     The one place that order is written, so the directory and its name cannot disagree.
     """
+    checks.optional_path("data_dir", data_dir)
     if data_dir is not None and str(data_dir) != "":
         label, path = "data_dir", data_dir
     elif os.environ.get(ENV_VAR):

@@ -377,6 +377,7 @@ def cache_key(config: FeatureConfig, data_fingerprint: str) -> str:
 def _choose_cache_dir(cache_dir) -> tuple[str, Path]:
     """(label, resolved path) of the cache directory: the argument, else $NTKLC_CACHE_DIR, else
     ~/.cache/ntklc-book.  The one place that order is written, so the directory and its name cannot disagree."""
+    checks.optional_path("cache_dir", cache_dir)
     if cache_dir is not None and str(cache_dir) != "":
         label, path = "cache_dir", cache_dir
     elif os.environ.get(CACHE_ENV_VAR):

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import checks
+
 
 def _plain(obj):
     """numpy scalars/arrays and dataclass-like values -> JSON-serializable Python objects.
@@ -57,6 +59,7 @@ def resolve_directory(directory=None) -> Path:
     That default is returned relative to the current directory (``../results`` from ``notebooks/``), so
     a printed path shows no machine-specific prefix.
     """
+    checks.optional_path("directory", directory)
     if os.environ.get(ENV_VAR):
         return Path(os.environ[ENV_VAR])
     if directory is not None:

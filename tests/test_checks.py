@@ -149,3 +149,13 @@ def test_symmetric_matrix_accepts_rounding_and_rejects_a_matrix_that_is_not_a_ke
         checks.symmetric_matrix("K", E)
     checks.symmetric_matrix("K", E, rtol=2e-3)
     assert checks.symmetric_matrix("K", np.zeros((3, 3))).shape == (3, 3)
+
+
+def test_optional_path_accepts_none_strings_and_paths_and_names_the_argument_otherwise(tmp_path):
+    assert checks.optional_path("data_dir", None) is None
+    assert checks.optional_path("data_dir", "") == ""
+    assert checks.optional_path("data_dir", tmp_path) == tmp_path
+    for bad in (123, 1.5, ["a"], b"bytes", True):
+        with pytest.raises(ValueError, match=re.escape(f"data_dir must be None or a path (a string or "
+                                                        f"os.PathLike), got {bad!r}")):
+            checks.optional_path("data_dir", bad)

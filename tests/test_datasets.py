@@ -238,3 +238,16 @@ def test_cifar10_npz_accepts_keras_label_columns_and_rejects_foreign_files(tmp_p
         np.save(f, np.zeros(3))
     with pytest.raises(ValueError, match=r"it holds a single array \(.npy\), not an .npz archive"):
         datasets.load_cifar10(tmp_path)
+
+
+@pytest.mark.parametrize("call", [
+    lambda d: datasets.load_mnist(d),
+    lambda d: datasets.load_cifar10(d),
+    lambda d: datasets.resolve_data_dir(d),
+    lambda d: datasets.portable_source("files in x", d),
+])
+@pytest.mark.parametrize("bad", [123, ["data"]])
+def test_a_data_dir_that_is_not_a_path_is_rejected_by_name(call, bad):
+    # before, pathlib raised "TypeError: expected str, bytes or os.PathLike object, not int"
+    with pytest.raises(ValueError, match=r"data_dir must be None or a path"):
+        call(bad)

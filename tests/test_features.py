@@ -338,3 +338,12 @@ def test_one_cycle_schedule():
                         ((0, 10, 0.0), r"warmup must lie in \(0.0, 1.0\]")]:
         with pytest.raises(ValueError, match=match):
             ft.one_cycle(*args)
+
+
+@pytest.mark.parametrize("bad", [0, ["cache"]])
+def test_a_cache_dir_that_is_not_a_path_is_rejected_by_name(bad, tmp_path):
+    with pytest.raises(ValueError, match=r"cache_dir must be None or a path"):
+        ft.resolve_cache_dir(bad)
+    x, y = np.zeros((10, 32, 32, 3), np.uint8), np.arange(10)
+    with pytest.raises(ValueError, match=r"cache_dir must be None or a path"):
+        ft.features_from_images(x, y, x, y, ft.FeatureConfig(epochs=1), cache_dir=bad)

@@ -100,3 +100,13 @@ def test_outside_the_book_the_package_location_is_used_else_a_clear_error(tmp_pa
     with pytest.raises(ValueError, match="_toc.yml"):
         results.save("fig", {})
     assert results.resolve_directory(outside / "given") == outside / "given"
+
+
+def test_a_directory_that_is_not_a_path_is_rejected_by_name(tmp_path, monkeypatch):
+    monkeypatch.delenv(results.ENV_VAR, raising=False)
+    monkeypatch.chdir(tmp_path)
+    for call in (lambda: results.resolve_directory(5), lambda: results.save("x", {"a": 1}, 5),
+                 lambda: results.load("x", ["results"])):
+        with pytest.raises(ValueError, match=r"directory must be None or a path"):
+            call()
+    assert not list(tmp_path.iterdir())
