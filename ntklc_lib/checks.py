@@ -70,12 +70,19 @@ def one_of(name: str, value, allowed) -> object:
     return value
 
 
-def optional_path(name: str, value):
-    """``value`` unchanged if it is None or a path (``str`` or ``os.PathLike``), else raise.
+def path(name: str, value):
+    """``value`` unchanged if it is a path (``str`` or ``os.PathLike``), else raise.
 
-    Without this check a number or a list given for a directory fails deep inside ``pathlib`` with a
+    Without this check a number or a list given for a file fails deep inside ``pathlib`` with a
     TypeError that names no argument.
     """
+    if not isinstance(value, (str, os.PathLike)):
+        raise ValueError(f"{name} must be a path (a string or os.PathLike), got {value!r}")
+    return value
+
+
+def optional_path(name: str, value):
+    """``value`` unchanged if it is None or a path (``str`` or ``os.PathLike``), else raise (see :func:`path`)."""
     if value is not None and not isinstance(value, (str, os.PathLike)):
         raise ValueError(f"{name} must be None or a path (a string or os.PathLike), got {value!r}")
     return value

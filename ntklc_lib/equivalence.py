@@ -625,7 +625,7 @@ def read_sweep_record(path) -> tuple[ErrorSweep, str]:
     """(sweep, command) from a file that `benchmarks/error_rate.py --save` wrote: a JSON object with the
     command that made it and the sweep (:func:`sweep_to_record`).  Raises ValueError naming the path
     when the file is not such a record (not JSON, no "sweep" or "command"), FileNotFoundError when absent."""
-    path = Path(path)
+    path = Path(checks.path("path", path))
     try:
         saved = json.loads(path.read_text())
     except json.JSONDecodeError as exc:

@@ -244,6 +244,7 @@ def save_compressed(path, net: RandomFeatureNet, readout: Readout | None = None,
     coding: "packed2" (2 bits per weight), "rice" (sparse code near the entropy), or "auto" (the smaller
     of the two, per layer).  Raises ValueError for nets whose weights are not ternary.
     """
+    checks.path("path", path)
     checks.one_of("coding", coding, set(CODINGS))
     if readout is not None and readout.weight.shape[0] != net.widths[-1]:
         raise ValueError(f"readout has input size {readout.weight.shape[0]}, the net's last width is {net.widths[-1]}")
@@ -286,7 +287,7 @@ def load_compressed(path) -> tuple[RandomFeatureNet, Readout | None]:
     """Read a file written by :func:`save_compressed`: (net, readout or None).
 
     Any other file raises ValueError saying so (a missing one FileNotFoundError)."""
-    z, meta = _open_compressed(path)
+    z, meta = _open_compressed(checks.path("path", path))
     with z:
         weights, acts = [], []
         for l, rec in enumerate(meta["layers"]):
@@ -340,7 +341,7 @@ def _state_dict(net: RandomFeatureNet, readout: Readout | None) -> dict:
 
 def save_dense(path, net: RandomFeatureNet, readout: Readout | None = None) -> Path:
     """The reference: the net's float32 state dict (hidden weights, readout) written with ``torch.save``."""
-    path = Path(path)
+    path = Path(checks.path("path", path))
     torch.save(_state_dict(net, readout), path)
     return path
 
@@ -354,4 +355,4 @@ def state_dict_bits(net: RandomFeatureNet, readout: Readout | None = None) -> in
 
 def file_bits(path) -> int:
     """Size of a file in bits."""
-    return 8 * Path(path).stat().st_size
+    return 8 * Path(checks.path("path", path)).stat().st_size

@@ -159,3 +159,12 @@ def test_optional_path_accepts_none_strings_and_paths_and_names_the_argument_oth
         with pytest.raises(ValueError, match=re.escape(f"data_dir must be None or a path (a string or "
                                                         f"os.PathLike), got {bad!r}")):
             checks.optional_path("data_dir", bad)
+
+
+def test_path_accepts_strings_and_paths_only(tmp_path):
+    assert checks.path("path", "x.npz") == "x.npz"
+    assert checks.path("path", tmp_path) == tmp_path
+    for bad in (None, 7, ["x"]):
+        with pytest.raises(ValueError, match=re.escape(f"path must be a path (a string or os.PathLike), "
+                                                        f"got {bad!r}")):
+            checks.path("path", bad)

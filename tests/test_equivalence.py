@@ -360,6 +360,8 @@ def test_read_sweep_record_reads_what_the_benchmark_writes_and_names_a_wrong_fil
         eq.read_sweep_record(other)
     with pytest.raises(FileNotFoundError):
         eq.read_sweep_record(tmp_path / "absent.json")
+    with pytest.raises(ValueError, match=r"path must be a path \(a string or os.PathLike\), got 5"):
+        eq.read_sweep_record(5)
 
 
 # ------------------------------------------------------------------ real data helpers

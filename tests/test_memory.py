@@ -136,6 +136,11 @@ def test_non_ternary_nets_and_bad_arguments_raise(tmp_path):
                           mean=np.zeros(11, np.float32), scale=1.0, kind="ridge", penalty=1.0)
     with pytest.raises(ValueError, match="readout"):
         memory.save_compressed(tmp_path / "x.npz", tern, bad)
+    # a file argument that is not a path is named, not a TypeError from pathlib
+    for call in (lambda: memory.save_compressed(7, tern), lambda: memory.load_compressed(7),
+                 lambda: memory.save_dense(7, dense), lambda: memory.file_bits(7)):
+        with pytest.raises(ValueError, match=r"path must be a path \(a string or os.PathLike\), got 7"):
+            call()
 
 
 @pytest.mark.parametrize("codes", [[2, 3, -2, 5], [0, 1, 257], [0.5, 1], ["1", "0"]])
