@@ -24,15 +24,15 @@ import ntklc_lib as nl
 from ntklc_lib import memory, networks
 
 
-def best_time(fn, repeats: int) -> float:
-    """Median wall time of ``repeats`` calls after one warm-up call."""
-    fn()
+def best_time(fn, repeats: int) -> tuple[float, object]:
+    """Median wall time of ``repeats`` calls after one warm-up call, and the last call's result."""
+    result = fn()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        fn()
+        result = fn()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(times), result
 
 
 def main() -> None:
@@ -50,8 +50,7 @@ def main() -> None:
         previous = 0.0
         for L in range(1, args.depth + 1):
             # median after a warm-up, so that no single cold call (first scipy calls) decides the figure
-            total = best_time(lambda: nl.compress.solve(["relu"] * L, 1.0, mode=mode), args.repeats)
-            plan = nl.compress.solve(["relu"] * L, 1.0, mode=mode)
+            total, plan = best_time(lambda: nl.compress.solve(["relu"] * L, 1.0, mode=mode), args.repeats)
             print(f"{mode:>8s} {L:6d} {total:10.3f} {total - previous:15.3f} {plan.identity_shift:15.4g}")
             previous = total
 
@@ -68,7 +67,7 @@ def main() -> None:
     reference = None
     for name, net, modes in nets:
         for sparse in modes:
-            t = best_time(lambda: networks.features(net, X, sparse=sparse), args.repeats)
+            t, _ = best_time(lambda: networks.features(net, X, sparse=sparse), args.repeats)
             reference = t if reference is None else reference
             print(f"{name:32s} {'CSR' if sparse else 'dense':>8s} {1e3 * t:10.1f} {t / reference:9.2f} "
                   f"{memory.net_bits(net):12.3g}")

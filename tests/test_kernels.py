@@ -320,6 +320,17 @@ def test_kernel_input_errors():
         K.sample_weights((3, 3), "gaussian", 0.0, None)
 
 
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_ternary_weights_take_the_exact_value_of_their_dtype(dtype):
+    # ±1/sqrt(1 - eps) rounded once, to the dtype asked for: float64 weights used to carry the float32
+    # rounding of 1/sqrt(1 - eps) (3e-8 relative at eps = 0.5), as torch.where made float32 values
+    eps = 0.5
+    W = K.sample_weights((60, 50), "ternary", eps, torch.Generator().manual_seed(0), dtype=dtype)
+    assert W.dtype == dtype
+    s = torch.tensor(1.0 / math.sqrt(1.0 - eps), dtype=dtype).item()
+    assert set(torch.unique(W).tolist()) == {-s, 0.0, s}
+
+
 def test_step_limit_kernel_diagonal_is_the_exact_second_moment():
     # sign(u) sign(u) = 1: the diagonal of every layer is exactly 1 (it was 1 - 1.3e-8 through the
     # dual at rho = 1 - ulp); binary and ReLU diagonals equal their closed-form second moments
