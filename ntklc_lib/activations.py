@@ -365,6 +365,7 @@ def step_hermite_coefficients(act, variances, kmax: int = _SERIES_MAX_ORDER):
     variances: (m,) -> coefficients (m, kmax + 1) and second moments E f^2 (m,).
     """
     s, v = _step_parts(act)
+    variances = check_tau(variances, "variances")       # a variance of 0 would give u = s / 0: NaN
     return _step_hermite(s, v, variances, kmax)
 
 
@@ -372,6 +373,15 @@ def step_dual_plackett(act, a, b, c) -> np.ndarray:
     """E f(u) f(v) of a step activation by Plackett's integral for every pair (slow, but needs no
     series); ``act.dual`` uses it only where Mehler's series is not certified.  Arrays broadcast."""
     s, v = _step_parts(act)
+    a, b = check_tau(a, "a"), check_tau(b, "b")
+    c = np.asarray(c, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(c) & (np.abs(c) <= np.sqrt(a * b) * (1 + 1e-12))
+    if not np.all(ok):
+        # arcsin would be clipped to +-pi/2: the answer of another covariance, with no error
+        raise ValueError(f"c must be finite with |c| <= sqrt(a b) ((u, v) must have a covariance matrix), got "
+                         f"c = {c.tolist() if c.size < 10 else c} for sqrt(a b) = "
+                         f"{np.sqrt(a * b).tolist() if np.size(a * b) < 10 else np.sqrt(a * b)}")
     return _plackett_dual(s, v, a, b, c)
 
 
@@ -580,6 +590,24 @@ def get_list(acts) -> list[Activation]:
     return out
 
 
+def _check_vectorized(what: str, g) -> bool:
+    """Raise unless g maps a float array to a real array of the same shape: the kernels evaluate f on
+    whole grids at once, and ``math.tanh`` (say) would fail there with a TypeError naming no argument.
+    Returns whether the values are floats (booleans and integers are converted by :func:`custom`)."""
+    t = np.linspace(-1.0, 1.0, 5)
+    try:
+        with np.errstate(all="ignore"):     # NaN where f is undefined is reported later, by the moments
+            out = np.asarray(g(t))
+    except Exception as exc:  # noqa: BLE001 (any failure means the same thing: not vectorized)
+        raise ValueError(f"{what} must be vectorized: called on a numpy array it raised "
+                         f"{type(exc).__name__}: {exc}; use numpy functions (np.tanh, not math.tanh) or "
+                         f"np.vectorize") from None
+    if out.shape != t.shape or out.dtype.kind not in "biuf":
+        raise ValueError(f"{what} must map a float array of shape (5,) to real values of the same shape, got "
+                         f"dtype {out.dtype} and shape {out.shape}")
+    return out.dtype.kind == "f"
+
+
 def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom", breakpoints=()) -> Activation:
     """A user-supplied activation f (numpy, vectorized).  Moments and kernels use quadrature.
 
@@ -596,6 +624,13 @@ def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom"
     """
     if not callable(fn):
         raise ValueError("fn must be callable")
+    if deriv is not None and not callable(deriv):
+        raise ValueError(f"deriv must be callable (f', vectorized) or None, got {type(deriv).__name__}")
+    if not _check_vectorized("fn", fn):
+        # a boolean step (t > 0) is the 0/1 function; as floats it can be differenced and squared
+        fn = (lambda t, _f=fn: np.asarray(_f(t), dtype=np.float64))
+    if deriv is not None and not _check_vectorized("deriv", deriv):
+        deriv = (lambda t, _d=deriv: np.asarray(_d(t), dtype=np.float64))
     if deriv is None:
         def deriv(t, _f=fn, _h=1e-5):
             t = np.asarray(t, dtype=np.float64)
@@ -652,11 +687,26 @@ def _raw_by_quadrature(act: Activation, tau: np.ndarray) -> RawMoments:
     return RawMoments(**out)
 
 
-def check_tau(tau, name: str = "tau") -> np.ndarray:
-    tau = np.asarray(tau, dtype=np.float64)
+def check_tau(tau, name: str = "tau", scalar: bool = False):
+    """tau as a float64 array of scales, every one finite and > 0; with ``scalar=True`` a single one, as a float.
+
+    None, strings and booleans raise (``np.asarray`` would turn None into NaN, "2" into 2.0, True into 1.0)."""
+    original = tau
+    if tau is None or isinstance(tau, (str, bytes, bool, np.bool_)):
+        raise ValueError(f"{name} must be {'a number' if scalar else 'numbers'} finite and > 0, got {original!r}")
+    try:
+        tau = np.asarray(tau, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be {'a number' if scalar else 'numbers'} finite and > 0, "
+                         f"got {original!r}") from None
+    if np.asarray(original).dtype == bool:
+        raise ValueError(f"{name} must be numbers finite and > 0, got booleans {original!r}")
+    if scalar and tau.ndim != 0:
+        raise ValueError(f"{name} must be a single number (a scale) finite and > 0, got shape {tau.shape}: "
+                         f"{tau.tolist() if tau.size < 10 else tau}")
     if tau.size == 0 or not np.all(np.isfinite(tau)) or np.any(tau <= 0):
         raise ValueError(f"{name} must be finite and > 0, got {tau.tolist() if tau.size < 10 else tau}")
-    return tau
+    return float(tau) if scalar else tau
 
 
 def raw_moments(act, tau) -> RawMoments:

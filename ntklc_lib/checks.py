@@ -27,9 +27,25 @@ def non_negative_int(name: str, value) -> int:
     return int(value)
 
 
+SEED_LIMIT = 2**64     # torch.Generator.manual_seed takes seeds below 2**64 (numpy takes any)
+
+
 def seed(name: str, value) -> int:
-    """Return ``value`` as an int, or raise if it is not an integer >= 0 (a random seed)."""
-    return non_negative_int(name, value)
+    """Return ``value`` as an int, or raise if it is not an integer in [0, 2**64) (a random seed for numpy
+    and torch alike)."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)) or not 0 <= value < SEED_LIMIT:
+        raise ValueError(f"{name} must be an integer >= 0 and < 2**64, got {value!r}")
+    return int(value)
+
+
+def boolean(name: str, value) -> bool:
+    """Return ``value`` as a bool, or raise if it is not True or False.
+
+    A switch given a string (papermill's ``-p download no``) or a number would otherwise be read by its
+    truthiness: "no" and "False" are true."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
 
 
 def finite_number(name: str, value) -> float:

@@ -41,7 +41,7 @@ class NTKCoefficients(CKCoefficients):
 def layer_moments(acts, tau0: float) -> tuple[list, np.ndarray]:
     """Moments of each centred layer activation at its input scale, and tau_0..tau_L."""
     acts = A.get_list(acts)
-    tau0 = float(A.check_tau(tau0, "tau0"))
+    tau0 = A.check_tau(tau0, "tau0", scalar=True)
     taus = [tau0]
     ms = []
     for act in acts:

@@ -12,10 +12,12 @@ chapters' figures and ``results/*.json`` use:
 """
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 
+from . import activations as A
 from . import baselines, checks, networks, readout
 from .networks import RandomFeatureNet
 
@@ -43,6 +45,13 @@ def comparison_net(method: str, p: int, widths, acts, sparsity: float = 0.0, see
     plan = plan_name(method)
     if plan is None and method not in FIXED_METHODS:
         raise ValueError(f"method must be one of {list(FIXED_METHODS)} or 'NTK-LC (<plan>)', got {method!r}")
+    # every method is compared with the same original (acts, tau0): the methods that do not use acts
+    # (sign net, NTK-LC) must not silently accept an original the others would be built with differently
+    acts = tuple(A.get_list(acts))
+    widths = checks.positive_ints("widths", widths)
+    if len(acts) != len(widths):
+        raise ValueError(f"widths must have one entry per layer: {len(acts)} activations, got {len(widths)} widths")
+    tau0 = checks.positive_float("tau0", tau0)
     if method == "dense ReLU":
         if eps != 0.0:
             raise ValueError(f"sparsity must be 0 for method 'dense ReLU' (its weights are dense), got {sparsity!r}")
@@ -53,6 +62,14 @@ def comparison_net(method: str, p: int, widths, acts, sparsity: float = 0.0, see
         if not plans or plan not in plans:
             raise ValueError(f"plans must hold the plan {plan!r} of method {method!r}; "
                              f"its keys are {sorted(plans or {})}")
+        original = getattr(plans[plan], "original", None)
+        if original is not None and [a.name for a in original] != [a.name for a in acts]:
+            raise ValueError(f"plans[{plan!r}] compresses the activations {[a.name for a in original]}, but acts "
+                             f"are {[a.name for a in acts]}: solve the plan for the original being compared")
+        tau_original = getattr(plans[plan], "tau_original", None)
+        if tau_original is not None and not math.isclose(float(tau_original[0]), tau0, rel_tol=1e-9):
+            raise ValueError(f"plans[{plan!r}] was solved for data scale tau0 = {float(tau_original[0]):.6g}, "
+                             f"but tau0 = {tau0:.6g}: solve the plan at the data's tau0")
         return networks.compressed_net(p, widths, plans[plan], eps, seed)
     if method == "magnitude pruning":
         return baselines.magnitude_pruned(networks.dense_net(p, widths, acts, tau0, seed), eps)

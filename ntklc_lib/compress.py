@@ -16,6 +16,15 @@ def ternary_weights(shape, sparsity: float = 0.9, seed: int = 0, dtype=np.float3
     """
     checks.sparsity("sparsity", sparsity)
     shape = checks.positive_ints("shape", shape)
+    if len(shape) != 2:
+        raise ValueError(f"shape must be (d_out, d_in), two positive integers, got {shape}")
+    try:
+        floating = np.issubdtype(np.dtype(dtype), np.floating)
+    except TypeError:
+        floating = False
+    if not floating:
+        # an integer or bool dtype would truncate ±1/sqrt(1-eps) and lose the unit variance
+        raise ValueError(f"dtype must be a floating numpy dtype (e.g. np.float32 or np.float64), got {dtype!r}")
     gen = torch.Generator().manual_seed(checks.seed("seed", seed))
     return sample_weights(shape, "ternary", sparsity, gen).numpy().astype(dtype)
 

@@ -212,7 +212,14 @@ def tau0(X) -> float:
     It is the scale the moments of the first layer are taken at; normalized data have tau_0 = 1.
     """
     X = checks.finite_matrix("X", X)
-    return float(np.sqrt(np.mean(np.sum(X * X, axis=0))))
+    with np.errstate(over="ignore"):
+        scale = float(np.sqrt(np.mean(np.sum(X * X, axis=0))))
+    if not 0.0 < scale < np.inf:
+        # the kernels take their moments at this scale: say that X is the cause, not a "tau0" never passed
+        raise ValueError(f"X has data scale tau_0 = sqrt(mean_i ||x_i||^2) = {scale}: "
+                         + ("every entry is 0" if scale == 0 else "its squared norms overflow float64")
+                         + "; normalize X (nl.data.normalize) or rescale it")
+    return scale
 
 
 def _trace_square_u(G: np.ndarray) -> float:

@@ -103,6 +103,7 @@ def portable_source(source: str, data_dir=None) -> str:
 
 def _root(data_dir, download: bool) -> Path:
     """The data directory; an explicitly passed ``data_dir`` must exist unless a download is asked for."""
+    download = checks.boolean("download", download)
     label, root = _choose_data_dir(data_dir)
     explicit = label == "data_dir"
     if explicit and not download and not root.is_dir():
@@ -143,6 +144,7 @@ def load_mnist(data_dir=None, split: str = "train", download: bool = False,
     fallback), as do images that are not (N, 28, 28) uint8 or labels outside 0..9.
     """
     train = _split(split)
+    allow_fallback = checks.boolean("allow_fallback", allow_fallback)
     root = _root(data_dir, download)
     raw = root / "MNIST" / "raw"
     from torchvision import datasets as tvd

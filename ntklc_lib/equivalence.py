@@ -45,7 +45,8 @@ def _kind(kind: str) -> str:
 def derived_seed(seed: int, *keys: int) -> int:
     """A reproducible 32-bit seed for the sub-experiment ``keys`` of an experiment seeded with ``seed``
     (independent streams for each size / repeat, and the same ones on every run)."""
-    return int(np.random.SeedSequence([checks.seed("seed", seed), *[int(k) for k in keys]]).generate_state(1)[0])
+    keys = [checks.non_negative_int(f"keys[{k}]", key) for k, key in enumerate(keys)]
+    return int(np.random.SeedSequence([checks.seed("seed", seed), *keys]).generate_state(1)[0])
 
 
 def limit_kernel(X, acts, kind: str = "ck", tau0=None) -> np.ndarray:
@@ -78,9 +79,12 @@ def tilde_kernel_from_gram(G, stats, p: int, acts, kind: str = "ck", identity: s
     """
     kind = _kind(kind)
     p = checks.positive_int("p", p)
-    G = checks.finite_matrix("G", G)
+    # a Gram matrix is symmetric; structured_from_gram would carry an asymmetric G into K~ unchanged
+    G = checks.symmetric_matrix("G", G)
     n = G.shape[0]
-    if G.shape != (n, n) or stats.psi.shape[0] != n:
+    if not all(hasattr(stats, a) for a in ("psi", "tau0")):
+        raise ValueError(f"stats must be a MixtureStats (from nl.data.mixture_stats), got {type(stats).__name__}")
+    if stats.psi.shape[0] != n:
         raise ValueError(f"G must be (n, n) with n = len(stats.psi) = {stats.psi.shape[0]}, got {G.shape}")
     return kernels.structured_from_gram(G, p, stats, *kernels.tilde_coefficients(acts, stats.tau0, kind, identity))
 
@@ -126,13 +130,20 @@ def moments_monte_carlo(act, tau: float, n_samples: int = 1_000_000, seed: int =
     is evaluated.  The centring constant is the sample mean of f(tau xi).
     """
     act = A.get(act)
-    tau = float(A.check_tau(tau, "tau"))
+    tau = A.check_tau(tau, "tau", scalar=True)
     n_samples = checks.positive_int("n_samples", n_samples)
     if n_samples < 2:
         raise ValueError(f"n_samples must be >= 2 (a standard error needs two draws), got {n_samples}")
     rng = np.random.default_rng(checks.seed("seed", seed))
     xi = rng.standard_normal(n_samples)
-    sigma = act.fn(tau * xi)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        sigma = np.asarray(act.fn(tau * xi), dtype=np.float64)
+    bad = ~np.isfinite(sigma)
+    if bad.any():
+        # the sample moments would be NaN, and a z-score of NaN compares as "not large"
+        raise ValueError(f"activation {act.name!r} is not finite at {int(bad.sum())} of {n_samples} draws "
+                         f"t = tau xi (e.g. f({float(tau * xi[bad][0]):.4g}) = {float(sigma[bad][0])}): the "
+                         f"Gaussian moments need f finite on the real line")
     sigma = sigma - sigma.mean()
     he2 = xi * xi - 1
 
@@ -196,8 +207,8 @@ def moment_z_scores(act, tau: float, seeds: Sequence[int], n_samples: int = 1_00
     reference shifts the mean of z, miscalibrated standard errors change its spread.
     """
     act = A.get(act)
-    tau = float(A.check_tau(tau, "tau"))
-    seeds = tuple(checks.seed("seeds", s) for s in seeds)
+    tau = A.check_tau(tau, "tau", scalar=True)
+    seeds = tuple(checks.list_of("seeds", seeds, checks.seed))
     if len(seeds) < 2 or len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must hold at least two distinct seeds (a spread needs two independent "
                          f"draws), got {list(seeds)}")
@@ -209,6 +220,9 @@ def moment_z_scores(act, tau: float, seeds: Sequence[int], n_samples: int = 1_00
     draws = [moments_monte_carlo(act, tau, n_samples=n_samples, seed=s) for s in seeds]
     names = tuple(k for k in MOMENT_NAMES
                   if np.isfinite(float(getattr(ref, k))) and np.isfinite(getattr(draws[0], k)))
+    if not names:
+        raise ValueError(f"no moment to compare: the reference or the estimate of each of {MOMENT_NAMES} is "
+                         f"not finite (reference {[float(getattr(ref, k)) for k in MOMENT_NAMES]})")
     z = np.zeros((len(seeds), len(names)))
     for r, mc in enumerate(draws):
         for j, k in enumerate(names):
@@ -254,7 +268,7 @@ def coefficients_by_differentiation(acts, tau0: float = 1.0, kind: str = "ck", h
     those of tau_0 (``tau0`` is passed to the limit kernel), as in a network fed data of scale tau_0.
     """
     kind = _kind(kind)
-    tau0 = float(A.check_tau(tau0, "tau0"))
+    tau0 = A.check_tau(tau0, "tau0", scalar=True)
     h = checks.positive_float("h", h)
     if h >= 0.1 * tau0**2:
         raise ValueError(f"h must be small against tau0^2 = {tau0**2:.4g} (h < 0.1 tau0^2), got {h!r}")
@@ -283,7 +297,7 @@ def matched_step(act, tau: float) -> A.Activation:
     b = tau d1 / phi(s/tau).  Its variance b^2 P (1 - P) is whatever follows: it is generally not the
     original's tau_1^2 (THEORY.md section 4).  Needs d1 != 0.
     """
-    tau = float(A.check_tau(tau, "tau"))
+    tau = A.check_tau(tau, "tau", scalar=True)
     m = A.moments(act, tau)
     d1, d2 = float(m.d1), float(m.d2)
     if d1 == 0:
@@ -303,7 +317,7 @@ def hermite_surrogate(act, tau: float, order: int = 4) -> A.Activation:
     tau_1^2).  An odd k = 3 also makes d1 depend on the scale, which the limit kernel feels at order
     1/sqrt(p) through the spread of the norms; k = 4 does not (ReLU has no odd Hermite terms above 1).
     """
-    tau = float(A.check_tau(tau, "tau"))
+    tau = A.check_tau(tau, "tau", scalar=True)
     order = checks.positive_int("order", order)
     if not 3 <= order <= 100:
         # orders 1 and 2 carry d1 and d2; beyond ~170, k! and He_k's coefficients overflow float64
@@ -839,10 +853,8 @@ def weight_law_errors(X, acts, widths, sparsities, K_ref, seeds=(0, 1, 2), draws
     """Empirical CK of X: (p, n) with Gaussian weights and with sparse ternary weights of each sparsity,
     each network seed in ``seeds``, compared with K_ref: (n, n) (normally the exact limit kernel)."""
     X = checks.finite_matrix("X", X)
-    sp = [checks.sparsity(f"sparsities[{k}]", s) for k, s in enumerate(sparsities)]
-    seeds = tuple(checks.seed(f"seeds[{k}]", s) for k, s in enumerate(seeds))
-    if not seeds:
-        raise ValueError("seeds must hold at least one seed")
+    sp = checks.list_of("sparsities", sparsities, checks.sparsity)
+    seeds = tuple(checks.list_of("seeds", seeds, checks.seed))
     K_ref = checks.finite_matrix("K_ref", K_ref)
     if K_ref.shape != (X.shape[1], X.shape[1]):
         raise ValueError(f"K_ref must be (n, n) = ({X.shape[1]}, {X.shape[1]}), got {K_ref.shape}")

@@ -174,9 +174,20 @@ def _as_float(batch: torch.Tensor) -> torch.Tensor:
 
 
 def channel_stats(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-channel mean and standard deviation (3,) of pixel values scaled to [0, 1]."""
+    """Per-channel mean and standard deviation (3,) of pixel values scaled to [0, 1].
+
+    images: (N, 32, 32, 3) uint8.  A channel with one value everywhere raises: standardizing it would
+    divide 0 by 0 and make every training loss NaN."""
+    images = check_images("images", images)
     x = images.reshape(-1, 3).astype(np.float64) / 255.0
-    return x.mean(axis=0), x.std(axis=0)
+    mean, std = x.mean(axis=0), x.std(axis=0)
+    flat = [c for c in range(3) if std[c] == 0]
+    if flat:
+        values = [int(images[0, 0, 0, c]) for c in flat]
+        raise ValueError(f"images have a constant channel {flat} (every pixel {values}): "
+                         "its standard deviation is 0, so the network's input standardization is undefined; "
+                         "give colour images (N, 32, 32, 3) with varying values in each channel")
+    return mean, std
 
 
 def augment_batch(batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -481,6 +492,8 @@ def features_from_images(train_images, train_labels, test_images, test_labels,
     dev = _device(device)
     fp = fingerprint(train_images, train_labels, test_images, test_labels)
     path = cache_path(config, fp, cache_dir)
+    use_cache = checks.boolean("use_cache", use_cache)
+    progress = checks.boolean("progress", progress)
     if use_cache and path.exists():
         # the key fixes the images bit for bit, so they are the same; but report where *this* call read
         # them, not where the run that filled the cache did (another directory, perhaps another machine)

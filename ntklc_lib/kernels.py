@@ -115,7 +115,7 @@ def ck_tilde(X, y, acts, means=None, covs=None, tau0=None, identity: str = "theo
     Returns the (n, n) float64 kernel.
     """
     X, st = _prepare(X, y, means, covs, stats)
-    tau0 = st.tau0 if tau0 is None else float(A.check_tau(tau0, "tau0"))
+    tau0 = st.tau0 if tau0 is None else A.check_tau(tau0, "tau0", scalar=True)
     return structured_from_gram(gram(X), X.shape[0], st, *tilde_coefficients(acts, tau0, "ck", identity))
 
 
@@ -130,7 +130,7 @@ def ntk_tilde(X, y, acts, means=None, covs=None, tau0=None, identity: str = "the
     kernel.
     """
     X, st = _prepare(X, y, means, covs, stats)
-    tau0 = st.tau0 if tau0 is None else float(A.check_tau(tau0, "tau0"))
+    tau0 = st.tau0 if tau0 is None else A.check_tau(tau0, "tau0", scalar=True)
     return structured_from_gram(gram(X), X.shape[0], st, *tilde_coefficients(acts, tau0, "ntk", identity))
 
 
@@ -334,6 +334,8 @@ def layer_map(act, Kprev: np.ndarray, center: float, derivative: bool = False, t
     """
     act = A.get(act)
     Kprev = _check_kernel("Kprev", Kprev)
+    derivative = checks.boolean("derivative", derivative)
+    tol = checks.positive_float("tol", tol)
     return _layer_map(act, Kprev, checks.finite_number("center", center), derivative, tol)
 
 
@@ -370,14 +372,20 @@ def _deriv_sq(act, d):
 def limit_from_gram(G: np.ndarray, acts, tau0=None, ntk: bool = False) -> np.ndarray:
     """The limit CK (or NTK with ``ntk``): (n, n) from the Gram matrix G = X^T X: (n, n); the layer maps
     see the data only through G.  tau0 defaults to sqrt(mean(diag G)).  G is not changed."""
-    return _limit_from_gram(_check_kernel("G", G), acts, tau0, ntk)
+    return _limit_from_gram(_check_kernel("G", G), acts, tau0, checks.boolean("ntk", ntk))
 
 
 def _limit_from_gram(G: np.ndarray, acts, tau0, ntk: bool) -> np.ndarray:
     """:func:`limit_from_gram` for a G known to be a Gram matrix (``gram`` of finite data)."""
     acts = A.get_list(acts)
     K = G
-    tau0 = float(np.sqrt(np.mean(np.diag(K)))) if tau0 is None else float(A.check_tau(tau0, "tau0"))
+    if tau0 is None:
+        tau0 = float(np.sqrt(max(np.mean(np.diag(K)), 0.0)))
+        if not 0.0 < tau0 < np.inf:
+            raise ValueError(f"G's mean diagonal (the squared data scale tau0^2 = mean ||x_i||^2) must be finite "
+                             f"and > 0, got {float(np.mean(np.diag(K))):.4g}; pass tau0 or a Gram matrix of data")
+    else:
+        tau0 = A.check_tau(tau0, "tau0", scalar=True)
     ms, _ = coefficients.layer_moments(acts, tau0)
     Kntk = K.copy() if ntk else None
     for act, m in zip(acts, ms):
@@ -393,12 +401,18 @@ def ck_limit(X, acts, tau0=None) -> np.ndarray:
 
     tau0 defaults to sqrt of the mean squared column norm of X (the scale the network sees).
     """
-    return _limit_from_gram(gram(checks.finite_matrix("X", X)), acts, tau0, ntk=False)
+    X = checks.finite_matrix("X", X)
+    if tau0 is None:
+        data_tau0(X)          # raises, naming X, if its scale is 0 or overflows
+    return _limit_from_gram(gram(X), acts, tau0, ntk=False)
 
 
 def ntk_limit(X, acts, tau0=None) -> np.ndarray:
     """Infinite-width NTK: K_NTK,l = K_CK,l + K_NTK,l-1 o K'_l, K_NTK,0 = X^T X."""
-    return _limit_from_gram(gram(checks.finite_matrix("X", X)), acts, tau0, ntk=True)
+    X = checks.finite_matrix("X", X)
+    if tau0 is None:
+        data_tau0(X)          # raises, naming X, if its scale is 0 or overflows
+    return _limit_from_gram(gram(X), acts, tau0, ntk=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -437,7 +451,7 @@ def _net_setup(X, acts, widths, tau0):
     widths = checks.positive_ints("widths", widths)
     if len(widths) != len(acts):
         raise ValueError(f"widths must have one entry per layer: {len(acts)} activations, got {len(widths)} widths")
-    tau0 = data_tau0(X) if tau0 is None else float(A.check_tau(tau0, "tau0"))
+    tau0 = data_tau0(X) if tau0 is None else A.check_tau(tau0, "tau0", scalar=True)
     ms, _ = coefficients.layer_moments(acts, tau0)
     return X, acts, widths, [float(m.mean) for m in ms]
 
@@ -500,9 +514,7 @@ def ntk_empirical(X, acts, widths, weights: str = "gaussian", sparsity: float = 
     """
     X, acts, widths, centers = _net_setup(X, acts, widths, tau0)
     draws = checks.positive_int("draws", draws)
-    for l, act in enumerate(acts):
-        if act.deriv_torch is None:
-            raise ValueError(f"layer {l + 1}: activation {act.name!r} is a step function; its NTK does not exist")
+    _check_ntk_activations(acts)
     gen = torch.Generator().manual_seed(checks.seed("seed", seed))
     Xt = torch.from_numpy(X)
     n = X.shape[1]
@@ -515,6 +527,12 @@ def ntk_empirical(X, acts, widths, weights: str = "gaussian", sparsity: float = 
     return (acc / draws).numpy()
 
 
+def _check_ntk_activations(acts) -> None:
+    for l, act in enumerate(acts):
+        if act.deriv_torch is None:
+            raise ValueError(f"layer {l + 1}: activation {act.name!r} is a step function; its NTK does not exist")
+
+
 def ntk_of_net(X: torch.Tensor, acts, weights_list, w_out: torch.Tensor, centers) -> torch.Tensor:
     """Exact NTK (n, n) of the finite net f(x) = w_out^T Sigma_L(x) with the given weights; X: (p, n).
 
@@ -522,6 +540,7 @@ def ntk_of_net(X: torch.Tensor, acts, weights_list, w_out: torch.Tensor, centers
     (Sigma_{l-1}^T Sigma_{l-1}), D_L = w_out o sigma'(H_L)/sqrt(d_L), D_l = sigma'(H_l)/sqrt(d_l) o (W_{l+1}^T D_{l+1}).
     """
     acts = A.get_list(acts)
+    _check_ntk_activations(acts)
     sig, pre = forward(X, acts, weights_list, centers)
     if w_out.shape != (weights_list[-1].shape[0],):
         raise ValueError(f"w_out must have shape ({weights_list[-1].shape[0]},), got {tuple(w_out.shape)}")

@@ -26,6 +26,7 @@ from .kernels import sample_weights
 
 WEIGHT_LAWS = ("gaussian", "ternary", "magnitude_pruned", "random_pruned")
 _BATCH = 2048          # samples per forward batch: keeps a (d_l, batch) float32 block at a few MB
+SCALE_FACTOR = 3.0     # features() refuses data whose scale is off the net's tau0 by more than this factor
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,6 +85,46 @@ class RandomFeatureNet:
         checks.sparsity("sparsity", self.sparsity)
         if self.seed is not None:
             checks.seed("seed", self.seed)
+        if self.weight_law == "gaussian" and self.sparsity != 0.0:
+            # memory.net_bits counts a Gaussian net as dense whatever the sparsity says
+            raise ValueError(f"sparsity must be 0 for weight_law 'gaussian' (dense weights), got {self.sparsity!r}")
+        if self.weight_law == "ternary":
+            self._check_ternary()
+        self._check_centring()
+
+    def _check_ternary(self):
+        """Ternary weights take the values 0 and ±1/sqrt(1 - sparsity) (unit variance, THEORY.md section 3):
+        memory.net_bits prices them as such, and the kernel formulas assume the unit variance."""
+        expected = 1.0 / math.sqrt(1.0 - self.sparsity)
+        for l, W in enumerate(self.weights):
+            mag = W.detach().abs()
+            nonzero = mag[mag != 0]
+            if nonzero.numel() and not (torch.all(nonzero == nonzero[0])
+                                        and abs(float(nonzero[0]) / expected - 1.0) < 1e-6):
+                raise ValueError(
+                    f"weights[{l}] must take the values 0 and ±1/sqrt(1 - sparsity) = ±{expected:.6g} for "
+                    f"weight_law 'ternary' (sparsity {self.sparsity:g}), got non-zero magnitudes "
+                    f"{float(nonzero.min()):.6g}..{float(nonzero.max()):.6g}")
+
+    def _check_centring(self):
+        """tau must be the scales of the recursion tau_l^2 = E sigma_l(tau_{l-1} xi)^2 from tau_0, and each
+        centre E f_l(tau_{l-1} xi): otherwise the layers are not centred and none of the kernel
+        formulas hold (THEORY.md section 2), with no error anywhere downstream."""
+        tau = np.asarray(self.tau, dtype=np.float64)
+        if tau.ndim != 1 or not np.all(tau > 0):
+            raise ValueError(f"tau must hold L+1 = {len(self.weights) + 1} scales > 0, got {self.tau!r}")
+        for l, (act, center) in enumerate(zip(self.acts, self.centers)):
+            m = A.moments(act, float(tau[l]))
+            rms = math.sqrt(float(m.var) + float(m.mean) ** 2)
+            if abs(float(center) - float(m.mean)) > 1e-6 * max(rms, 1e-300):
+                raise ValueError(
+                    f"centers[{l}] = {float(center):.6g} is not the mean E f(tau xi) = {float(m.mean):.6g} of "
+                    f"acts[{l}] ({act.name!r}) at its input scale tau[{l}] = {tau[l]:.6g}: the layer would not "
+                    f"be centred (build nets with dense_net, ternary_net or compressed_net)")
+            if abs(math.sqrt(float(m.var)) / tau[l + 1] - 1.0) > 1e-6:
+                raise ValueError(
+                    f"tau[{l + 1}] = {tau[l + 1]:.6g} is not the scale sqrt(E sigma(tau xi)^2) = "
+                    f"{math.sqrt(float(m.var)):.6g} that acts[{l}] ({act.name!r}) gives at tau[{l}] = {tau[l]:.6g}")
 
     @property
     def p(self) -> int:
@@ -188,13 +229,17 @@ def features(net: RandomFeatureNet, X, batch_size: int = _BATCH, sparse: bool = 
 
     Computed in batches of ``batch_size`` columns.  ``sparse=True`` multiplies by the weights stored as
     CSR matrices (faster at high sparsity); it agrees with the dense product to round-off only, so the
-    bit-exact comparisons (file round trip) use the default.
+    bit-exact comparisons (file round trip) use the default.  X must have about the scale the net was built
+    for: ``data.tau0(X)`` within a factor ``SCALE_FACTOR`` (3) of ``net.tau[0]``, else ValueError (the layers'
+    centring constants hold at that scale only).
     """
     batch_size = checks.positive_int("batch_size", batch_size)
+    sparse = checks.boolean("sparse", sparse)
     dtype = net.weights[0].dtype
     Xt = _as_tensor(X, dtype)
     if Xt.shape[0] != net.p:
         raise ValueError(f"X must have p = {net.p} rows (one column per sample), got shape {tuple(Xt.shape)}")
+    _check_scale(net, Xt)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
         Ws = [W.to_sparse_csr() for W in net.weights] if sparse else list(net.weights)
@@ -207,6 +252,23 @@ def features(net: RandomFeatureNet, X, batch_size: int = _BATCH, sparse: bool = 
                 S = centred(W @ S) / c
             out[:, s:s + batch_size] = S
     return out.numpy()
+
+
+def _check_scale(net: RandomFeatureNet, Xt: torch.Tensor) -> None:
+    """Raise if the data scale tau_0 = sqrt(mean_i ||x_i||^2) is far from the net's tau[0].
+
+    The centring constants are E f(tau_{l-1} xi) at the net's scales: on data of another scale the features
+    are not centred and the kernel formulas do not hold, with no error downstream.  The window is wide
+    (a factor of SCALE_FACTOR either way) because test data normalized with the training statistics, or a
+    few samples, have a scale that differs from the training data's by a few per cent to tens of per cent.
+    """
+    scale = float(torch.sqrt(torch.mean(torch.sum(Xt.double() ** 2, dim=0))))
+    tau0 = float(net.tau[0])
+    if not tau0 / SCALE_FACTOR <= scale <= tau0 * SCALE_FACTOR:
+        raise ValueError(
+            f"X has scale tau_0 = sqrt(mean ||x_i||^2) = {scale:.4g}, but the net was built for tau0 = {tau0:.4g} "
+            f"(allowed: {tau0 / SCALE_FACTOR:.4g} to {tau0 * SCALE_FACTOR:.4g}); its activations would not be "
+            f"centred. Normalize X (nl.data.normalize) or build the net with tau0 = nl.data.tau0(X)")
 
 
 def _layer_map(act, center: float, dtype):

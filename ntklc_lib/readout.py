@@ -241,8 +241,8 @@ def _finalize(sums: dict) -> dict:
 def _ridge_readout(path: _RidgePath, lam: float, shift: float, name: str = "lam") -> np.ndarray:
     lam_eff = lam + shift / (path.n * path.scale**2)
     if lam_eff <= 0:
-        raise ValueError("lam + gram_shift must be > 0 (a ridge readout needs some regularization): "
-                         "drop lambda = 0 or add a gram_shift")
+        raise ValueError(f"{name} + gram_shift must be > 0 (a ridge readout needs some regularization): "
+                         f"{name} = 0 is allowed only with gram_shift > 0; drop 0 from {name} or add a gram_shift")
     # lam_eff > 0 can still be numerically zero next to the eigenvalues (e.g. 1e-300): the solve then fails
     # (singular) or 1 / lam_eff overflows.  The check is in float32, the precision the Readout stores.
     try:

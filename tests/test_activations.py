@@ -232,6 +232,16 @@ def test_step_helpers_reject_smooth_activation():
         A.step_hermite_coefficients("relu", [1.0])
     with pytest.raises(ValueError, match="act must be a step activation"):
         A.step_dual_plackett("tanh", 1.0, 1.0, 0.5)
+    # these used to return NaN (variance 0 or < 0) or the value at c = sqrt(ab) (an impossible covariance)
+    for bad in ([0.0], [-1.0], [1.0, np.nan]):
+        with pytest.raises(ValueError, match=r"variances must be finite and > 0"):
+            A.step_hermite_coefficients("sign", bad)
+    with pytest.raises(ValueError, match=r"^a must be finite and > 0, got -1.0"):
+        A.step_dual_plackett("sign", -1.0, 1.0, 0.0)
+    with pytest.raises(ValueError,
+                       match=r"c must be finite with \|c\| <= sqrt\(a b\) .*got c = 5.0 for sqrt\(a b\) = 1.0"):
+        A.step_dual_plackett("sign", 1.0, 1.0, 5.0)
+    assert A.step_dual_plackett("sign", 1.0, 1.0, 1.0) == pytest.approx(1.0, abs=1e-12)   # c = sqrt(ab): u = v
 
 
 def test_errors_are_clear():
@@ -260,6 +270,16 @@ def test_errors_are_clear():
         nl.activations.moments(nl.activations.custom(lambda t: np.exp(t * t)), 1.0)
     with pytest.raises(ValueError, match="strictly increasing"):
         nl.activations.step([1.0, 0.0], [0, 1, 0])
+    # math.tanh takes one float: the kernels call f on whole grids, where it failed with a bare TypeError
+    with pytest.raises(ValueError, match=r"fn must be vectorized: .*TypeError.*np.tanh, not math.tanh"):
+        nl.activations.custom(math.tanh)
+    with pytest.raises(ValueError, match=r"deriv must be callable .*got int"):
+        nl.activations.custom(np.tanh, deriv=3)
+    with pytest.raises(ValueError, match=r"fn must map a float array of shape \(5,\) to real values .*shape \(\)"):
+        nl.activations.custom(lambda t: 1.0)
+    # a boolean step is a real function (True = 1): accepted, with the moments of the 0/1 step
+    step = nl.activations.custom(lambda t: t > 0, breakpoints=[0.0])
+    assert float(nl.activations.moments(step, 1.0).var) == pytest.approx(0.25, rel=1e-9)
     with pytest.raises(ValueError, match="dd = E sigma'"):
         nl.coefficients.ntk(["relu", "sign"], 1.0)
 
@@ -292,6 +312,13 @@ def test_every_named_activation_survives_a_round_trip_through_its_name(name):
         a, b = nl.activations.moments(act, 1.0), nl.activations.moments(again, 1.0)
         for field in dataclasses.fields(a):
             np.testing.assert_array_equal(getattr(b, field.name), getattr(a, field.name), err_msg=field.name)
+
+
+@pytest.mark.parametrize("tau, shown", [("2", "'2'"), (True, "True"), (None, "None"), ([True, False], "booleans"),
+                                        ([1.0, 0.0], r"\[1.0, 0.0\]"), ("x", "'x'")])
+def test_moments_refuse_a_scale_that_is_not_numbers_above_0(tau, shown):
+    with pytest.raises(ValueError, match=rf"tau must be .*finite and > 0, got .*{shown}"):
+        nl.activations.moments("relu", tau)
 
 
 @pytest.mark.parametrize("act", [*nl.activations.NAMES, nl.activations.ternary_symmetric(0.7, b=2.0),

@@ -2,7 +2,9 @@ import re
 
 import numpy as np
 import pytest
+import torch
 
+import ntklc_lib as nl
 from ntklc_lib import checks
 
 
@@ -10,9 +12,34 @@ def test_seed_accepts_non_negative_integers_and_names_the_argument_otherwise():
     assert checks.seed("seed", 0) == 0
     out = checks.seed("seed", np.int64(7))
     assert out == 7 and type(out) is int
-    for bad in (-1, 1.5, True, "3", None, np.float64(2.0)):
-        with pytest.raises(ValueError, match=r"seeds\[2\] must be an integer >= 0"):
+    for bad in (-1, 1.5, True, "3", None, np.float64(2.0), 2**64):
+        with pytest.raises(ValueError, match=r"seeds\[2\] must be an integer >= 0 and < 2\*\*64"):
             checks.seed("seeds[2]", bad)
+    # the largest seed works for torch and numpy alike; one more overflowed torch's C++ long long
+    top = checks.seed("seed", 2**64 - 1)
+    torch.Generator().manual_seed(top)
+    np.random.default_rng(top)
+    with pytest.raises(ValueError, match=r"seed must be an integer >= 0 and < 2\*\*64, got 18446744073709551616"):
+        nl.kernels.ck_empirical(np.eye(3), ["relu"], [4], seed=2**64)
+
+
+@pytest.mark.parametrize("value", ["no", "False", 0, 1, None, np.float64(1.0)])
+def test_boolean_switches_refuse_what_is_only_truthy(value):
+    with pytest.raises(ValueError, match=r"download must be True or False, got"):
+        checks.boolean("download", value)
+    assert checks.boolean("download", np.bool_(True)) is True and checks.boolean("x", False) is False
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda v: nl.kernels.layer_map("relu", np.eye(3), 0.0, derivative=v), "derivative"),
+    (lambda v: nl.datasets.load_mnist(None, allow_fallback=v), "allow_fallback"),
+    (lambda v: nl.datasets.load_cifar10(None, download=v), "download"),
+    (lambda v: nl.networks.features(nl.networks.dense_net(3, [4], ["relu"]), np.eye(3), sparse=v), "sparse"),
+])
+def test_library_switches_are_checked(call, name):
+    # "no" is truthy: before the check, derivative="no" computed the derivative kernel
+    with pytest.raises(ValueError, match=rf"{name} must be True or False, got str 'no'"):
+        call("no")
 
 
 def test_in_range_names_the_argument_and_interval_for_every_bad_value():

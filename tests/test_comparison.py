@@ -75,6 +75,22 @@ def test_bad_comparison_arguments_are_named(method, sparsity, plans_arg, match):
         comparison.comparison_net(method, P, WIDTHS, ACTS, sparsity, seed=0, plans=plans_arg)
 
 
+@pytest.mark.parametrize("method, acts, widths, tau0, match", [
+    # the plans were solved for ReLU x2 at tau0 = 1
+    ("NTK-LC (moments)", ("tanh", "tanh"), WIDTHS, 1.0,
+     r"plans\['moments'\] compresses the activations \['relu', 'relu'\], but acts are \['tanh', 'tanh'\]"),
+    ("NTK-LC (scale)", ACTS, WIDTHS, 5.0, r"plans\['scale'\] was solved for data scale tau0 = 1, but tau0 = 5"),
+    ("sign, ternary W", ("relu", "relu"), (20,), 1.0, r"widths must have one entry per layer: 2 activations, got 1"),
+    ("NTK-LC (moments)", ("relu",), (20,), 1.0,
+     r"compresses the activations \['relu', 'relu'\], but acts are \['relu'\]"),
+    ("dense ReLU", ACTS, WIDTHS, -1.0, r"tau0 must be a finite number > 0, got -1.0"),
+])
+def test_every_method_checks_the_original_it_is_compared_with(plans, method, acts, widths, tau0, match):
+    sparsity = 0.0 if method == "dense ReLU" else 0.5
+    with pytest.raises(ValueError, match=match):
+        comparison.comparison_net(method, P, widths, acts, sparsity, seed=0, plans=plans, tau0=tau0)
+
+
 def test_plan_name_parses_only_ntk_lc_methods():
     assert comparison.plan_name("NTK-LC (scale)") == "scale"
     assert comparison.plan_name("NTK-LC scale") is None

@@ -1,4 +1,5 @@
 """Gaussian-mixture sampling, mixture statistics and normalization."""
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -31,8 +32,10 @@ def test_sample_moments_match_the_model():
     Z = d.X * np.sqrt(d.p)
     for a in range(2):
         za = Z[:, d.y == a]
-        # per-coordinate variance estimates: standard error ~ sqrt(2/n_a) of the value
-        assert np.allclose(za.var(axis=1).mean(), d.covs[a].mean(), rtol=0.02)
+        # per-coordinate variance estimates: standard error sqrt(2/n_a) of the value each, so their mean over
+        # the p independent coordinates has sqrt(2/(n_a p)) (0.002 here); 5 of them
+        n_a = za.shape[1]
+        assert za.var(axis=1).mean() == pytest.approx(d.covs[a].mean(), rel=5 * np.sqrt(2 / (n_a * d.p)))
         assert np.abs(za.mean(axis=1)).max() < 5 * np.sqrt(d.covs[a].max() / za.shape[1])
 
 
@@ -67,6 +70,43 @@ def test_estimated_stats_agree_with_model_stats():
     assert mod.tau0_model == pytest.approx(np.sqrt(np.mean(d.covs)), rel=1e-12)
 
 
+def test_model_stats_weight_classes_by_their_proportions():
+    """THEORY.md section 1: C° = sum_a (n_a / n) C_a, t_a = tr(C_a - C°)/sqrt(p), T_ab = tr(C_a C_b)/p.  For
+    'mixed', tr(C_a)/p = 1 + 8a/sqrt(p), so t_a = 8 (a - sum_b pi_b b) and tau0_model^2 = sum_a pi_a (1 + 8a/sqrt(p));
+    unbalanced classes tell the proportion-weighted C° from the plain average."""
+    p = 400
+    d = nl.data.gmm("mixed", n=600, p=p, n_classes=3, proportions=[1 / 6, 2 / 6, 3 / 6], seed=2)
+    pi = np.bincount(d.y) / d.y.size
+    np.testing.assert_allclose(pi, [1 / 6, 2 / 6, 3 / 6])
+    mod = nl.data.mixture_stats(d.X, d.y, means=d.means, covs=d.covs)
+    a = np.arange(3)
+    np.testing.assert_allclose(mod.t, 8 * (a - pi @ a), rtol=1e-12)          # (-10.67, -2.67, 5.33)
+    assert mod.tau0_model == pytest.approx(math.sqrt(pi @ (1 + 8 * a / math.sqrt(p))), rel=1e-12)
+    s = 1 + 8 * a / math.sqrt(p)
+    np.testing.assert_allclose(mod.T, np.outer(s, s), rtol=1e-12)
+    # the estimates weigh the classes the same way (t = O(1), error ~ 8 sqrt(2 / n_a) / sqrt(p) per class)
+    est = nl.data.mixture_stats(d.X, d.y)
+    np.testing.assert_allclose(est.t, 8 * (a - pi @ a), atol=0.3)
+
+
+def test_estimated_psi_is_unbiased_for_small_classes():
+    """psi_i estimates ||omega_i||^2 - tr(C_a)/p with the class mean and tr(C_a) estimated from n_a samples;
+    |omega_i - mean_a|^2 underestimates ||omega_i||^2 by tr(C_a)/(p n_a) on average, which the estimate
+    corrects.  Monte Carlo over draws: the class averages of (estimated - model) psi have mean 0 within 5
+    standard errors; without the correction they would be -tr(C_a)/(p n_a), 0.05 and 0.08 (about 30 standard errors)."""
+    R, n, p = 200, 40, 200
+    diffs = np.empty((R, 2))
+    for r in range(R):
+        d = nl.data.gmm("mixed", n=n, p=p, seed=100 + r)
+        est = nl.data.mixture_stats(d.X, d.y)
+        mod = nl.data.mixture_stats(d.X, d.y, means=d.means, covs=d.covs)
+        diffs[r] = [np.mean((est.psi - mod.psi)[d.y == a]) for a in range(2)]
+    mean, se = diffs.mean(axis=0), diffs.std(axis=0, ddof=1) / math.sqrt(R)
+    assert np.all(np.abs(mean) < 5 * se), (mean, se)
+    bias_uncorrected = mod.trC / 20
+    assert np.all(bias_uncorrected > 20 * se)         # the test can see the bias it guards against
+
+
 def test_normalize_gives_unit_mean_squared_norm():
     rng = np.random.default_rng(0)
     X = 3 + 5 * rng.standard_normal((30, 200))
@@ -88,6 +128,13 @@ def test_tau0_is_the_root_mean_squared_column_norm():
         nl.data.tau0(np.array([[1.0, np.inf]]))
     with pytest.raises(ValueError, match="X must be a 2-D array"):
         nl.data.tau0(np.ones(3))
+    # a scale of 0 or one that overflows is the data's fault, and the error says so
+    with pytest.raises(ValueError, match=r"X has data scale tau_0 = .* = 0.0: every entry is 0"):
+        nl.data.tau0(np.zeros((4, 3)))
+    with pytest.raises(ValueError, match=r"X has data scale tau_0 = .* = inf: its squared norms overflow"):
+        nl.data.tau0(d.X[:, :20] * 1e160)
+    with pytest.raises(ValueError, match=r"X has data scale tau_0 .* = inf"):
+        nl.kernels.ck_limit(d.X[:, :20] * 1e160, ["relu"])
 
 
 def test_bad_input_is_rejected_clearly():

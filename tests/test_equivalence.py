@@ -5,6 +5,7 @@ with its standard error, or the library's exact but slow path) with a stated tol
 """
 import dataclasses
 import math
+import types
 
 import numpy as np
 import pytest
@@ -89,8 +90,21 @@ def test_moment_z_scores_input_errors():
         eq.moment_z_scores("relu", 1.0, seeds=[3])
     with pytest.raises(ValueError, match="seeds must hold at least two distinct"):
         eq.moment_z_scores("relu", 1.0, seeds=[3, 3])
-    with pytest.raises(ValueError, match="seeds"):
+    with pytest.raises(ValueError, match=r"seeds\[1\] must be an integer >= 0 and < 2\*\*64, got -2"):
         eq.moment_z_scores("relu", 1.0, seeds=[1, -2])
+    with pytest.raises(ValueError, match=r"seeds must be a list, got int 3; with papermill"):
+        eq.moment_z_scores("relu", 1.0, seeds=3)
+    # a reference of NaNs leaves nothing to compare: no z-score at all must not read as "all within range"
+    nans = types.SimpleNamespace(d1=np.nan, d2=np.nan, d3=np.nan, dd=np.nan, var=np.nan)
+    with pytest.raises(ValueError, match=r"no moment to compare"):
+        eq.moment_z_scores("relu", 1.0, seeds=[1, 2], n_samples=1000, reference=nans)
+
+
+def test_monte_carlo_moments_need_an_activation_finite_on_the_line():
+    # sqrt is NaN for t < 0: every sample moment would be NaN
+    root = nl.activations.custom(np.sqrt, name="sqrt")
+    with pytest.raises(ValueError, match=r"activation 'sqrt' is not finite at \d+ of 1000 draws"):
+        eq.moments_monte_carlo(root, 1.0, n_samples=1000)
     with pytest.raises(ValueError, match="tau"):
         eq.moment_z_scores("relu", 0.0, seeds=[1, 2])
     with pytest.raises(ValueError, match="reference must have the fields"):
@@ -232,6 +246,12 @@ def test_kernels_from_gram_equal_the_library_kernels(kind, identity):
         eq.tilde_kernel_from_gram(G, st, 0, acts, kind)
     with pytest.raises(ValueError, match="p = 7 differs from the dimension 120"):
         eq.tilde_kernel_from_gram(G, st, 7, acts, kind)
+    with pytest.raises(ValueError, match=r"G must be symmetric \(a kernel matrix\)"):
+        eq.tilde_kernel_from_gram(G + np.triu(np.ones_like(G)), st, 120, acts, kind)
+    with pytest.raises(ValueError, match=r"G must be a square \(n, n\) matrix, got shape \(160, 10\)"):
+        eq.tilde_kernel_from_gram(G[:, :10], st, 120, acts, kind)
+    with pytest.raises(ValueError, match=r"stats must be a MixtureStats .*got dict"):
+        eq.tilde_kernel_from_gram(G, {}, 120, acts, kind)
 
 
 # ------------------------------------------------------------------ error against dimension

@@ -129,6 +129,17 @@ def test_channel_stats_match_direct_computation():
         assert std[c] == pytest.approx(vals.std(), rel=1e-12)
 
 
+def test_a_constant_channel_is_refused_before_training():
+    x, y = colour_images(8, seed=4)
+    x[..., 2] = 0                     # blue channel all 0: its std is 0 and the standardized input 0/0
+    with pytest.raises(ValueError, match=r"images have a constant channel \[2\] \(every pixel \[0\]\)"):
+        ft.channel_stats(x)
+    with pytest.raises(ValueError, match=r"constant channel \[2\]"):
+        ft.train(x, y, TINY, steps=1)
+    with pytest.raises(ValueError, match=r"images must have shape \(N, 32, 32, 3\)"):
+        ft.channel_stats(x[..., 0])   # grey images
+
+
 def test_augmentation_is_a_padded_crop_possibly_flipped():
     x, _ = colour_images(12, seed=2)
     batch = torch.from_numpy(x.transpose(0, 3, 1, 2).copy())
@@ -311,8 +322,14 @@ def test_features_labels_follow_the_subset(tmp_path):
     te = ft.subset_indices(160, 30, cfg.seed + 1, "n_test")
     np.testing.assert_array_equal(f.y_train, y[tr])
     np.testing.assert_array_equal(f.y_test, y[te])
-    np.testing.assert_allclose(f.X_test, ft.extract(ft.train(x[tr], y[tr], cfg).model, x[te]), rtol=1e-6)
-    assert 0.0 <= f.test_accuracy <= 1.0 and not list(tmp_path.iterdir())
+    model = ft.train(x[tr], y[tr], cfg).model
+    np.testing.assert_allclose(f.X_test, ft.extract(model, x[te]), rtol=1e-6)
+    # test_accuracy is this model's accuracy on the test subset: logits by a plain forward pass here
+    model.eval()
+    with torch.no_grad():
+        logits = model(torch.from_numpy(x[te]).permute(0, 3, 1, 2).float() / 255.0)
+    assert f.test_accuracy == pytest.approx(float(np.mean(logits.argmax(1).numpy() == y[te])), abs=1e-12)
+    assert not list(tmp_path.iterdir())
 
 
 def test_missing_cifar10_says_where_to_put_it(tmp_path):

@@ -243,6 +243,26 @@ def test_bulk_of_spectrum_matches_and_reference_identity_shift_fails():
     assert abs(med_ref / med_lim - 1) > 0.02
 
 
+@pytest.mark.parametrize("kind", ["ck", "ntk"])
+@pytest.mark.parametrize("acts", [["relu"] * 2, ["tanh", "erf"]], ids=["relu2", "tanh-erf"])
+def test_identity_coefficients_at_a_data_scale_away_from_1(kind, acts):
+    """tilde_coefficients against the coefficients read off the exact limit kernel by finite differences
+    (equivalence.coefficients_by_differentiation), at tau0 = 1.7 where tau0^2 and tau0^4 differ: theory
+    ident = K(x, x) - c1 tau0^2 (K(x, x) the limit kernel's diagonal at ||x|| = tau0); the research code's
+    subtracts c3 tau0^4 more.  The probes are accurate to ~1e-6 (O(h^2), h = 1e-3)."""
+    tau0 = 1.7
+    probed = nl.equivalence.coefficients_by_differentiation(acts, tau0, kind, h=1e-3)
+    c1, c2, c3, ident = K.tilde_coefficients(acts, tau0, kind, "theory")
+    np.testing.assert_allclose([c1, c2, c3], probed.coef[:3], rtol=1e-4, atol=1e-6)
+    theory = probed.diag - probed.coef[0] * tau0**2
+    assert ident == pytest.approx(theory, rel=1e-5, abs=1e-6)
+    reference = K.tilde_coefficients(acts, tau0, kind, "reference")
+    assert reference[:3] == (c1, c2, c3)
+    assert reference[3] == pytest.approx(theory - probed.coef[2] * tau0**4, rel=1e-5, abs=1e-6)
+    # the extra term is not negligible here, so the two checks above are not the same check
+    assert abs(probed.coef[2] * tau0**4) > 1e-3 * abs(theory) or abs(probed.coef[2]) < 1e-12
+
+
 def test_identity_coefficient_matches_the_diagonal():
     d = nl.data.gmm("mixed", n=1500, p=1500, seed=3)
     acts = ["relu"] * 3
@@ -301,6 +321,16 @@ def test_kernel_input_errors():
         K.limit_from_gram(G[:, :5], ["relu"])
     with pytest.raises(ValueError, match="G must be symmetric"):
         K.limit_from_gram(np.triu(G), ["relu"])
+    with pytest.raises(ValueError, match=r"G's mean diagonal \(the squared data scale .*\) must be finite and > 0, "
+                                         r"got -1"):
+        K.limit_from_gram(np.diag([-1.0, -1.0]), ["relu"])
+    # a scale must be one number: a list, None, a string or a boolean is not silently read as one
+    for bad, shown in (([1.0, 2.0], r"shape \(2,\)"), (None, "None"), ("2", "'2'"), (True, "True")):
+        if bad is not None:               # ck_limit's default: the scale of X
+            with pytest.raises(ValueError, match=rf"tau0 must be a (single )?number.* got .*{shown}"):
+                K.ck_limit(d.X, ["relu"], tau0=bad)
+        with pytest.raises(ValueError, match=rf"tau0 must be a (single )?number.* got .*{shown}"):
+            nl.coefficients.ck(["relu"], bad)
     with pytest.raises(ValueError, match=r"Kprev is not a covariance: \|Kprev\[0, 1\]\| / sqrt"):
         K.layer_map("tanh", np.array([[1.0, 5.0], [5.0, 1.0]]), 0.0)
     with pytest.raises(ValueError, match="center must be a finite number"):
@@ -316,15 +346,18 @@ def test_kernel_input_errors():
         K.forward(Xt, acts, [Ws[0], Ws[1].T], [0.0, 0.0])
     with pytest.raises(ValueError, match=r"w_out must have shape \(6,\)"):
         K.ntk_of_net(Xt, acts, Ws, torch.ones(8, dtype=torch.float64), [0.0, 0.0])
+    with pytest.raises(ValueError, match=r"layer 2: activation 'sign' is a step function; its NTK does not exist"):
+        K.ntk_of_net(Xt, ["relu", "sign"], Ws, torch.ones(6, dtype=torch.float64), [0.0, 0.0])
     with pytest.raises(ValueError, match="generator must be a seeded torch.Generator"):
         K.sample_weights((3, 3), "gaussian", 0.0, None)
 
 
+@pytest.mark.parametrize("eps", [0.5, 0.9])
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
-def test_ternary_weights_take_the_exact_value_of_their_dtype(dtype):
+def test_ternary_weights_take_the_exact_value_of_their_dtype(dtype, eps):
     # ±1/sqrt(1 - eps) rounded once, to the dtype asked for: float64 weights used to carry the float32
-    # rounding of 1/sqrt(1 - eps) (3e-8 relative at eps = 0.5), as torch.where made float32 values
-    eps = 0.5
+    # rounding of 1/sqrt(1 - eps) (3e-8 relative at eps = 0.5), as torch.where made float32 values.
+    # eps = 0.9 tells 1/sqrt(1 - eps) from 1/sqrt(eps), which coincide at 0.5
     W = K.sample_weights((60, 50), "ternary", eps, torch.Generator().manual_seed(0), dtype=dtype)
     assert W.dtype == dtype
     s = torch.tensor(1.0 / math.sqrt(1.0 - eps), dtype=dtype).item()

@@ -95,7 +95,7 @@ def test_relu_net_with_ternary_weights_saves_its_named_activation(tmp_path):
     net = networks.ternary_net(30, (40,), [A.get("lrelu", slope=0.2)], sparsity=0.5, seed=1)
     net2, r2 = memory.load_compressed(memory.save_compressed(tmp_path / "n.npz", net))
     assert r2 is None and net2.acts[0].name == "lrelu" and net2.acts[0].params == {"slope": 0.2}
-    X = np.random.default_rng(0).standard_normal((30, 7))
+    X = np.random.default_rng(0).standard_normal((30, 7)) / math.sqrt(30)   # tau_0 near 1, as the net expects
     np.testing.assert_array_equal(networks.features(net, X), networks.features(net2, X))
 
 

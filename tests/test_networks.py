@@ -136,6 +136,57 @@ def test_random_feature_net_rejects_bad_fields(changes, match):
         rebuild(net, **changes)
 
 
+@pytest.mark.parametrize("changes, match", [
+    # ReLU's mean at tau 1 is 1/sqrt(2 pi) = 0.399, not 0: features would carry a constant offset
+    (dict(centers=(0.0, networks.dense_net(30, (20, 10), ["relu", "relu"]).centers[1])),
+     r"centers\[0\] = 0 is not the mean E f\(tau xi\) = 0.3989"),
+    (dict(tau=np.array([1.0, -0.5, 0.3])), r"tau must hold L\+1 = 3 scales > 0"),
+    (dict(tau=np.array([2.0, 0.5838, 0.3])),
+     r"centers\[0\] = 0.3989\d* is not the mean E f\(tau xi\) = 0.7978\d* .* tau\[0\] = 2"),
+    (dict(tau=np.array([1.0, 0.5838 * 1.01, 0.3])), r"tau\[1\] = 0.5896\d* is not the scale .* = 0.5838\d*"),
+    (dict(sparsity=0.5), r"sparsity must be 0 for weight_law 'gaussian'"),
+])
+def test_random_feature_net_rejects_fields_that_do_not_fit_together(changes, match):
+    net = networks.dense_net(30, (20, 10), ["relu", "relu"], seed=0)
+    with pytest.raises(ValueError, match=match):
+        rebuild(net, **changes)
+
+
+def test_a_ternary_net_must_have_ternary_weights_of_unit_variance():
+    net = networks.ternary_net(30, (20,), ["relu"], sparsity=0.5, seed=0)
+    W = net.weights[0]
+    with pytest.raises(ValueError, match=r"weights\[0\] must take the values 0 and ±1/sqrt\(1 - sparsity\) = ±1.414"):
+        rebuild(net, weights=(W * 2.0,))          # ternary, but variance 4
+    graded = W.clone()
+    graded[W != 0] *= torch.linspace(0.5, 1.5, int((W != 0).sum()))
+    with pytest.raises(ValueError, match=r"non-zero magnitudes 0.70.*2.12"):
+        rebuild(net, weights=(graded,))
+    with pytest.raises(ValueError, match=r"±1/sqrt\(1 - sparsity\) = ±3.162"):
+        rebuild(net, sparsity=0.9)              # the scale says sparsity 0.5
+    # the magnitude-pruned baseline of a Gaussian net is not "ternary" and keeps its weights' values
+    assert nl.baselines.magnitude_pruned(networks.dense_net(30, (20,), ["relu"]), 0.5).weight_law == "magnitude_pruned"
+
+
+@pytest.mark.parametrize("factor", [5.0, 0.2])
+def test_features_refuse_data_far_from_the_nets_scale(X, factor):
+    net = networks.dense_net(40, (20,), ["relu"], seed=0)
+    with pytest.raises(ValueError, match=r"X has scale tau_0 = sqrt\(mean \|\|x_i\|\|\^2\) = .* built for tau0 = 1 "):
+        networks.features(net, factor * X)
+    # a net built for that scale takes the same data, and its features are centred: the mean over
+    # samples of each feature is near 0, as for normalized data with the tau0 = 1 net
+    scaled = networks.dense_net(40, (2000,), ["relu"], tau0=nl.data.tau0(factor * X), seed=0)
+    F = networks.features(scaled, factor * X)
+    F1 = networks.features(networks.dense_net(40, (2000,), ["relu"], seed=0), X)
+    assert abs(F.mean()) < 3 * F.std() / math.sqrt(F.size) + 0.1 * F.std()
+    assert abs(F.mean()) / F.std() == pytest.approx(abs(F1.mean()) / F1.std(), abs=0.02)
+
+
+def test_features_accept_test_data_a_little_off_the_training_scale(X):
+    net = networks.dense_net(40, (20,), ["relu"], seed=0)
+    for factor in (0.5, 1.3, 2.5):
+        assert networks.features(net, factor * X).shape == (20, 25)
+
+
 def test_activation_names_are_resolved(X):
     net = networks.dense_net(40, (20, 10), ["relu", "tanh"], seed=0, dtype=torch.float64)
     named = rebuild(net, acts=("relu", "tanh"), seed=None)

@@ -126,6 +126,10 @@ def test_predict_and_accuracy():
     (lambda F, y: readout.ridge(F, y, val_fraction=1.0), "val_fraction"),
     (lambda F, y: readout.ridge(F, y, lams=[-1.0, 1.0]), "lams"),
     (lambda F, y: readout.ridge(F, y, gram_shift=-1.0), "gram_shift"),
+    # 0 is in the grid's range (>= 0) but needs a gram_shift: the error names lams, not lam
+    (lambda F, y: readout.ridge(F, y, lams=[0.0, 1.0]),
+     r"^lams \+ gram_shift must be > 0 .*lams = 0 is allowed only with gram_shift > 0; drop 0 from lams"),
+    (lambda F, y: readout.ridge_fit(F, y, lam=0.0), r"^lam \+ gram_shift must be > 0"),
     (lambda F, y: readout.cross_entropy_fit(F, y, weight_decay=1e-3, max_iter=0), "max_iter"),
     (lambda F, y: readout.scores(readout.ridge_fit(F, y, 1e-3), F[:-1]), r"F must have d = 30 rows .*got \(29, 200\)"),
     # one class: nothing to classify, however many classes n_classes names

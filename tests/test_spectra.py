@@ -50,6 +50,19 @@ def test_relative_error_of_a_matrix_with_itself_is_zero(n):
     assert spectra.relative_error(2 * K, K) == pytest.approx(1.0, rel=1e-8)
 
 
+@pytest.mark.parametrize("n", [30, 300], ids=["dense-eigvalsh", "lanczos"])
+def test_spectral_norm_is_the_largest_absolute_eigenvalue_whatever_its_sign(n):
+    """Against numpy's 2-norm (SVD, independent of the eigen solvers).  In -A and A - 6 I the dominant
+    eigenvalue is negative and larger in size than the largest positive one, so a solver asked for the
+    largest *algebraic* eigenvalue would return the wrong number; n = 300 goes through the Lanczos path."""
+    rng = np.random.default_rng(7)
+    B = rng.standard_normal((n, n)) / np.sqrt(n)
+    A = B @ B.T + 3.0 * np.ones((n, n)) / n      # PSD: a bulk in [0, ~4] and one eigenvalue near 4
+    for M in (A, -A, A - 6.0 * np.eye(n)):
+        assert spectra.spectral_norm(M) == pytest.approx(np.linalg.norm(M, 2), rel=1e-9)
+    assert np.max(np.linalg.eigvalsh(A - 6.0 * np.eye(n))) < 0
+
+
 @pytest.mark.parametrize("top", [-2, 11, True, 1.5, "3", None])
 def test_spectrum_rejects_a_bad_top(top):
     with pytest.raises(ValueError, match=r"top must be an integer in 0\.\.10"):
