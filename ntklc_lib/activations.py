@@ -365,6 +365,7 @@ def step_hermite_coefficients(act, variances, kmax: int = _SERIES_MAX_ORDER):
     variances: (m,) -> coefficients (m, kmax + 1) and second moments E f^2 (m,).
     """
     s, v = _step_parts(act)
+    kmax = checks.non_negative_int("kmax", kmax)
     variances = check_tau(variances, "variances")       # a variance of 0 would give u = s / 0: NaN
     return _step_hermite(s, v, variances, kmax)
 

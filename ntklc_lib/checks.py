@@ -81,7 +81,12 @@ def sparsity(name: str, value) -> float:
 
 
 def one_of(name: str, value, allowed) -> object:
-    if value not in allowed:
+    """``value`` unchanged if it is one of ``allowed``, else raise naming ``name`` and the allowed values."""
+    try:
+        ok = value in allowed
+    except TypeError:               # an unhashable value (a list given for a name) is in no set
+        ok = False
+    if not ok:
         raise ValueError(f"{name} must be one of {sorted(allowed)!r}, got {value!r}")
     return value
 
@@ -162,7 +167,11 @@ def positive_ints(name: str, values) -> tuple[int, ...]:
 def finite_matrix(name: str, X, ndim: int = 2) -> np.ndarray:
     """Return ``X`` as a float64 array of the given ndim, or raise on complex or non-numeric entries,
     wrong shape or NaN/inf."""
-    A = np.asarray(X)
+    try:
+        A = np.asarray(X)
+    except ValueError:
+        # ragged nested lists: numpy's "inhomogeneous shape" message does not name the argument
+        raise ValueError(f"{name} must be a rectangular array (rows of equal length), got ragged input") from None
     # float64 conversion would drop an imaginary part with only a warning, and a string array would fail
     # with numpy's message, which does not name the argument
     if np.iscomplexobj(A):

@@ -85,6 +85,8 @@ def quantized_activation(family: str, x1: float, x2: float, b: float, tau: float
     x1, x2 = checks.finite_number("x1", x1), checks.finite_number("x2", x2)
     # b = 0 would be the zero function, whose kernels vanish; the sign of b only flips the activation
     b, tau = checks.positive_float("b", b), checks.positive_float("tau", tau)
+    if not x1 < x2:
+        raise ValueError(f"x1 must be < x2 (the two thresholds, in units of tau), got x1 = {x1}, x2 = {x2}")
     s1, s2 = x1 * tau, x2 * tau
     if family == "interval":
         return A.step([s1, s2], [0.0, b, 0.0], name="interval")
@@ -295,8 +297,7 @@ def solve(acts, tau0: float, mode: str = "moments", families=FAMILIES) -> Compre
     or an input scale that has drifted from the original's (mode "moments").
     """
     checks.one_of("mode", mode, set(MODES))
-    for f in families:
-        checks.one_of("families", f, set(FAMILIES))
+    families = checks.list_of("families", families, checks.one_of, set(FAMILIES))
     original = A.get_list(acts)
     ms, tau_o = coefficients.layer_moments(original, tau0)
     L = len(original)

@@ -55,7 +55,7 @@ def class_sizes(n: int, proportions) -> np.ndarray:
     for k in np.argsort(-(raw - sizes))[: n - sizes.sum()]:
         sizes[k] += 1
     if np.any(sizes == 0):
-        raise ValueError(f"n = {n} is too small for proportions {list(props)}: a class would be empty")
+        raise ValueError(f"n = {n} is too small for proportions {props.tolist()}: a class would be empty")
     return sizes
 
 
@@ -367,7 +367,12 @@ def normalize(X_raw) -> np.ndarray:
     """
     X = checks.finite_matrix("X_raw", X_raw)
     Xc = X - X.mean(axis=1, keepdims=True)
-    ms = np.mean(np.sum(Xc * Xc, axis=0))
+    with np.errstate(over="ignore"):
+        ms = np.mean(np.sum(Xc * Xc, axis=0))
     if ms <= 0:
         raise ValueError("X_raw has zero variance after centring; cannot normalize")
+    if not np.isfinite(ms):
+        # squares of entries above ~1e154 overflow, and Xc / inf would be all zeros: scale down first
+        Xc = Xc / float(np.max(np.abs(Xc)))
+        ms = np.mean(np.sum(Xc * Xc, axis=0))
     return Xc / np.sqrt(ms)

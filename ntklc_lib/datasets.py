@@ -249,8 +249,9 @@ def take_classes(images: np.ndarray, labels: np.ndarray, classes, n_per_class: i
     if labels.ndim != 1 or images.ndim < 1 or images.shape[0] != labels.shape[0]:
         raise ValueError(f"labels must have one entry per image: images has shape {images.shape}, so labels must "
                          f"have shape ({images.shape[0] if images.ndim else 0},), got {labels.shape}")
-    classes = list(classes)
-    if not classes or len(set(classes)) != len(classes):
+    # integer labels: a string "01" would be read as the labels '0' and '1', which no integer label equals
+    classes = checks.list_of("classes", classes, checks.non_negative_int)
+    if len(set(classes)) != len(classes):
         raise ValueError(f"classes must be a non-empty sequence of distinct labels, got {classes!r}")
     rng = np.random.default_rng(seed)
     idx, y = [], []

@@ -82,7 +82,7 @@ def tilde_kernel_from_gram(G, stats, p: int, acts, kind: str = "ck", identity: s
     # a Gram matrix is symmetric; structured_from_gram would carry an asymmetric G into K~ unchanged
     G = checks.symmetric_matrix("G", G)
     n = G.shape[0]
-    if not all(hasattr(stats, a) for a in ("psi", "tau0")):
+    if not isinstance(stats, data.MixtureStats):
         raise ValueError(f"stats must be a MixtureStats (from nl.data.mixture_stats), got {type(stats).__name__}")
     if stats.psi.shape[0] != n:
         raise ValueError(f"G must be (n, n) with n = len(stats.psi) = {stats.psi.shape[0]}, got {G.shape}")
@@ -517,8 +517,11 @@ class LogLogFit:
 
 def loglog_slope(sizes, errors) -> LogLogFit:
     """Fit error ~ C n^slope by least squares on (log n, log error); sizes, errors: (m,) with m >= 2."""
-    x = np.asarray(sizes, dtype=np.float64).ravel()
-    e = np.asarray(errors, dtype=np.float64).ravel()
+    x = np.asarray(sizes, dtype=np.float64)
+    e = np.asarray(errors, dtype=np.float64)
+    if x.ndim != 1 or e.ndim != 1:
+        # a (sizes x repeats) table flattened against its sizes would pair the wrong values
+        raise ValueError(f"sizes and errors must be 1-D, one error per size, got shapes {x.shape} and {e.shape}")
     if x.size != e.size:
         raise ValueError(f"sizes and errors must have the same length, got {x.size} and {e.size}")
     if x.size < 2 or np.unique(x).size < 2:
@@ -720,11 +723,14 @@ def two_class_matrix(images, labels, classes, n_per_class: int, seed: int = 0):
     """X: (p, n) normalized as THEORY.md section 1 (tau_0 = 1) and y: (n,) in {0, 1, ...}, from the
     ``n_per_class`` randomly chosen images of each class in ``classes`` (images: (N, ...), labels: (N,)),
     sorted by class."""
-    classes = list(classes)
+    classes = checks.list_of("classes", classes, checks.non_negative_int)
     if len(classes) < 2 or len(set(classes)) != len(classes):
         raise ValueError(f"classes must hold at least two distinct labels, got {classes!r}")
     images = np.asarray(images)
     labels = np.asarray(labels)
+    if images.ndim < 2 or labels.ndim != 1:
+        raise ValueError(f"images must be (N, ...) with one image per row and labels (N,), got shapes "
+                         f"{images.shape} and {labels.shape}")
     if images.shape[0] != labels.shape[0]:
         raise ValueError(f"images and labels must have the same length, got {images.shape[0]} and {labels.shape[0]}")
     imgs, y = datasets.take_classes(images, labels, classes, n_per_class, seed=checks.seed("seed", seed))

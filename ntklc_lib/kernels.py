@@ -94,6 +94,8 @@ def _prepare(X, y, means, covs, stats):
     if stats is not None and (means is not None or covs is not None):
         # one of them would be ignored without a word
         raise ValueError("pass stats, or means and covs, not both (stats already hold the means and covariances)")
+    if stats is not None and not isinstance(stats, MixtureStats):
+        raise ValueError(f"stats must be a MixtureStats (from nl.data.mixture_stats), got {type(stats).__name__}")
     st = stats if stats is not None else mixture_stats(X, y, means, covs)
     if st.psi.shape[0] != X.shape[1]:
         raise ValueError(f"stats were computed for n = {st.psi.shape[0]} samples, X has n = {X.shape[1]}")

@@ -288,26 +288,37 @@ def load_compressed(path) -> tuple[RandomFeatureNet, Readout | None]:
 
     Any other file raises ValueError saying so (a missing one FileNotFoundError)."""
     z, meta = _open_compressed(checks.path("path", path))
-    with z:
-        weights, acts = [], []
-        for l, rec in enumerate(meta["layers"]):
-            size = int(np.prod(rec["shape"]))
-            if rec["coding"] == "rice":
-                codes = rice_decode(z[f"w{l}_unary"], z[f"w{l}_rem"], z[f"w{l}_signs"], rec["k"], rec["n_nonzero"],
-                                    rec["unary_bits"], size)
-            else:
-                codes = unpack2(z[f"w{l}_packed"], size)
-            dtype = getattr(torch, rec["dtype"])
-            scale = torch.tensor(float(z[f"w{l}_scale"][0]), dtype=dtype)
-            weights.append(torch.from_numpy(codes.reshape(rec["shape"])).to(dtype) * scale)
-            acts.append(_activation_from(rec["activation"], l, z))
-        net = RandomFeatureNet(tuple(weights), tuple(acts), tuple(float(c) for c in z["centers"]),
-                               np.array(z["tau"]), meta["weight_law"], float(meta["sparsity"]), meta["seed"])
-        readout = None
-        if meta["readout"] is not None:
-            readout = Readout(weight=np.array(z["r_weight"]), bias=np.array(z["r_bias"]), mean=np.array(z["r_mean"]),
-                              scale=float(z["r_scale"][0]), kind=meta["readout"]["kind"],
-                              penalty=float(meta["readout"]["penalty"]))
+    try:
+        return _read_compressed(z, meta)
+    except (KeyError, TypeError, IndexError, AttributeError) as exc:
+        # format and version matched, but an entry is missing or of the wrong kind: a damaged file
+        raise ValueError(f"{path} is a damaged {FORMAT} file: a missing or malformed entry "
+                         f"({type(exc).__name__}: {exc})") from None
+    finally:
+        z.close()
+
+
+def _read_compressed(z, meta: dict) -> tuple[RandomFeatureNet, Readout | None]:
+    """The net and readout of an opened archive whose meta record :func:`_open_compressed` checked."""
+    weights, acts = [], []
+    for l, rec in enumerate(meta["layers"]):
+        size = int(np.prod(rec["shape"]))
+        if rec["coding"] == "rice":
+            codes = rice_decode(z[f"w{l}_unary"], z[f"w{l}_rem"], z[f"w{l}_signs"], rec["k"], rec["n_nonzero"],
+                                rec["unary_bits"], size)
+        else:
+            codes = unpack2(z[f"w{l}_packed"], size)
+        dtype = getattr(torch, rec["dtype"])
+        scale = torch.tensor(float(z[f"w{l}_scale"][0]), dtype=dtype)
+        weights.append(torch.from_numpy(codes.reshape(rec["shape"])).to(dtype) * scale)
+        acts.append(_activation_from(rec["activation"], l, z))
+    net = RandomFeatureNet(tuple(weights), tuple(acts), tuple(float(c) for c in z["centers"]),
+                           np.array(z["tau"]), meta["weight_law"], float(meta["sparsity"]), meta["seed"])
+    readout = None
+    if meta["readout"] is not None:
+        readout = Readout(weight=np.array(z["r_weight"]), bias=np.array(z["r_bias"]), mean=np.array(z["r_mean"]),
+                          scale=float(z["r_scale"][0]), kind=meta["readout"]["kind"],
+                          penalty=float(meta["readout"]["penalty"]))
     return net, readout
 
 

@@ -73,14 +73,20 @@ def resolve_directory(directory=None) -> Path:
     return Path(os.path.relpath(root / "results"))
 
 
+def _check_name(name) -> None:
+    if not isinstance(name, str) or not name or any(c in name for c in "/\\"):
+        raise ValueError(f"name must be a plain file stem (a str without / or \\), got {name!r}")
+
+
 def save(name: str, figures: dict, directory=None) -> Path:
     """Write ``figures`` to ``<directory>/<name>.json`` (sorted keys, stable formatting); returns the path.
 
     ``directory`` is resolved by :func:`resolve_directory`: ``$NTKLC_RESULTS_DIR`` replaces it when set, and
     None (the notebooks' choice) means the book's ``results/`` from any working directory.
     """
-    if not name or any(c in name for c in "/\\"):
-        raise ValueError(f"name must be a plain file stem, got {name!r}")
+    _check_name(name)
+    if not isinstance(figures, dict):
+        raise ValueError(f"figures must be a dict of named values, got {type(figures).__name__}")
     path = resolve_directory(directory) / f"{name}.json"
     text = json.dumps(_plain(figures), indent=2, sort_keys=True, allow_nan=False) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,6 +98,5 @@ def load(name: str, directory=None) -> dict:
     """Read back ``<directory>/<name>.json``, the file :func:`save` wrote with the same arguments (so
     ``NTKLC_RESULTS_DIR``, when set, replaces ``directory`` here too).  Non-finite values read back as the
     strings "nan", "inf", "-inf"."""
-    if not name or any(c in name for c in "/\\"):
-        raise ValueError(f"name must be a plain file stem, got {name!r}")
+    _check_name(name)
     return json.loads((resolve_directory(directory) / f"{name}.json").read_text())

@@ -7,6 +7,9 @@ from typing import Sequence
 
 def word_list(items: Sequence) -> str:
     """``items`` as an English list: ``"a"``, ``"a and b"``, ``"a, b and c"`` (each item as ``str``)."""
+    if isinstance(items, (str, bytes)):
+        # a string is a sequence of letters: "abc" would become "a, b and c"
+        raise ValueError(f"items must be a list or tuple of items, got {type(items).__name__} {items!r}")
     words = [str(item) for item in items]
     if not words:
         raise ValueError("items must hold at least one item, got none")

@@ -236,6 +236,8 @@ def test_step_helpers_reject_smooth_activation():
     for bad in ([0.0], [-1.0], [1.0, np.nan]):
         with pytest.raises(ValueError, match=r"variances must be finite and > 0"):
             A.step_hermite_coefficients("sign", bad)
+    with pytest.raises(ValueError, match=r"kmax must be an integer >= 0, got -2"):
+        A.step_hermite_coefficients("sign", [1.0], -2)
     with pytest.raises(ValueError, match=r"^a must be finite and > 0, got -1.0"):
         A.step_dual_plackett("sign", -1.0, 1.0, 0.0)
     with pytest.raises(ValueError,

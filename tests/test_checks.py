@@ -42,6 +42,14 @@ def test_library_switches_are_checked(call, name):
         call("no")
 
 
+def test_one_of_and_finite_matrix_name_the_argument_for_odd_input():
+    # a list given where a name is expected is unhashable: a TypeError from the set lookup before
+    with pytest.raises(ValueError, match=r"kind must be one of \['ck', 'ntk'\], got \['ck'\]"):
+        checks.one_of("kind", ["ck"], {"ck", "ntk"})
+    with pytest.raises(ValueError, match=r"X must be a rectangular array \(rows of equal length\), got ragged"):
+        checks.finite_matrix("X", [[1.0, 2.0], [3.0]])
+
+
 def test_in_range_names_the_argument_and_interval_for_every_bad_value():
     assert checks.in_range("mean_scale", 0, 0.0, np.inf) == 0.0
     assert checks.sparsity("sparsity", np.float32(0.5)) == 0.5

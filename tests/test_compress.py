@@ -127,6 +127,13 @@ def test_unreachable_target_raises_naming_layer_and_target():
         C.solve(["tanh"], 1.0, mode="scale")
     with pytest.raises(ValueError, match="mode must be one of"):
         C.solve(["relu"], 1.0, mode="exact")
+    # families is a list: the string "ternary" used to be read letter by letter ("got 't'")
+    with pytest.raises(ValueError, match=r"families must be a list, got str 'ternary'"):
+        C.solve(["relu"], 1.0, families="ternary")
+    with pytest.raises(ValueError, match=r"families must hold at least one value"):
+        C.solve(["relu"], 1.0, families=[])
+    with pytest.raises(ValueError, match=r"families\[1\] must be one of \['interval', 'ternary'\], got 'binary'"):
+        C.solve(["relu"], 1.0, families=["ternary", "binary"])
 
 
 def test_unreachable_target_error_says_why():
@@ -256,7 +263,7 @@ def test_correlation_cap_is_the_best_two_threshold_correlation(family):
     (("ternary", -0.5, 0.5, 1.0, float("nan")), r"tau must be a finite number > 0, got nan"),
     (("ternary", -0.5, 0.5, 1.0, 0.0), r"tau must be a finite number > 0, got 0.0"),
     (("interval", float("-inf"), 0.5, 1.0, 1.0), r"x1 must be a finite number, got -inf"),
-    (("ternary", 0.5, -0.5, 1.0, 1.0), "thresholds must be strictly increasing"),
+    (("ternary", 0.5, -0.5, 1.0, 1.0), r"x1 must be < x2 \(the two thresholds, in units of tau\), got x1 = 0.5, x2 = -0.5"),
 ])
 def test_quantized_activation_rejects_bad_arguments_by_name(args, match):
     with pytest.raises(ValueError, match=match):

@@ -113,6 +113,8 @@ def test_normalize_gives_unit_mean_squared_norm():
     Xn = nl.data.normalize(X)
     assert np.mean(np.sum(Xn**2, axis=0)) == pytest.approx(1.0, rel=1e-12)
     np.testing.assert_allclose(Xn.mean(axis=1), 0, atol=1e-12)
+    # normalization does not depend on the units: huge ones used to overflow and give all zeros
+    np.testing.assert_allclose(nl.data.normalize(X * 1e200), Xn, rtol=1e-12, atol=1e-14)
 
 
 def test_tau0_is_the_root_mean_squared_column_norm():

@@ -27,10 +27,14 @@ def test_take_classes_is_reproducible_and_relabelled(images_labels):
     (lambda im, lb: datasets.take_classes(im, lb[:-1], [0, 1], 5), "labels must have one entry per image"),
     (lambda im, lb: datasets.take_classes(im, np.concatenate([lb, [0]]), [0, 1], 5), "labels must have one entry"),
     (lambda im, lb: datasets.take_classes(im, lb, [1, 1], 5), "classes must be a non-empty sequence of distinct"),
-    (lambda im, lb: datasets.take_classes(im, lb, [], 5), "classes must be a non-empty sequence of distinct"),
+    (lambda im, lb: datasets.take_classes(im, lb, [], 5), r"classes must hold at least one value, got \[\]"),
     (lambda im, lb: datasets.take_classes(im, lb, [0, 1], 5, seed=None), "seed must be an integer >= 0"),
     (lambda im, lb: datasets.take_classes(im, lb, [0, 1], 5, seed=1.5), "seed must be an integer >= 0"),
     (lambda im, lb: datasets.take_classes(im, lb, [0, 1], 21), "has only 20 samples"),
+    # "01" used to be the labels '0' and '1' and failed as "class 0 has only 0 samples"
+    (lambda im, lb: datasets.take_classes(im, lb, "01", 5), r"classes must be a list, got str '01'"),
+    (lambda im, lb: datasets.take_classes(im, lb, 1, 5), r"classes must be a list, got int 1"),
+    (lambda im, lb: datasets.take_classes(im, lb, [0, "1"], 5), r"classes\[1\] must be an integer >= 0, got '1'"),
 ])
 def test_take_classes_rejects_bad_arguments(images_labels, call, match):
     with pytest.raises(ValueError, match=match):

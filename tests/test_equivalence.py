@@ -268,8 +268,11 @@ def test_loglog_slope_recovers_a_power_law():
     x = np.geomspace(10, 1e4, 12)
     noisy = eq.loglog_slope(x, 2 * x**-0.7 * np.exp(0.05 * rng.standard_normal(12)))
     assert abs(noisy.slope + 0.7) < 4 * noisy.slope_se
-    for bad in (([100], [0.1]), ([100, 200], [0.1, -0.1]), ([100, 100], [0.1, 0.2]), ([1, 2, 3], [0.1, 0.2])):
-        with pytest.raises(ValueError):
+    for bad, match in ((([100], [0.1]), "at least two distinct"), (([100, 200], [0.1, -0.1]), "errors must be finite"),
+                       (([100, 100], [0.1, 0.2]), "at least two distinct"), (([1, 2, 3], [0.1, 0.2]), "same length"),
+                       # a (sizes x repeats) table used to be flattened and paired with the wrong sizes
+                       (([100, 200], [[0.1, 0.2], [0.05, 0.1]]), r"must be 1-D, .*got shapes \(2,\) and \(2, 2\)")):
+        with pytest.raises(ValueError, match=match):
             eq.loglog_slope(*bad)
 
 
@@ -395,8 +398,12 @@ def test_two_class_matrix_is_normalized_and_sorted():
     np.testing.assert_array_equal(y, np.repeat([0, 1], 10))
     assert np.mean(np.sum(X**2, axis=0)) == pytest.approx(1.0, rel=1e-12)
     np.testing.assert_allclose(X.mean(axis=1), 0.0, atol=1e-12)
-    with pytest.raises(ValueError, match="classes"):
+    with pytest.raises(ValueError, match="classes must hold at least two distinct labels"):
         eq.two_class_matrix(images, labels, [1, 1], 5)
+    with pytest.raises(ValueError, match=r"images must be \(N, ...\) .*got shapes \(60,\) and \(60,\)"):
+        eq.two_class_matrix(labels, labels, [0, 1], 5)          # images and labels swapped-in: an IndexError before
+    with pytest.raises(ValueError, match=r"classes must be a list, got int 3"):
+        eq.two_class_matrix(images, labels, 3, 5)
 
 
 def test_gaussian_twin_has_the_class_means_and_sample_covariances():

@@ -312,6 +312,8 @@ def test_kernel_input_errors():
         K.ntk_tilde(d.X, d.y, ["relu"], means=d.means, stats=stats)
     with pytest.raises(ValueError, match="pass both means and covs, or neither"):
         K.ck_tilde(d.X, d.y, ["relu"], means=d.means.T)
+    with pytest.raises(ValueError, match=r"stats must be a MixtureStats \(from nl.data.mixture_stats\), got dict"):
+        K.ck_tilde(d.X, d.y, ["relu"], stats={})
     for seed in (-1, 1.5, "3", True, None):
         with pytest.raises(ValueError, match="seed must be an integer >= 0"):
             K.ck_empirical(d.X, ["relu"], [10], seed=seed)

@@ -1,6 +1,7 @@
 """Memory: bits by formula, the codes of ternary digits, and the compressed file's round trip."""
 from __future__ import annotations
 
+import json
 import math
 import types
 
@@ -216,3 +217,20 @@ def test_loading_a_file_save_compressed_did_not_write_says_so(tmp_path):
         memory.load_compressed(tmp_path / "missing.npz")
     with pytest.raises(OSError):                                 # a directory (IsADirectoryError on Linux)
         memory.load_compressed(tmp_path)
+
+
+def test_a_damaged_compressed_file_says_so(tmp_path):
+    """Right format and version, but a meta record or an entry missing: a KeyError from deep inside before."""
+    net = networks.ternary_net(30, (20,), ["relu"], sparsity=0.5, seed=1)
+    good = memory.save_compressed(tmp_path / "good.npz", net)
+    with np.load(good) as z:
+        entries = {k: z[k] for k in z.files}
+    meta = json.loads(bytes(entries["meta"]).decode())
+    no_layers = {k: v for k, v in meta.items() if k != "layers"}
+    np.savez(tmp_path / "nolayers.npz", **{**entries, "meta": np.frombuffer(json.dumps(no_layers).encode(), np.uint8)})
+    np.savez(tmp_path / "noscale.npz", **{k: v for k, v in entries.items() if k != "w0_scale"})
+    for name, what in (("nolayers.npz", "KeyError: 'layers'"), ("noscale.npz", "w0_scale")):
+        with pytest.raises(ValueError, match=rf"{name} is a damaged ntklc-compressed-net file: a missing or "
+                                             rf"malformed entry \(.*{what}"):
+            memory.load_compressed(tmp_path / name)
+    memory.load_compressed(good)                                 # the intact file still loads

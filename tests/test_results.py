@@ -44,10 +44,18 @@ def test_keys_that_collide_as_strings_raise(tmp_path, monkeypatch):
     assert not (tmp_path / "clash.json").exists()
 
 
-@pytest.mark.parametrize("call", [lambda d: results.save("a/b", {}, d), lambda d: results.load("", d)])
+@pytest.mark.parametrize("call", [lambda d: results.save("a/b", {}, d), lambda d: results.load("", d),
+                                  lambda d: results.save(5, {}, d), lambda d: results.load(None, d)])
 def test_bad_names_raise(tmp_path, call):
     with pytest.raises(ValueError, match="name must be a plain file stem"):
         call(tmp_path)
+
+
+@pytest.mark.parametrize("figures", [None, [1, 2], "a"])
+def test_figures_must_be_a_dict(tmp_path, figures):
+    with pytest.raises(ValueError, match=rf"figures must be a dict of named values, got {type(figures).__name__}"):
+        results.save("x", figures, tmp_path)
+    assert not (tmp_path / "x.json").exists()
 
 
 def _fake_book(tmp_path):

@@ -17,6 +17,9 @@ def test_word_list(items, expected):
 def test_word_list_rejects_no_items():
     with pytest.raises(ValueError, match="items must hold at least one item"):
         text.word_list([])
+    # a string is a sequence of letters: it used to come back as "a, b and c"
+    with pytest.raises(ValueError, match=r"items must be a list or tuple of items, got str 'abc'"):
+        text.word_list("abc")
 
 
 @pytest.mark.parametrize("share,verdict,headline", [
