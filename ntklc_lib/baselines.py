@@ -16,10 +16,11 @@ import numpy as np
 import torch
 
 from . import checks
-from .networks import RandomFeatureNet, ternary_net
+from .networks import RandomFeatureNet, check_net, ternary_net
 
 
 def _require_gaussian(net: RandomFeatureNet):
+    check_net("net", net)
     if net.weight_law != "gaussian":
         raise ValueError(f"net must be a dense Gaussian net (weight_law 'gaussian'), got {net.weight_law!r}")
 
@@ -70,4 +71,5 @@ def sign_net(p: int, widths, tau0: float = 1.0, sparsity: float = 0.9, seed: int
 
 def pruned_fraction(net: RandomFeatureNet) -> np.ndarray:
     """Fraction of zero weights in each layer: (L,)."""
+    check_net("net", net)
     return np.array([float((W == 0).sum()) / W.numel() for W in net.weights])

@@ -76,6 +76,10 @@ def structured_from_gram(G: np.ndarray, p: int, st: MixtureStats, c1: float, c2:
     if st.p is not None and st.p != p:
         raise ValueError(f"p = {p} differs from the dimension {st.p} the statistics were computed in")
     n = G.shape[0]
+    if G.ndim != 2 or G.shape != (n, n) or st.psi.shape[0] != n:
+        raise ValueError(f"G must be (n, n) with n = len(st.psi) = {st.psi.shape[0]}, got {G.shape}")
+    for name, c in (("c1", c1), ("c2", c2), ("c3", c3), ("ident", ident)):
+        checks.finite_number(name, float(c))
     t = st.t
     K = len(t)
     V = np.column_stack([st.J / np.sqrt(p), st.psi])
@@ -433,6 +437,9 @@ def sample_weights(shape, kind: str, sparsity: float, generator: torch.Generator
     """
     if not isinstance(generator, torch.Generator):
         raise ValueError(f"generator must be a seeded torch.Generator, got {type(generator).__name__}")
+    shape = checks.positive_ints("shape", shape)
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise ValueError(f"dtype must be a floating torch dtype (torch.float32 or torch.float64), got {dtype!r}")
     checks.one_of("weights", kind, set(WEIGHT_KINDS))
     eps = checks.sparsity("sparsity", sparsity)
     if kind == "gaussian":
@@ -459,14 +466,20 @@ def _net_setup(X, acts, widths, tau0):
 
 
 def _check_layers(X, acts, weights_list, centers) -> None:
+    if not isinstance(X, torch.Tensor) or X.ndim != 2:
+        raise ValueError(f"X must be a (p, n) torch tensor, got {type(X).__name__} of shape "
+                         f"{tuple(getattr(X, 'shape', ()))}")
     L = len(acts)
     if len(weights_list) != L or len(centers) != L:
         raise ValueError(f"acts, weights_list and centers must have one entry per layer, got {L}, "
                          f"{len(weights_list)} and {len(centers)}")
     fan_in = X.shape[0]
     for l, W in enumerate(weights_list):
-        if W.ndim != 2 or W.shape[1] != fan_in:
+        if not isinstance(W, torch.Tensor) or W.ndim != 2 or W.shape[1] != fan_in:
             raise ValueError(f"weights_list[{l}] must have shape (d_{l + 1}, {fan_in}), got {tuple(W.shape)}")
+        if W.dtype != X.dtype:
+            # torch's own message ("expected m1 and m2 to have the same dtype") names neither argument
+            raise ValueError(f"weights_list[{l}] has dtype {W.dtype} but X has {X.dtype}: cast one of them")
         fan_in = W.shape[0]
 
 

@@ -30,8 +30,8 @@ import torch
 
 from . import activations as A
 from . import checks
-from .networks import RandomFeatureNet
-from .readout import Readout
+from .networks import RandomFeatureNet, check_net
+from .readout import Readout, check_readout
 
 FORMAT = "ntklc-compressed-net"
 VERSION = 1
@@ -109,6 +109,7 @@ def net_bits(net: RandomFeatureNet, coding: str = "entropy") -> float:
     gaussian: 32 N; magnitude/random pruned: :func:`pruned_bits`; ternary: ``coding`` "entropy"
     (:func:`ternary_entropy_bits`) or "packed" (:func:`ternary_packed_bits`).
     """
+    check_net("net", net)
     checks.one_of("coding", coding, {"entropy", "packed"})
     if net.weight_law == "gaussian":
         return float(dense_bits(net.p, net.widths))
@@ -246,6 +247,9 @@ def save_compressed(path, net: RandomFeatureNet, readout: Readout | None = None,
     """
     checks.path("path", path)
     checks.one_of("coding", coding, set(CODINGS))
+    check_net("net", net)
+    if readout is not None:
+        check_readout("readout", readout)
     if readout is not None and readout.weight.shape[0] != net.widths[-1]:
         raise ValueError(f"readout has input size {readout.weight.shape[0]}, the net's last width is {net.widths[-1]}")
     arrays: dict[str, np.ndarray] = {}
@@ -343,6 +347,9 @@ def _open_compressed(path) -> tuple[np.lib.npyio.NpzFile, dict]:
 
 
 def _state_dict(net: RandomFeatureNet, readout: Readout | None) -> dict:
+    check_net("net", net)
+    if readout is not None:
+        check_readout("readout", readout)
     state = {f"layer{l}.weight": W.detach().to(torch.float32).contiguous() for l, W in enumerate(net.weights)}
     if readout is not None:
         state["readout.weight"] = torch.from_numpy(readout.weight.astype(np.float32))

@@ -146,6 +146,15 @@ class RandomFeatureNet:
         return int(sum(W.numel() for W in self.weights))
 
 
+def check_net(name: str, net) -> RandomFeatureNet:
+    """``net`` unchanged if it is a :class:`RandomFeatureNet`, else ValueError naming the argument (an
+    AttributeError deep inside before, e.g. for a readout or a plan passed in its place)."""
+    if not isinstance(net, RandomFeatureNet):
+        raise ValueError(f"{name} must be a RandomFeatureNet (from nl.networks.dense_net, ternary_net or "
+                         f"compressed_net), got {type(net).__name__}")
+    return net
+
+
 def _float_dtype(dtype) -> torch.dtype:
     """A floating torch dtype: integer weights would be the Gaussian / ternary draw silently truncated."""
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
@@ -233,6 +242,7 @@ def features(net: RandomFeatureNet, X, batch_size: int = _BATCH, sparse: bool = 
     for: ``data.tau0(X)`` within a factor ``SCALE_FACTOR`` (3) of ``net.tau[0]``, else ValueError (the layers'
     centring constants hold at that scale only).
     """
+    check_net("net", net)
     batch_size = checks.positive_int("batch_size", batch_size)
     sparse = checks.boolean("sparse", sparse)
     dtype = net.weights[0].dtype

@@ -125,8 +125,17 @@ def _finish(kind, W, b, mean, scale, penalty, grid=None, val_acc=None) -> Readou
                    val_accuracy=np.zeros(0) if val_acc is None else np.asarray(val_acc, dtype=np.float64))
 
 
+def check_readout(name: str, readout) -> Readout:
+    """``readout`` unchanged if it is a :class:`Readout`, else ValueError naming the argument."""
+    if not isinstance(readout, Readout):
+        raise ValueError(f"{name} must be a Readout (from nl.readout.ridge or cross_entropy), got "
+                         f"{type(readout).__name__}")
+    return readout
+
+
 def scores(readout: Readout, F) -> np.ndarray:
     """Class scores (n, K) float64 for features F: (d, n), from the readout's stored float32 parameters."""
+    check_readout("readout", readout)
     F = checks.finite_matrix("F", F)
     if F.shape[0] != readout.weight.shape[0]:
         raise ValueError(f"F must have d = {readout.weight.shape[0]} rows (the readout's input size), got {F.shape}")

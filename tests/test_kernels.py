@@ -352,6 +352,20 @@ def test_kernel_input_errors():
         K.ntk_of_net(Xt, ["relu", "sign"], Ws, torch.ones(6, dtype=torch.float64), [0.0, 0.0])
     with pytest.raises(ValueError, match="generator must be a seeded torch.Generator"):
         K.sample_weights((3, 3), "gaussian", 0.0, None)
+    # raw torch errors before: a RuntimeError, a NotImplementedError, "expected m1 and m2 to have the same dtype"
+    with pytest.raises(ValueError, match=r"shape\[0\] must be a positive integer \(>= 1\), got -1"):
+        K.sample_weights((-1, 3), "gaussian", 0.0, torch.Generator().manual_seed(0))
+    with pytest.raises(ValueError, match=r"dtype must be a floating torch dtype .*got torch.int64"):
+        K.sample_weights((3, 3), "ternary", 0.5, torch.Generator().manual_seed(0), dtype=torch.int64)
+    with pytest.raises(ValueError, match=r"weights_list\[0\] has dtype torch.float32 but X has torch.float64"):
+        K.forward(Xt, acts, [Ws[0].float(), Ws[1]], [0.0, 0.0])
+    with pytest.raises(ValueError, match=r"X must be a \(p, n\) torch tensor, got ndarray"):
+        K.forward(d.X, acts, Ws, [0.0, 0.0])
+    st = nl.data.mixture_stats(d.X, d.y)
+    with pytest.raises(ValueError, match=r"G must be \(n, n\) with n = len\(st.psi\) = 20, got \(10, 10\)"):
+        K.structured_from_gram(np.eye(10), d.p, st, 1.0, 0.0, 0.0, 0.0)
+    with pytest.raises(ValueError, match=r"c1 must be a finite number, got nan"):
+        K.structured_from_gram(d.X.T @ d.X, d.p, st, np.nan, 0.0, 0.0, 0.0)
 
 
 @pytest.mark.parametrize("eps", [0.5, 0.9])

@@ -110,6 +110,22 @@ def test_bad_arguments_raise_value_errors_naming_them(call, name):
         call()
 
 
+@pytest.mark.parametrize("call", [
+    lambda thing: networks.features(thing, np.eye(3)),
+    lambda thing: networks.conjugate_kernel(thing, np.eye(3)),
+    lambda thing: nl.memory.net_bits(thing),
+    lambda thing: nl.memory.state_dict_bits(thing),
+    lambda thing: nl.baselines.magnitude_pruned(thing, 0.5),
+    lambda thing: nl.baselines.pruned_fraction(thing),
+], ids=["features", "conjugate_kernel", "net_bits", "state_dict_bits", "magnitude_pruned", "pruned_fraction"])
+def test_functions_of_a_net_name_it_when_given_something_else(call):
+    # a readout or a plan passed in place of the net: an AttributeError deep inside before
+    with pytest.raises(ValueError, match=r"net must be a RandomFeatureNet .*got (str|SimpleNamespace)"):
+        call("relu")
+    with pytest.raises(ValueError, match=r"net must be a RandomFeatureNet .*got SimpleNamespace"):
+        call(standin_plan(1))
+
+
 def test_a_plan_that_is_not_a_compression_plan_is_a_type_error():
     with pytest.raises(TypeError, match="plan must be a CompressionPlan .*got str"):
         networks.compressed_net(30, (20,), "relu")

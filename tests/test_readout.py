@@ -144,6 +144,16 @@ def test_bad_arguments_raise_value_errors_naming_them(call, name):
         call(F, y)
 
 
+def test_functions_of_a_readout_name_it_when_given_something_else():
+    F, y = toy()
+    for call in (readout.scores, readout.predict):
+        with pytest.raises(ValueError, match=r"readout must be a Readout \(from nl.readout.ridge or cross_entropy\), "
+                                             r"got ndarray"):
+            call(F, F)                                        # arguments swapped
+    with pytest.raises(ValueError, match=r"readout must be a Readout .*got dict"):
+        readout.accuracy({}, F, y)
+
+
 def test_a_numerically_zero_lambda_raises_instead_of_returning_infinite_weights():
     rng = np.random.default_rng(0)                            # dual path: 1 / lam overflows on the null space
     F, y = rng.standard_normal((100, 30)), rng.integers(0, 3, 30)
