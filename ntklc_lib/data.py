@@ -323,6 +323,13 @@ class PsiSpread:
     z: float
 
 
+def check_stats(name: str, stats) -> MixtureStats:
+    """``stats`` unchanged if it is a :class:`MixtureStats`, else ValueError naming the argument."""
+    if not isinstance(stats, MixtureStats):
+        raise ValueError(f"{name} must be a MixtureStats (from nl.data.mixture_stats), got {type(stats).__name__}")
+    return stats
+
+
 def psi_spread(stats: MixtureStats, T=None) -> PsiSpread:
     """Compare the standard deviation of stats.psi: (n,) with its Gaussian prediction.
 

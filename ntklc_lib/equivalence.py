@@ -82,8 +82,7 @@ def tilde_kernel_from_gram(G, stats, p: int, acts, kind: str = "ck", identity: s
     # a Gram matrix is symmetric; structured_from_gram would carry an asymmetric G into K~ unchanged
     G = checks.symmetric_matrix("G", G)
     n = G.shape[0]
-    if not isinstance(stats, data.MixtureStats):
-        raise ValueError(f"stats must be a MixtureStats (from nl.data.mixture_stats), got {type(stats).__name__}")
+    data.check_stats("stats", stats)
     if stats.psi.shape[0] != n:
         raise ValueError(f"G must be (n, n) with n = len(stats.psi) = {stats.psi.shape[0]}, got {G.shape}")
     return kernels.structured_from_gram(G, p, stats, *kernels.tilde_coefficients(acts, stats.tau0, kind, identity))

@@ -21,7 +21,7 @@ import torch
 
 from . import activations as A
 from . import checks, coefficients
-from .data import MixtureStats, mixture_stats, tau0 as data_tau0
+from .data import MixtureStats, check_stats, mixture_stats, tau0 as data_tau0
 
 _CHUNK = 1024          # rows per block: keeps temporaries at a few x 8 * 1024 * n bytes
 
@@ -98,9 +98,7 @@ def _prepare(X, y, means, covs, stats):
     if stats is not None and (means is not None or covs is not None):
         # one of them would be ignored without a word
         raise ValueError("pass stats, or means and covs, not both (stats already hold the means and covariances)")
-    if stats is not None and not isinstance(stats, MixtureStats):
-        raise ValueError(f"stats must be a MixtureStats (from nl.data.mixture_stats), got {type(stats).__name__}")
-    st = stats if stats is not None else mixture_stats(X, y, means, covs)
+    st = check_stats("stats", stats) if stats is not None else mixture_stats(X, y, means, covs)
     if st.psi.shape[0] != X.shape[1]:
         raise ValueError(f"stats were computed for n = {st.psi.shape[0]} samples, X has n = {X.shape[1]}")
     return X, st
@@ -428,6 +426,14 @@ def ntk_limit(X, acts, tau0=None) -> np.ndarray:
 WEIGHT_KINDS = ("gaussian", "ternary")
 
 
+def float_dtype(dtype) -> torch.dtype:
+    """``dtype`` unchanged if it is a floating torch dtype, else ValueError: integer weights would be the
+    Gaussian / ternary draw silently truncated."""
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise ValueError(f"dtype must be a floating torch dtype (torch.float32 or torch.float64), got {dtype!r}")
+    return dtype
+
+
 def sample_weights(shape, kind: str, sparsity: float, generator: torch.Generator,
                    dtype=torch.float64) -> torch.Tensor:
     """i.i.d. unit-variance weights: N(0, 1), or sparse ternary ±1/sqrt(1-eps) w.p. (1-eps)/2, 0 w.p. eps.
@@ -438,8 +444,7 @@ def sample_weights(shape, kind: str, sparsity: float, generator: torch.Generator
     if not isinstance(generator, torch.Generator):
         raise ValueError(f"generator must be a seeded torch.Generator, got {type(generator).__name__}")
     shape = checks.positive_ints("shape", shape)
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise ValueError(f"dtype must be a floating torch dtype (torch.float32 or torch.float64), got {dtype!r}")
+    dtype = float_dtype(dtype)
     checks.one_of("weights", kind, set(WEIGHT_KINDS))
     eps = checks.sparsity("sparsity", sparsity)
     if kind == "gaussian":

@@ -22,7 +22,7 @@ import torch
 
 from . import activations as A
 from . import checks, coefficients
-from .kernels import sample_weights
+from .kernels import float_dtype, sample_weights
 
 WEIGHT_LAWS = ("gaussian", "ternary", "magnitude_pruned", "random_pruned")
 _BATCH = 2048          # samples per forward batch: keeps a (d_l, batch) float32 block at a few MB
@@ -155,16 +155,9 @@ def check_net(name: str, net) -> RandomFeatureNet:
     return net
 
 
-def _float_dtype(dtype) -> torch.dtype:
-    """A floating torch dtype: integer weights would be the Gaussian / ternary draw silently truncated."""
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise ValueError(f"dtype must be a floating torch dtype (torch.float32 or torch.float64), got {dtype!r}")
-    return dtype
-
-
 def _draw(p, widths, kind, sparsity, seed, dtype) -> tuple:
     """Weights of all layers from one generator, in the order ck_empirical draws them (float64, then cast)."""
-    dtype = _float_dtype(dtype)
+    dtype = float_dtype(dtype)
     gen = torch.Generator().manual_seed(seed)
     dims = (p,) + widths
     return tuple(sample_weights((dims[l + 1], dims[l]), kind, sparsity, gen).to(dtype) for l in range(len(widths)))
