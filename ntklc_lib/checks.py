@@ -164,6 +164,14 @@ def positive_ints(name: str, values) -> tuple[int, ...]:
     return tuple(int(v) for v in items)
 
 
+def layer_widths(widths, n_layers: int) -> tuple[int, ...]:
+    """``widths`` as a tuple of positive integers, one per layer of a net with ``n_layers`` activations."""
+    widths = positive_ints("widths", widths)
+    if len(widths) != n_layers:
+        raise ValueError(f"widths must have one entry per layer: {n_layers} activations, got {len(widths)} widths")
+    return widths
+
+
 def finite_matrix(name: str, X, ndim: int = 2) -> np.ndarray:
     """Return ``X`` as a float64 array of the given ndim, or raise on complex or non-numeric entries,
     wrong shape or NaN/inf."""

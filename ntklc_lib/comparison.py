@@ -48,9 +48,7 @@ def comparison_net(method: str, p: int, widths, acts, sparsity: float = 0.0, see
     # every method is compared with the same original (acts, tau0): the methods that do not use acts
     # (sign net, NTK-LC) must not silently accept an original the others would be built with differently
     acts = tuple(A.get_list(acts))
-    widths = checks.positive_ints("widths", widths)
-    if len(acts) != len(widths):
-        raise ValueError(f"widths must have one entry per layer: {len(acts)} activations, got {len(widths)} widths")
+    widths = checks.layer_widths(widths, len(acts))
     tau0 = checks.positive_float("tau0", tau0)
     if method == "dense ReLU":
         if eps != 0.0:

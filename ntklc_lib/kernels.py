@@ -405,18 +405,19 @@ def ck_limit(X, acts, tau0=None) -> np.ndarray:
 
     tau0 defaults to sqrt of the mean squared column norm of X (the scale the network sees).
     """
-    X = checks.finite_matrix("X", X)
-    if tau0 is None:
-        data_tau0(X)          # raises, naming X, if its scale is 0 or overflows
-    return _limit_from_gram(gram(X), acts, tau0, ntk=False)
+    return _limit_of_data(X, acts, tau0, ntk=False)
 
 
 def ntk_limit(X, acts, tau0=None) -> np.ndarray:
     """Infinite-width NTK: K_NTK,l = K_CK,l + K_NTK,l-1 o K'_l, K_NTK,0 = X^T X."""
+    return _limit_of_data(X, acts, tau0, ntk=True)
+
+
+def _limit_of_data(X, acts, tau0, ntk: bool) -> np.ndarray:
     X = checks.finite_matrix("X", X)
     if tau0 is None:
         data_tau0(X)          # raises, naming X, if its scale is 0 or overflows
-    return _limit_from_gram(gram(X), acts, tau0, ntk=True)
+    return _limit_from_gram(gram(X), acts, tau0, ntk)
 
 
 # --------------------------------------------------------------------------------------------
@@ -462,9 +463,7 @@ def sample_weights(shape, kind: str, sparsity: float, generator: torch.Generator
 def _net_setup(X, acts, widths, tau0):
     X = checks.finite_matrix("X", X)
     acts = A.get_list(acts)
-    widths = checks.positive_ints("widths", widths)
-    if len(widths) != len(acts):
-        raise ValueError(f"widths must have one entry per layer: {len(acts)} activations, got {len(widths)} widths")
+    widths = checks.layer_widths(widths, len(acts))
     tau0 = data_tau0(X) if tau0 is None else A.check_tau(tau0, "tau0", scalar=True)
     ms, _ = coefficients.layer_moments(acts, tau0)
     return X, acts, widths, [float(m.mean) for m in ms]

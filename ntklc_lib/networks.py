@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from . import activations as A
-from . import checks, coefficients
+from . import checks, coefficients, data
 from .kernels import float_dtype, sample_weights
 
 WEIGHT_LAWS = ("gaussian", "ternary", "magnitude_pruned", "random_pruned")
@@ -165,10 +165,8 @@ def _draw(p, widths, kind, sparsity, seed, dtype) -> tuple:
 
 def _setup(p, widths, acts, tau0):
     p = checks.positive_int("p", p)
-    widths = checks.positive_ints("widths", widths)
     acts = tuple(A.get_list(acts))
-    if len(acts) != len(widths):
-        raise ValueError(f"widths must have one entry per layer: {len(acts)} activations, got {len(widths)} widths")
+    widths = checks.layer_widths(widths, len(acts))
     ms, taus = coefficients.layer_moments(acts, tau0)
     return p, widths, acts, tuple(float(m.mean) for m in ms), taus
 
@@ -219,13 +217,6 @@ def compressed_net(p: int, widths, plan, sparsity: float = 0.9, seed: int = 0,
     return RandomFeatureNet(_draw(p, widths, "ternary", eps, seed, dtype), acts, centers, taus, "ternary", eps, seed)
 
 
-def _as_tensor(X, dtype) -> torch.Tensor:
-    if isinstance(X, torch.Tensor):
-        X = X.detach().cpu().numpy()
-    X = checks.finite_matrix("X", X)
-    return torch.from_numpy(X).to(dtype)
-
-
 def features(net: RandomFeatureNet, X, batch_size: int = _BATCH, sparse: bool = False) -> np.ndarray:
     """Last hidden layer Sigma_L for data X: (p, n) -> (d_L, n), in the dtype of the net's weights.
 
@@ -239,10 +230,13 @@ def features(net: RandomFeatureNet, X, batch_size: int = _BATCH, sparse: bool = 
     batch_size = checks.positive_int("batch_size", batch_size)
     sparse = checks.boolean("sparse", sparse)
     dtype = net.weights[0].dtype
-    Xt = _as_tensor(X, dtype)
-    if Xt.shape[0] != net.p:
-        raise ValueError(f"X must have p = {net.p} rows (one column per sample), got shape {tuple(Xt.shape)}")
-    _check_scale(net, Xt)
+    if isinstance(X, torch.Tensor):
+        X = X.detach().cpu().numpy()
+    X = checks.finite_matrix("X", X)
+    if X.shape[0] != net.p:
+        raise ValueError(f"X must have p = {net.p} rows (one column per sample), got shape {X.shape}")
+    _check_scale(net, data.tau0(X))
+    Xt = torch.from_numpy(X).to(dtype)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
         Ws = [W.to_sparse_csr() for W in net.weights] if sparse else list(net.weights)
@@ -257,15 +251,14 @@ def features(net: RandomFeatureNet, X, batch_size: int = _BATCH, sparse: bool = 
     return out.numpy()
 
 
-def _check_scale(net: RandomFeatureNet, Xt: torch.Tensor) -> None:
-    """Raise if the data scale tau_0 = sqrt(mean_i ||x_i||^2) is far from the net's tau[0].
+def _check_scale(net: RandomFeatureNet, scale: float) -> None:
+    """Raise if the data scale (``data.tau0`` of X, sqrt(mean_i ||x_i||^2)) is far from the net's tau[0].
 
     The centring constants are E f(tau_{l-1} xi) at the net's scales: on data of another scale the features
     are not centred and the kernel formulas do not hold, with no error downstream.  The window is wide
     (a factor of SCALE_FACTOR either way) because test data normalized with the training statistics, or a
     few samples, have a scale that differs from the training data's by a few per cent to tens of per cent.
     """
-    scale = float(torch.sqrt(torch.mean(torch.sum(Xt.double() ** 2, dim=0))))
     tau0 = float(net.tau[0])
     if not tau0 / SCALE_FACTOR <= scale <= tau0 * SCALE_FACTOR:
         raise ValueError(
