@@ -609,6 +609,22 @@ def _check_vectorized(what: str, g) -> bool:
     return out.dtype.kind == "f"
 
 
+def _jumps(fn, breakpoints) -> list:
+    """(b, |f(b+) - f(b-)|) for every declared breakpoint b where f jumps.
+
+    f is read 1e-9 (relative) either side of b: a kink moves it by ~1e-9 there, a jump by its size, and a
+    change above 1e-6 of |f| (or of 1) counts as a jump."""
+    out = []
+    for b in breakpoints:
+        h = 1e-9 * max(1.0, abs(b))
+        lo, hi = (float(np.asarray(fn(np.array([b - h, b + h]))).ravel()[i]) for i in (0, 1))
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            continue                    # reported later, by the moments ("not finite")
+        if abs(hi - lo) > 1e-6 * max(1.0, abs(lo), abs(hi)):
+            out.append((float(b), abs(hi - lo)))
+    return out
+
+
 def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom", breakpoints=()) -> Activation:
     """A user-supplied activation f (numpy, vectorized).  Moments and kernels use quadrature.
 
@@ -619,9 +635,12 @@ def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom"
     their adaptive quadrature there, and the limit kernels split their Gauss-Legendre pieces there
     (a custom ReLU's CK and NTK then equal the arc-cosine closed forms to ~1e-13); an undeclared kink
     or jump costs accuracy (O(h^2) or O(h) on a grid of spacing 0.02, ~1% for a ReLU's NTK).  Jumps in f'
-    also break the finite-difference ``deriv`` (a step's derivative comes out 0, so its "NTK" would
-    equal the CK): pass ``deriv``.  The named activations (:func:`get`, :func:`step`,
-    :func:`ternary_symmetric`) have closed-form kernels and are faster.
+    also break the finite-difference ``deriv``: pass ``deriv`` for kinks.  Where f jumps at a declared
+    breakpoint, f' holds a Dirac mass that no function can give, so f is treated like :func:`step`
+    (dd = inf, NTK refused), and passing ``deriv`` for it raises: the finite-difference or an almost-everywhere
+    derivative would make its "NTK" equal the CK without a word.  A jump that is not declared is not seen.
+    The named activations (:func:`get`, :func:`step`, :func:`ternary_symmetric`) have closed-form kernels and
+    are faster.
     """
     if not callable(fn):
         raise ValueError("fn must be callable")
@@ -632,6 +651,21 @@ def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom"
         fn = (lambda t, _f=fn: np.asarray(_f(t), dtype=np.float64))
     if deriv is not None and not _check_vectorized("deriv", deriv):
         deriv = (lambda t, _d=deriv: np.asarray(_d(t), dtype=np.float64))
+    # () is the default (a smooth f); otherwise each breakpoint a finite number
+    breakpoints = [checks.finite_number(f"breakpoints[{k}]", b)
+                   for k, b in enumerate(checks.as_list("breakpoints", breakpoints))]
+    jumps = _jumps(fn, breakpoints)
+    if jumps and deriv is not None:
+        b, size = jumps[0]
+        raise ValueError(f"fn jumps at breakpoint {b:g} (by {size:.3g}), so its derivative has a Dirac mass there "
+                         f"that deriv cannot give (the NTK of such an f does not exist): omit deriv")
+    if jumps:
+        # like the named steps: no derivative, dd = inf, the CK only
+        if fn_torch is None:
+            def fn_torch(t, _f=fn):
+                return torch.as_tensor(_f(t.detach().cpu().numpy()), dtype=t.dtype, device=t.device)
+        return Activation(name=name, fn=fn, fn_torch=fn_torch, deriv=None, deriv_torch=None,
+                          breakpoints=tuple(float(b) for b in breakpoints))
     if deriv is None:
         def deriv(t, _f=fn, _h=1e-5):
             t = np.asarray(t, dtype=np.float64)

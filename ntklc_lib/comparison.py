@@ -100,6 +100,12 @@ class AccuracySummary(NamedTuple):
 def summarize(records, method: str, sparsity: float) -> AccuracySummary:
     """Summary of the records (dicts with keys "method", "sparsity", "accuracy", "bits") of one
     (method, sparsity).  Every record of a (method, sparsity) must count the same bits."""
+    records = list(records)
+    keys = ("method", "sparsity", "accuracy", "bits")
+    for i, r in enumerate(records):
+        if not isinstance(r, dict) or any(k not in r for k in keys):
+            missing = [k for k in keys if k not in r] if isinstance(r, dict) else list(keys)
+            raise ValueError(f"records[{i}] must be a dict with keys {list(keys)}; it lacks {missing}")
     rows = [r for r in records if r["method"] == method and r["sparsity"] == sparsity]
     if not rows:
         present = sorted({(r["method"], r["sparsity"]) for r in records})

@@ -677,7 +677,7 @@ def error_vs_dimension(case: str, sizes: Sequence[int], acts: Mapping[str, Seque
     nets = {str(k): A.get_list(v) for k, v in acts.items()}
     if kind == "ntk":
         for label, layers in nets.items():
-            if any(a.is_step for a in layers):
+            if any(a.is_step or a.deriv is None for a in layers):
                 raise ValueError(f"acts[{label!r}] contains a step activation: its NTK does not exist "
                                  "(use kind='ck')")
     n_classes = checks.positive_int("n_classes", n_classes)
@@ -880,6 +880,8 @@ def html_table(columns: Sequence[str], rows: Sequence[Sequence], digits: int = 4
     """An HTML table (for ``IPython.display.HTML``; renders in Jupyter and in the book alike): floats with
     ``digits`` significant digits, everything else as ``str``, all cells escaped."""
     import html
+
+    digits = checks.positive_int("digits", digits)
 
     def cell(v):
         if isinstance(v, (float, np.floating)):

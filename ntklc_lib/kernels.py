@@ -42,11 +42,19 @@ def gram(X, block: int = 4096) -> np.ndarray:
         raise ValueError(f"X must be a (p, n) matrix, got shape {X.shape}")
     block = checks.positive_int("block", block)
     n = X.shape[1]
-    if n <= 2 * block:
-        return X.T @ X
-    G = np.empty((n, n), dtype=np.result_type(X.dtype, np.float64))
-    for start in range(0, n, block):
-        G[:, start:start + block] = X.T @ X[:, start:start + block]
+    with np.errstate(over="ignore", invalid="ignore"):     # reported below, naming X
+        if n <= 2 * block:
+            G = X.T @ X
+        else:
+            G = np.empty((n, n), dtype=np.result_type(X.dtype, np.float64))
+            for start in range(0, n, block):
+                G[:, start:start + block] = X.T @ X[:, start:start + block]
+    # G_ii = ||x_i||^2 is NaN or inf exactly when column i holds a NaN or inf (or overflows): an O(n) check
+    # after the product instead of an O(pn) scan of X before it
+    bad = np.flatnonzero(~np.isfinite(np.diagonal(G)))
+    if bad.size:
+        raise ValueError(f"X has {bad.size} column(s) with NaN or inf entries, or with a squared norm that "
+                         f"overflows (first: column {int(bad[0])}); clean or rescale the data first")
     return G
 
 
@@ -350,9 +358,9 @@ def _layer_map(act, Kprev: np.ndarray, center: float, derivative: bool, tol: flo
         raise ValueError("the previous kernel has a non-positive diagonal entry; a sample is identically zero")
     scale = float(np.mean(d))
     if derivative:
-        if act.is_step:
-            raise ValueError(f"activation {act.name!r} is a step function: E f'(u) f'(v) is infinite on the "
-                             "diagonal, so the NTK does not exist")
+        if act.is_step or act.deriv is None:       # a custom f with a jump has no deriv either
+            raise ValueError(f"activation {act.name!r} is a step function (it jumps): E f'(u) f'(v) is infinite "
+                             "on the diagonal, so the NTK does not exist")
         if act.dual_deriv is not None:
             return _closed_map(act.dual_deriv, d, Kprev, A.raw_moments(act, np.sqrt(d)).dd)
         return _mehler_map(act.deriv, d, Kprev, tol * max(1.0, float(np.mean(_deriv_sq(act, d)))),
@@ -485,6 +493,13 @@ def _check_layers(X, acts, weights_list, centers) -> None:
             # torch's own message ("expected m1 and m2 to have the same dtype") names neither argument
             raise ValueError(f"weights_list[{l}] has dtype {W.dtype} but X has {X.dtype}: cast one of them")
         fan_in = W.shape[0]
+    # NaN or inf input would flow through every layer into NaN features without a word
+    for what, T in [("X", X)] + [(f"weights_list[{l}]", W) for l, W in enumerate(weights_list)]:
+        if not bool(torch.isfinite(T).all()):
+            raise ValueError(f"{what} contains {int((~torch.isfinite(T)).sum())} non-finite entries (NaN or inf)")
+    bad = [l for l, m in enumerate(centers) if not math.isfinite(float(m))]
+    if bad:
+        raise ValueError(f"centers must be finite numbers, got {[centers[l] for l in bad]} at layer(s) {bad}")
 
 
 def forward(X, acts, weights_list, centers, dtype=torch.float64):

@@ -176,6 +176,9 @@ def rice_encode(codes: np.ndarray) -> dict:
 def rice_decode(unary, rem, signs, k: int, n_nonzero: int, unary_bits: int, size: int) -> np.ndarray:
     """Inverse of :func:`rice_encode`: flat int8 codes of length ``size``."""
     size = checks.non_negative_int("size", size)
+    k = checks.non_negative_int("k", k)
+    n_nonzero = checks.non_negative_int("n_nonzero", n_nonzero)
+    unary_bits = checks.non_negative_int("unary_bits", unary_bits)
     ends = np.flatnonzero(np.unpackbits(unary, count=unary_bits) == 0)
     if ends.size != n_nonzero:
         raise ValueError(f"corrupt weight stream: {ends.size} run lengths, expected {n_nonzero}")

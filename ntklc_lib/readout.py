@@ -33,6 +33,11 @@ class Readout:
     weight: (d, K) float32; bias: (K,) float32; mean: (d,) float32; scale: float;
     kind: "ridge" or "cross_entropy"; penalty: the lambda / weight decay used;
     grid, val_accuracy: the candidates and their validation accuracy (empty when the penalty was given).
+    Cross-entropy only (0, 0, nan and False for ridge, which is solved exactly): iterations, the L-BFGS
+    iterations of the final fit, out of max_iter; max_gradient, the largest |entry| of the objective's
+    gradient at the returned weight and bias; stopped_at_limit, True when the fit used up its max_iter
+    iterations or its 5/4 max_iter objective evaluations instead of reaching L-BFGS's tolerance
+    (max |gradient| <= 1e-9 or a change below 1e-12): it may not have converged.
     """
 
     weight: np.ndarray
@@ -43,6 +48,10 @@ class Readout:
     penalty: float
     grid: np.ndarray = field(default_factory=lambda: np.zeros(0))
     val_accuracy: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    iterations: int = 0
+    max_iter: int = 0
+    max_gradient: float = float("nan")
+    stopped_at_limit: bool = False
 
     @property
     def n_classes(self) -> int:
@@ -114,7 +123,9 @@ def _fits_float32(A) -> bool:
     return bool(np.all(np.abs(np.asarray(A, dtype=np.float64)) <= np.finfo(np.float32).max))
 
 
-def _finish(kind, W, b, mean, scale, penalty, grid=None, val_acc=None) -> Readout:
+def _finish(kind, W, b, mean, scale, penalty, grid=None, val_acc=None,
+            solver=(0, 0, float("nan"), False)) -> Readout:
+    """The Readout, float32; solver: (iterations, max_iter, max_gradient, stopped_at_limit) of a cross-entropy fit."""
     if not (_fits_float32(W) and _fits_float32(b)):
         name = "lam" if kind == "ridge" else "weight_decay"
         raise ValueError(f"{name} = {penalty:g} gives non-finite readout weights (in float32): the penalty is "
@@ -122,7 +133,9 @@ def _finish(kind, W, b, mean, scale, penalty, grid=None, val_acc=None) -> Readou
     return Readout(weight=np.asarray(W, dtype=np.float32), bias=np.asarray(b, dtype=np.float32),
                    mean=np.asarray(mean, dtype=np.float32), scale=float(scale), kind=kind, penalty=float(penalty),
                    grid=np.zeros(0) if grid is None else np.asarray(grid, dtype=np.float64),
-                   val_accuracy=np.zeros(0) if val_acc is None else np.asarray(val_acc, dtype=np.float64))
+                   val_accuracy=np.zeros(0) if val_acc is None else np.asarray(val_acc, dtype=np.float64),
+                   iterations=int(solver[0]), max_iter=int(solver[1]), max_gradient=float(solver[2]),
+                   stopped_at_limit=bool(solver[3]))
 
 
 def check_readout(name: str, readout) -> Readout:
@@ -321,8 +334,9 @@ def _ce_solve(G: torch.Tensor, y: torch.Tensor, K: int, wd: float, max_iter: int
     b = torch.zeros(K, dtype=torch.float64) if init is None else init[1].clone()
     W.requires_grad_(True)
     b.requires_grad_(True)
-    opt = torch.optim.LBFGS([W, b], lr=1.0, max_iter=max_iter, history_size=20, tolerance_grad=1e-9,
-                            tolerance_change=1e-12, line_search_fn="strong_wolfe")
+    max_eval = max_iter * 5 // 4           # torch's default, made explicit: it is one of the two limits
+    opt = torch.optim.LBFGS([W, b], lr=1.0, max_iter=max_iter, max_eval=max_eval, history_size=20,
+                            tolerance_grad=1e-9, tolerance_change=1e-12, line_search_fn="strong_wolfe")
 
     def closure():
         opt.zero_grad()
@@ -331,7 +345,13 @@ def _ce_solve(G: torch.Tensor, y: torch.Tensor, K: int, wd: float, max_iter: int
         return loss
 
     opt.step(closure)
-    return W.detach(), b.detach()
+    state = opt.state[W]                   # L-BFGS keeps its counters with its first parameter
+    iterations = int(state.get("n_iter", 0))
+    at_limit = iterations >= max_iter or int(state.get("func_evals", 0)) >= max_eval
+    # the gradient at the returned point (L-BFGS's last one may belong to a line-search trial)
+    closure()
+    max_grad = max(float(W.grad.abs().max()), float(b.grad.abs().max()))
+    return W.detach(), b.detach(), (iterations, max_iter, max_grad, at_limit)
 
 
 def cross_entropy_fit(F, y, weight_decay: float, max_iter: int = 300, n_classes=None) -> Readout:
@@ -345,8 +365,8 @@ def cross_entropy_fit(F, y, weight_decay: float, max_iter: int = 300, n_classes=
     max_iter = checks.positive_int("max_iter", max_iter)
     mean, scale = _standardizer(F)
     G = torch.from_numpy((F - mean[:, None]) / scale)
-    W, b = _ce_solve(G, torch.from_numpy(y), K, wd, max_iter)
-    return _finish("cross_entropy", W.numpy(), b.numpy(), mean, scale, wd)
+    W, b, solver = _ce_solve(G, torch.from_numpy(y), K, wd, max_iter)
+    return _finish("cross_entropy", W.numpy(), b.numpy(), mean, scale, wd, solver=solver)
 
 
 def cross_entropy(F, y, weight_decays=None, val_fraction: float = 0.2, seed: int = 0, max_iter: int = 300,
@@ -369,10 +389,10 @@ def cross_entropy(F, y, weight_decays=None, val_fraction: float = 0.2, seed: int
     acc = np.empty(grid.size)
     init = None
     for k in order:
-        init = _ce_solve(G, yt, K, float(grid[k]), max_iter, init)
+        init = _ce_solve(G, yt, K, float(grid[k]), max_iter, init)[:2]
         acc[k] = float(np.mean(np.argmax((Gval.T @ init[0] + init[1]).numpy(), axis=1) == y[val]))
     best = _best(grid, acc)
     mean_all, scale_all = _standardizer(F)
     G_all = torch.from_numpy((F - mean_all[:, None]) / scale_all)
-    W, b = _ce_solve(G_all, torch.from_numpy(y), K, float(grid[best]), max_iter)
-    return _finish("cross_entropy", W.numpy(), b.numpy(), mean_all, scale_all, grid[best], grid, acc)
+    W, b, solver = _ce_solve(G_all, torch.from_numpy(y), K, float(grid[best]), max_iter)
+    return _finish("cross_entropy", W.numpy(), b.numpy(), mean_all, scale_all, grid[best], grid, acc, solver)

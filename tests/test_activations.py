@@ -286,6 +286,34 @@ def test_errors_are_clear():
         nl.coefficients.ntk(["relu", "sign"], 1.0)
 
 
+def test_custom_activation_that_jumps_at_a_breakpoint_has_no_ntk():
+    """A jump puts a Dirac mass in f': the finite-difference derivative (0 off the jump) made the "NTK" of a
+    custom step equal its CK without a word.  Declared jumps now make f a step (dd = inf, NTK refused)."""
+    A, K = nl.activations, nl.kernels
+    jump = A.custom(lambda t: np.sign(t) + 0.5 * t, breakpoints=[0.0], name="sign+t/2")
+    assert jump.deriv is None and jump.deriv_torch is None
+    assert np.isinf(A.moments(jump, 1.0).dd)
+    d = nl.data.gmm("mixed", n=24, p=60, seed=3)
+    for call in (lambda: nl.coefficients.ntk([jump], 1.0), lambda: K.ntk_limit(d.X, [jump]),
+                 lambda: K.ntk_empirical(d.X, [jump], [30]),
+                 lambda: nl.equivalence.error_vs_dimension("mixed", [40], {"j": [jump]}, kind="ntk")):
+        with pytest.raises(ValueError, match="NTK does not exist"):
+            call()
+    # its CK still works: the limit against one random net of width d = 20000, whose entries are means of d
+    # products g(u) g(v) of standard deviation at most sqrt(3) max K_ii (Gaussian-like g); 6 standard errors
+    Kl = K.ck_limit(d.X, [jump])
+    Ke = K.ck_empirical(d.X, [jump], [20000], seed=1)
+    assert np.abs(Ke - Kl).max() < 6 * np.sqrt(3.0 / 20000) * np.diag(Kl).max()
+    with pytest.raises(ValueError, match=r"fn jumps at breakpoint 0 \(by 2\).*omit deriv"):
+        A.custom(np.sign, deriv=lambda t: 0 * np.asarray(t, dtype=float), breakpoints=(0.0,))
+    # kinks and steep smooth functions are not jumps: they keep a derivative (E relu'^2 = 1/2)
+    relu = A.custom(lambda t: np.maximum(t, 0.0), breakpoints=(0.0,))
+    assert float(A.moments(relu, 1.0).dd) == pytest.approx(0.5, abs=1e-6)
+    assert A.custom(lambda t: np.tanh(100 * t), breakpoints=(0.0,)).deriv is not None
+    with pytest.raises(ValueError, match=r"breakpoints\[0\] must be a finite number, got nan"):
+        A.custom(np.tanh, breakpoints=[float("nan")])
+
+
 def test_linear_keeps_its_name_and_is_the_identity_after_a_name_round_trip():
     act = nl.activations.get("linear")
     assert act.name == "linear"

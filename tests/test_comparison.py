@@ -145,6 +145,9 @@ def test_summarize_refuses_missing_runs_and_inconsistent_bits():
         comparison.summarize(records, "a", 0.5)
     with pytest.raises(ValueError, match=r"disagree on bits: \[100.0, 101.0\]"):
         comparison.summarize(records, "a", 0.9)
+    # a record without a key raised a bare KeyError
+    with pytest.raises(ValueError, match=r"records\[1\] must be a dict with keys .*it lacks \['sparsity'\]"):
+        comparison.summarize([records[0], {"method": "a", "accuracy": 0.8, "bits": 100.0}], "a", 0.9)
 
 
 def test_spread_x_centres_markers_and_keeps_their_order():

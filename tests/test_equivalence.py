@@ -519,6 +519,9 @@ def test_html_table_formats_numbers_escapes_and_checks_rows():
                    "<tr><td>x</td><td>0.123</td></tr><tr><td>y&amp;z</td><td>inf</td></tr></tbody></table>")
     with pytest.raises(ValueError, match="row"):
         eq.html_table(["a", "b"], [("x",)])
+    for digits in (0, -1, 1.5):     # str.format's own errors ("Format specifier missing precision") named nothing
+        with pytest.raises(ValueError, match=r"digits must be a positive integer \(>= 1\)"):
+            eq.html_table(["a"], [(0.5,)], digits=digits)
 
 
 def test_error_vs_dimension_mean_scale_and_draw_slopes():

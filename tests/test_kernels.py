@@ -95,8 +95,7 @@ def test_custom_piecewise_activations_equal_the_named_closed_forms():
     X = np.column_stack([d.X, d.X[:, :3] + 1e-4 * d.X[:, 3:6]])     # near duplicates: |rho| -> 1
     relu = nl.activations.custom(lambda t: np.maximum(t, 0.0), deriv=lambda t: (np.asarray(t) > 0) * 1.0,
                                  breakpoints=(0.0,))
-    sign = nl.activations.custom(np.sign, deriv=lambda t: np.zeros_like(np.asarray(t, dtype=float)),
-                                 breakpoints=(0.0,))
+    sign = nl.activations.custom(np.sign, breakpoints=(0.0,))
     np.testing.assert_allclose(K.ck_limit(X, [relu] * 2), K.ck_limit(X, ["relu"] * 2), rtol=0, atol=1e-12)
     # 1e-9: the second layer sees rho = 1 - O(1e-8), where arcsin's slope amplifies rounding ~1e4-fold
     np.testing.assert_allclose(K.ntk_limit(X, [relu] * 2), K.ntk_limit(X, ["relu"] * 2), rtol=0, atol=1e-9)
@@ -361,6 +360,17 @@ def test_kernel_input_errors():
         K.forward(Xt, acts, [Ws[0].float(), Ws[1]], [0.0, 0.0])
     with pytest.raises(ValueError, match=r"X must be a \(p, n\) torch tensor, got ndarray"):
         K.forward(d.X, acts, Ws, [0.0, 0.0])
+    # NaN data used to flow through every layer into NaN features
+    Xnan = Xt.clone()
+    Xnan[3, 4] = float("nan")
+    with pytest.raises(ValueError, match=r"X contains 1 non-finite entries"):
+        K.forward(Xnan, acts, Ws, [0.0, 0.0])
+    Winf = Ws[1].clone()
+    Winf[0, 0] = float("inf")
+    with pytest.raises(ValueError, match=r"weights_list\[1\] contains 1 non-finite entries"):
+        K.forward(Xt, acts, [Ws[0], Winf], [0.0, 0.0])
+    with pytest.raises(ValueError, match=r"centers must be finite numbers, got \[nan\] at layer\(s\) \[1\]"):
+        K.forward(Xt, acts, Ws, [0.0, float("nan")])
     st = nl.data.mixture_stats(d.X, d.y)
     with pytest.raises(ValueError, match=r"G must be \(n, n\) with n = len\(st.psi\) = 20, got \(10, 10\)"):
         K.structured_from_gram(np.eye(10), d.p, st, 1.0, 0.0, 0.0, 0.0)
@@ -400,3 +410,14 @@ def test_gram_in_blocks_equals_the_single_product():
         nl.kernels.gram(X, block=0)
     with pytest.raises(ValueError, match="X"):
         nl.kernels.gram(np.ones(5))
+    # a NaN or inf entry, or a column whose squared norm overflows, is named by its column (both paths)
+    for block in (4096, 5):
+        bad = X.copy()
+        bad[3, 7] = np.nan
+        bad[0, 9] = np.inf
+        with pytest.raises(ValueError, match=r"X has 2 column\(s\) with NaN or inf .*first: column 7"):
+            nl.kernels.gram(bad, block=block)
+        big = X.copy()
+        big[:, 2] = 1e200
+        with pytest.raises(ValueError, match=r"X has 1 column\(s\) .*overflows \(first: column 2\)"):
+            nl.kernels.gram(big, block=block)

@@ -170,6 +170,12 @@ def test_decoders_reject_a_size_that_does_not_fit_the_data():
         memory.rice_decode(*args, 5)
     with pytest.raises(ValueError, match="size must be an integer >= 0"):
         memory.rice_decode(*args, 6.0)
+    # a negative k or count failed inside numpy ("cannot reshape array of size 0")
+    for i, name in ((3, "k"), (4, "n_nonzero"), (5, "unary_bits")):
+        bad = list(args)
+        bad[i] = -1
+        with pytest.raises(ValueError, match=f"{name} must be an integer >= 0, got -1"):
+            memory.rice_decode(*bad, 9)
 
 
 def test_readout_bits_count_an_equivalent_float32_readout():

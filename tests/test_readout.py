@@ -101,6 +101,28 @@ def test_cross_entropy_fit_is_a_stationary_point_and_matches_scipy():
     np.testing.assert_allclose(r.weight.ravel(), ref.x[: 36], atol=1e-4)
 
 
+def test_cross_entropy_reports_its_iterations_and_remaining_gradient():
+    """A fit cut off after 2 iterations says so, with the gradient's size (numpy's, at the returned weights);
+    a converged one stops before its limit.  Ridge is exact: no iterations to report."""
+    F, y = toy(d=12, n=150, sep=0.8)
+    G, _, _ = standardized(F)
+    wd = 1e-2
+    short = readout.cross_entropy_fit(F, y, weight_decay=wd, max_iter=2)
+    # two iterations may need more than max_eval = 2 evaluations: that limit counts too
+    assert 1 <= short.iterations <= 2 and short.max_iter == 2 and short.stopped_at_limit
+    theta = np.concatenate([short.weight.astype(np.float64).ravel(), short.bias.astype(np.float64)])
+    _, grad = ce_objective(theta, G, y, 3, wd)
+    # float32 storage of the weights moves the gradient by ~1e-7
+    assert short.max_gradient == pytest.approx(np.abs(grad).max(), rel=1e-4) and short.max_gradient > 1e-3
+    full = readout.cross_entropy_fit(F, y, weight_decay=wd, max_iter=500)
+    # stopped by the change tolerance (1e-12 in the objective), not the limit
+    assert 0 < full.iterations < 500 and not full.stopped_at_limit and full.max_gradient < 1e-6
+    sel = readout.cross_entropy(F, y, weight_decays=[1e-2, 1.0], seed=1, max_iter=3)
+    assert sel.max_iter == 3 and sel.stopped_at_limit
+    ridge = readout.ridge_fit(F, y, 1e-3)
+    assert ridge.iterations == 0 and not ridge.stopped_at_limit and np.isnan(ridge.max_gradient)
+
+
 def test_cross_entropy_selection_picks_the_best_validation_accuracy():
     F, y = toy(d=20, n=200, sep=0.5, seed=5)
     grid = [1e-4, 1e-2, 1.0]
