@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -639,6 +640,8 @@ def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom"
     breakpoint, f' holds a Dirac mass that no function can give, so f is treated like :func:`step`
     (dd = inf, NTK refused), and passing ``deriv`` for it raises: the finite-difference or an almost-everywhere
     derivative would make its "NTK" equal the CK without a word.  A jump that is not declared is not seen.
+    Nor is a derivative that is unbounded at a point (f = sqrt|t|): the finite difference stays below
+    ~1/sqrt(h) there, so E f'^2 comes out finite; pass ``deriv``, and the quadrature raises where it diverges.
     The named activations (:func:`get`, :func:`step`, :func:`ternary_symmetric`) have closed-form kernels and
     are faster.
     """
@@ -687,18 +690,29 @@ def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom"
 _QUAD_LIMIT = 40.0   # |xi| beyond 40 has Gaussian mass < 1e-340
 
 
-def _expect(h, tau: float, breakpoints) -> float:
-    """E h(xi) for xi ~ N(0,1), adaptive quadrature split at breakpoints (already in xi units)."""
+def _expect(h, tau: float, breakpoints, what: str = "a moment", name: str = "custom") -> float:
+    """E h(xi) for xi ~ N(0,1), adaptive quadrature split at breakpoints (already in xi units).
+
+    A quadrature that does not converge raises ValueError naming ``what`` (the moment) and ``name`` (the
+    activation): scipy only warns and returns its best guess, e.g. a finite E f'^2 for f = sqrt|t|, whose
+    E f'^2 is infinite."""
     pts = sorted({-_QUAD_LIMIT, _QUAD_LIMIT, *[b for b in breakpoints if abs(b) < _QUAD_LIMIT]})
     total = 0.0
     for lo, hi in zip(pts[:-1], pts[1:]):
         try:
-            with np.errstate(over="raise", invalid="raise"):
+            with np.errstate(over="raise", invalid="raise"), warnings.catch_warnings():
+                warnings.simplefilter("error", integrate.IntegrationWarning)
                 val, _ = integrate.quad(lambda x: h(x) * math.exp(-0.5 * x * x) / SQRT2PI, lo, hi,
                                         limit=200, epsabs=1e-14, epsrel=1e-12)
         except (OverflowError, FloatingPointError):
             # the integrand overflows: the moment diverges (reported by raw_moments)
             return math.inf
+        except integrate.IntegrationWarning as exc:
+            reason = str(exc).strip().splitlines()[0]
+            raise ValueError(f"the quadrature for {what} of activation {name!r} at tau = {tau:g} did not converge "
+                             f"on [{lo * tau:g}, {hi * tau:g}] ({reason}): declare every kink, jump or singular "
+                             f"point of f in breakpoints; if f' is singular there (as for sqrt|t|), E f'^2 may be "
+                             f"infinite and the NTK not exist") from None
         total += val
     return total
 
@@ -709,16 +723,16 @@ def _raw_by_quadrature(act: Activation, tau: np.ndarray) -> RawMoments:
     for idx, t in np.ndenumerate(tau):
         bp = [b / t for b in act.breakpoints]
         fx = lambda x: float(f(np.array(t * x)))
-        out["mean"][idx] = _expect(fx, t, bp)
-        out["second"][idx] = _expect(lambda x: fx(x) ** 2, t, bp)
+        out["mean"][idx] = _expect(fx, t, bp, "E f", act.name)
+        out["second"][idx] = _expect(lambda x: fx(x) ** 2, t, bp, "E f^2", act.name)
         # Stein's lemma: E f' = E[xi f]/tau, E f'' = E[(xi^2-1) f]/tau^2 (valid for non-smooth f)
-        out["d1"][idx] = _expect(lambda x: x * fx(x), t, bp) / t
-        out["d2"][idx] = _expect(lambda x: (x * x - 1) * fx(x), t, bp) / t**2
-        out["g2"][idx] = _expect(lambda x: (x * x - 1) * fx(x) ** 2, t, bp) / t**2
+        out["d1"][idx] = _expect(lambda x: x * fx(x), t, bp, "E f'", act.name) / t
+        out["d2"][idx] = _expect(lambda x: (x * x - 1) * fx(x), t, bp, "E f''", act.name) / t**2
+        out["g2"][idx] = _expect(lambda x: (x * x - 1) * fx(x) ** 2, t, bp, "E (f^2)''", act.name) / t**2
         if act.deriv is None:
             out["dd"][idx] = np.inf
         else:
-            out["dd"][idx] = _expect(lambda x: float(act.deriv(np.array(t * x))) ** 2, t, bp)
+            out["dd"][idx] = _expect(lambda x: float(act.deriv(np.array(t * x))) ** 2, t, bp, "E f'^2", act.name)
     return RawMoments(**out)
 
 

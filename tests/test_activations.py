@@ -314,6 +314,21 @@ def test_custom_activation_that_jumps_at_a_breakpoint_has_no_ntk():
         A.custom(np.tanh, breakpoints=[float("nan")])
 
 
+def test_quadrature_that_does_not_converge_raises_instead_of_guessing():
+    """f = sqrt|t| has f'^2 = 1/(4|t|): E f'^2 is infinite, but scipy's quad only warned and returned ~28."""
+    A = nl.activations
+    root = A.custom(lambda t: np.sqrt(np.abs(t)), breakpoints=[0.0], name="sqrt|t|",
+                    deriv=lambda t: np.sign(t) / (2 * np.sqrt(np.maximum(np.abs(t), 1e-300))))
+    with pytest.raises(ValueError, match=r"quadrature for E f'\^2 of activation 'sqrt\|t\|' at tau = 1 did not "
+                                         r"converge .*E f'\^2 may be infinite"):
+        A.moments(root, 1.0)
+    # its other moments converge: E |xi|^(1/2) = 2^(1/4) Gamma(3/4) / sqrt(pi), by the Gaussian moment formula
+    # (without deriv, the finite difference hides the singularity of f': see the custom docstring)
+    smooth = A.custom(lambda t: np.sqrt(np.abs(t)), breakpoints=[0.0], name="sqrt|t|, no deriv")
+    from scipy.special import gamma
+    assert float(A.raw_moments(smooth, 1.0).mean) == pytest.approx(2**0.25 * gamma(0.75) / np.sqrt(np.pi), rel=1e-10)
+
+
 def test_linear_keeps_its_name_and_is_the_identity_after_a_name_round_trip():
     act = nl.activations.get("linear")
     assert act.name == "linear"
