@@ -635,20 +635,21 @@ def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom"
     Accuracy: declare every point where f jumps or has a kink in ``breakpoints``.  The moments split
     their adaptive quadrature there, and the limit kernels split their Gauss-Legendre pieces there
     (a custom ReLU's CK and NTK then equal the arc-cosine closed forms to ~1e-13); an undeclared kink
-    or jump costs accuracy (O(h^2) or O(h) on a grid of spacing 0.02, ~1% for a ReLU's NTK).  Jumps in f'
-    also break the finite-difference ``deriv``: pass ``deriv`` for kinks.  Where f jumps at a declared
-    breakpoint, f' holds a Dirac mass that no function can give, so f is treated like :func:`step`
-    (dd = inf, NTK refused), and passing ``deriv`` for it raises: the finite-difference or an almost-everywhere
-    derivative would make its "NTK" equal the CK without a word.  A jump that is not declared is not seen.
-    Nor is a derivative that is unbounded at a point (f = sqrt|t|): the finite difference stays below
-    ~1/sqrt(h) there, so E f'^2 comes out finite; pass ``deriv``, and the quadrature raises where it diverges.
+    or jump costs accuracy (O(h^2) or O(h) on a grid of spacing 0.02, ~1% for a ReLU's NTK).  Where f jumps
+    at a declared breakpoint, f' holds a Dirac mass that no function can give: f is then treated like
+    :func:`step` (no derivative, dd = inf, NTK refused), and passing ``deriv`` or ``deriv_torch`` for it
+    raises, since a finite-difference or almost-everywhere derivative would make its "NTK" equal the CK
+    without a word.  A jump that is not declared is not seen.  Nor is a derivative that is unbounded at a
+    point (f = sqrt|t|): the finite difference (h = 1e-5) stays below ~1/sqrt(h) there, so E f'^2 comes out
+    finite; pass ``deriv``, and the quadrature raises where it diverges.
     The named activations (:func:`get`, :func:`step`, :func:`ternary_symmetric`) have closed-form kernels and
     are faster.
     """
     if not callable(fn):
         raise ValueError("fn must be callable")
-    if deriv is not None and not callable(deriv):
-        raise ValueError(f"deriv must be callable (f', vectorized) or None, got {type(deriv).__name__}")
+    for what, g in (("deriv", deriv), ("fn_torch", fn_torch), ("deriv_torch", deriv_torch)):
+        if g is not None and not callable(g):
+            raise ValueError(f"{what} must be callable (vectorized) or None, got {type(g).__name__}")
     if not _check_vectorized("fn", fn):
         # a boolean step (t > 0) is the 0/1 function; as floats it can be differenced and squared
         fn = (lambda t, _f=fn: np.asarray(_f(t), dtype=np.float64))
@@ -657,30 +658,28 @@ def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom"
     # () is the default (a smooth f); otherwise each breakpoint a finite number
     breakpoints = [checks.finite_number(f"breakpoints[{k}]", b)
                    for k, b in enumerate(checks.as_list("breakpoints", breakpoints))]
+    if fn_torch is None:
+        def fn_torch(t, _f=fn):
+            return torch.as_tensor(_f(t.detach().cpu().numpy()), dtype=t.dtype, device=t.device)
     jumps = _jumps(fn, breakpoints)
-    if jumps and deriv is not None:
-        b, size = jumps[0]
-        raise ValueError(f"fn jumps at breakpoint {b:g} (by {size:.3g}), so its derivative has a Dirac mass there "
-                         f"that deriv cannot give (the NTK of such an f does not exist): omit deriv")
     if jumps:
+        if deriv is not None or deriv_torch is not None:
+            b, size = jumps[0]
+            raise ValueError(f"fn jumps at breakpoint {b:g} (by {size:.3g}), so its derivative has a Dirac mass "
+                             f"there that no deriv or deriv_torch can give (the NTK of such an f does not exist): "
+                             f"omit them")
         # like the named steps: no derivative, dd = inf, the CK only
-        if fn_torch is None:
-            def fn_torch(t, _f=fn):
-                return torch.as_tensor(_f(t.detach().cpu().numpy()), dtype=t.dtype, device=t.device)
         return Activation(name=name, fn=fn, fn_torch=fn_torch, deriv=None, deriv_torch=None,
-                          breakpoints=tuple(float(b) for b in breakpoints))
+                          breakpoints=tuple(breakpoints))
     if deriv is None:
         def deriv(t, _f=fn, _h=1e-5):
             t = np.asarray(t, dtype=np.float64)
             return (_f(t + _h) - _f(t - _h)) / (2 * _h)
-    if fn_torch is None:
-        def fn_torch(t, _f=fn):
-            return torch.as_tensor(_f(t.detach().cpu().numpy()), dtype=t.dtype, device=t.device)
     if deriv_torch is None:
         def deriv_torch(t, _d=deriv):
             return torch.as_tensor(_d(t.detach().cpu().numpy()), dtype=t.dtype, device=t.device)
     return Activation(name=name, fn=fn, fn_torch=fn_torch, deriv=deriv, deriv_torch=deriv_torch,
-                      breakpoints=tuple(float(b) for b in breakpoints))
+                      breakpoints=tuple(breakpoints))
 
 
 # --------------------------------------------------------------------------------------------

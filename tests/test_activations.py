@@ -277,6 +277,8 @@ def test_errors_are_clear():
         nl.activations.custom(math.tanh)
     with pytest.raises(ValueError, match=r"deriv must be callable .*got int"):
         nl.activations.custom(np.tanh, deriv=3)
+    with pytest.raises(ValueError, match=r"fn_torch must be callable .*got str"):
+        nl.activations.custom(np.tanh, fn_torch="tanh")
     with pytest.raises(ValueError, match=r"fn must map a float array of shape \(5,\) to real values .*shape \(\)"):
         nl.activations.custom(lambda t: 1.0)
     # a boolean step is a real function (True = 1): accepted, with the moments of the 0/1 step
@@ -304,8 +306,10 @@ def test_custom_activation_that_jumps_at_a_breakpoint_has_no_ntk():
     Kl = K.ck_limit(d.X, [jump])
     Ke = K.ck_empirical(d.X, [jump], [20000], seed=1)
     assert np.abs(Ke - Kl).max() < 6 * np.sqrt(3.0 / 20000) * np.diag(Kl).max()
-    with pytest.raises(ValueError, match=r"fn jumps at breakpoint 0 \(by 2\).*omit deriv"):
+    with pytest.raises(ValueError, match=r"fn jumps at breakpoint 0 \(by 2\).*omit them"):
         A.custom(np.sign, deriv=lambda t: 0 * np.asarray(t, dtype=float), breakpoints=(0.0,))
+    with pytest.raises(ValueError, match=r"fn jumps at breakpoint 0 \(by 2\).*no deriv or deriv_torch"):
+        A.custom(np.sign, deriv_torch=lambda t: 0 * t, breakpoints=(0.0,))
     # kinks and steep smooth functions are not jumps: they keep a derivative (E relu'^2 = 1/2)
     relu = A.custom(lambda t: np.maximum(t, 0.0), breakpoints=(0.0,))
     assert float(A.moments(relu, 1.0).dd) == pytest.approx(0.5, abs=1e-6)
