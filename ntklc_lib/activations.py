@@ -126,6 +126,12 @@ class Activation:
     def is_step(self) -> bool:
         return self.thresholds is not None
 
+    @property
+    def differentiable(self) -> bool:
+        """False where f jumps (a named step, or a custom f with a jump at a breakpoint): f' holds Dirac masses,
+        dd = E f'^2 is infinite and the NTK does not exist."""
+        return not self.is_step and self.deriv is not None and self.deriv_torch is not None
+
     def __call__(self, t):
         return self.fn(t)
 

@@ -677,7 +677,7 @@ def error_vs_dimension(case: str, sizes: Sequence[int], acts: Mapping[str, Seque
     nets = {str(k): A.get_list(v) for k, v in acts.items()}
     if kind == "ntk":
         for label, layers in nets.items():
-            if any(a.is_step or a.deriv is None for a in layers):
+            if not all(a.differentiable for a in layers):
                 raise ValueError(f"acts[{label!r}] contains a step activation: its NTK does not exist "
                                  "(use kind='ck')")
     n_classes = checks.positive_int("n_classes", n_classes)

@@ -358,7 +358,7 @@ def _layer_map(act, Kprev: np.ndarray, center: float, derivative: bool, tol: flo
         raise ValueError("the previous kernel has a non-positive diagonal entry; a sample is identically zero")
     scale = float(np.mean(d))
     if derivative:
-        if act.is_step or act.deriv is None:       # a custom f with a jump has no deriv either
+        if not act.differentiable:
             raise ValueError(f"activation {act.name!r} is a step function (it jumps): E f'(u) f'(v) is infinite "
                              "on the diagonal, so the NTK does not exist")
         if act.dual_deriv is not None:
@@ -563,7 +563,7 @@ def ntk_empirical(X, acts, widths, weights: str = "gaussian", sparsity: float = 
 
 def _check_ntk_activations(acts) -> None:
     for l, act in enumerate(acts):
-        if act.deriv_torch is None:
+        if not act.differentiable:
             raise ValueError(f"layer {l + 1}: activation {act.name!r} is a step function; its NTK does not exist")
 
 

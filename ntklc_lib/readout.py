@@ -348,8 +348,17 @@ def _ce_solve(G: torch.Tensor, y: torch.Tensor, K: int, wd: float, max_iter: int
     state = opt.state[W]                   # L-BFGS keeps its counters with its first parameter
     iterations = int(state.get("n_iter", 0))
     at_limit = iterations >= max_iter or int(state.get("func_evals", 0)) >= max_eval
-    # the gradient at the returned point (L-BFGS's last one may belong to a line-search trial)
-    closure()
+    return W.detach(), b.detach(), iterations, at_limit
+
+
+def _ce_final(G: torch.Tensor, y: torch.Tensor, K: int, wd: float, max_iter: int):
+    """The fit a readout keeps: W, b and (iterations, max_iter, max_gradient, stopped_at_limit)."""
+    W, b, iterations, at_limit = _ce_solve(G, y, K, wd, max_iter)
+    # the gradient at the returned point, evaluated once more (L-BFGS's last one may belong to a line-search
+    # trial); only for the kept fit, not for the continuation path of cross_entropy
+    W.requires_grad_(True)
+    b.requires_grad_(True)
+    _ce_objective(G, y, W, b, wd).backward()
     max_grad = max(float(W.grad.abs().max()), float(b.grad.abs().max()))
     return W.detach(), b.detach(), (iterations, max_iter, max_grad, at_limit)
 
@@ -365,7 +374,7 @@ def cross_entropy_fit(F, y, weight_decay: float, max_iter: int = 300, n_classes=
     max_iter = checks.positive_int("max_iter", max_iter)
     mean, scale = _standardizer(F)
     G = torch.from_numpy((F - mean[:, None]) / scale)
-    W, b, solver = _ce_solve(G, torch.from_numpy(y), K, wd, max_iter)
+    W, b, solver = _ce_final(G, torch.from_numpy(y), K, wd, max_iter)
     return _finish("cross_entropy", W.numpy(), b.numpy(), mean, scale, wd, solver=solver)
 
 
@@ -394,5 +403,5 @@ def cross_entropy(F, y, weight_decays=None, val_fraction: float = 0.2, seed: int
     best = _best(grid, acc)
     mean_all, scale_all = _standardizer(F)
     G_all = torch.from_numpy((F - mean_all[:, None]) / scale_all)
-    W, b, solver = _ce_solve(G_all, torch.from_numpy(y), K, float(grid[best]), max_iter)
+    W, b, solver = _ce_final(G_all, torch.from_numpy(y), K, float(grid[best]), max_iter)
     return _finish("cross_entropy", W.numpy(), b.numpy(), mean_all, scale_all, grid[best], grid, acc, solver)

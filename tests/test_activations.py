@@ -293,7 +293,8 @@ def test_custom_activation_that_jumps_at_a_breakpoint_has_no_ntk():
     custom step equal its CK without a word.  Declared jumps now make f a step (dd = inf, NTK refused)."""
     A, K = nl.activations, nl.kernels
     jump = A.custom(lambda t: np.sign(t) + 0.5 * t, breakpoints=[0.0], name="sign+t/2")
-    assert jump.deriv is None and jump.deriv_torch is None
+    assert jump.deriv is None and jump.deriv_torch is None and not jump.differentiable
+    assert not A.get("sign").differentiable and A.get("relu").differentiable
     assert np.isinf(A.moments(jump, 1.0).dd)
     d = nl.data.gmm("mixed", n=24, p=60, seed=3)
     for call in (lambda: nl.coefficients.ntk([jump], 1.0), lambda: K.ntk_limit(d.X, [jump]),
@@ -312,6 +313,7 @@ def test_custom_activation_that_jumps_at_a_breakpoint_has_no_ntk():
         A.custom(np.sign, deriv_torch=lambda t: 0 * t, breakpoints=(0.0,))
     # kinks and steep smooth functions are not jumps: they keep a derivative (E relu'^2 = 1/2)
     relu = A.custom(lambda t: np.maximum(t, 0.0), breakpoints=(0.0,))
+    assert relu.differentiable
     assert float(A.moments(relu, 1.0).dd) == pytest.approx(0.5, abs=1e-6)
     assert A.custom(lambda t: np.tanh(100 * t), breakpoints=(0.0,)).deriv is not None
     with pytest.raises(ValueError, match=r"breakpoints\[0\] must be a finite number, got nan"):
