@@ -238,8 +238,11 @@ def test_bulk_of_spectrum_matches_and_reference_identity_shift_fails():
     med_lim = np.median(np.linalg.eigvalsh(K.ck_limit(d.X, acts)))
     med_theory = np.median(np.linalg.eigvalsh(K.ck_tilde(d.X, d.y, acts)))
     med_ref = np.median(np.linalg.eigvalsh(K.ck_tilde(d.X, d.y, acts, identity="reference")))
-    assert abs(med_theory / med_lim - 1) <= 0.02
-    assert abs(med_ref / med_lim - 1) > 0.02
+    # measured at seeds 0-2 (seed 0 tested): theory 0.0019, -0.0005, 0.0006; reference -0.332 to -0.334.
+    # 0.006 is ~3x the largest theory value; the reference's extra -alpha3 tau0^4 moves the bulk down by
+    # a third of the median, so it must fail by far, not just miss the tolerance
+    assert abs(med_theory / med_lim - 1) <= 0.006
+    assert med_ref / med_lim - 1 < -0.25
 
 
 @pytest.mark.parametrize("kind", ["ck", "ntk"])
@@ -267,8 +270,13 @@ def test_identity_coefficient_matches_the_diagonal():
     acts = ["relu"] * 3
     Kt, Kl = K.ck_tilde(d.X, d.y, acts), K.ck_limit(d.X, acts)
     tauL2 = nl.coefficients.ck(acts, math.sqrt(np.mean(np.sum(d.X**2, 0)))).tau_L2
-    assert np.mean(np.diag(Kl)) == pytest.approx(tauL2, rel=0.01)
-    assert np.mean(np.diag(Kt)) == pytest.approx(np.mean(np.diag(Kl)), rel=0.01)
+    # tau_L^2 is the diagonal at the mean squared norm; the mean of the diagonal over the spread norms
+    # (relative SD ~0.1) exceeds it by a second-order (Jensen) term, measured +0.0033 at seeds 0-3
+    assert np.mean(np.diag(Kl)) == pytest.approx(tauL2, rel=0.006)
+    # measured -0.00064 to -0.00069 at seeds 0-3; the research code's identity gives -0.285
+    assert np.mean(np.diag(Kt)) == pytest.approx(np.mean(np.diag(Kl)), rel=0.003)
+    Kr = K.ck_tilde(d.X, d.y, acts, identity="reference")
+    assert np.mean(np.diag(Kr)) / np.mean(np.diag(Kl)) - 1 < -0.2
 
 
 def test_sparse_ternary_weights_as_close_to_the_limit_as_gaussian_weights():
