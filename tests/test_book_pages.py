@@ -34,6 +34,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 PAGES = [("index", "index.html")] + [(doc.replace("/", "_"), f"{doc}.html") for doc in toc_files()]
 
 PAGE_STATE_JS = """() => {
+  // unfold folded cells (tag hide-input), so that their code is measured as a reader who opens it sees it
+  document.querySelectorAll('div.cell details').forEach(d => { d.open = true; });
   const text = document.body.innerText;
   const stderr = Array.from(document.querySelectorAll('.output.stderr'))
     .map(e => e.innerText).filter(t => /Error/.test(t));

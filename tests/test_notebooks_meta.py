@@ -1,7 +1,7 @@
 """Fast checks of the notebooks' structure (no execution): parameters cells, table of contents and
-test parameters agree, so papermill can override every notebook's parameters; every parameter has
-the help text `papermill --help-notebook` shows; visible code fits the book's text column; the
-committed results files name no path of the machine that built them."""
+test parameters agree, so papermill can override every notebook's parameters, and a folded cell
+checks them; every parameter has the help text `papermill --help-notebook` shows; visible code fits
+the book's text column; the committed results files name no path of the machine that built them."""
 from __future__ import annotations
 
 import json
@@ -24,6 +24,20 @@ def test_exactly_one_parameters_cell(md):
     cells = parameters_cells(md)
     assert len(cells) == 1, f"{md.relative_to(ROOT)} has {len(cells)} cells tagged 'parameters', needs exactly 1"
     assert cells[0].cell_type == "code"
+
+
+@pytest.mark.parametrize("md", SOURCES, ids=[md.stem for md in SOURCES])
+def test_parameters_are_validated_in_a_folded_cell(md):
+    # the README's rule: the cell after `parameters` checks them with ntklc_lib.checks, and the book
+    # shows it folded (its length would otherwise open every chapter)
+    nb = jupytext.read(md)
+    i = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    assert i + 1 < len(nb.cells) and nb.cells[i + 1].cell_type == "code", \
+        f"{md.name}: no code cell follows the parameters cell"
+    after = nb.cells[i + 1]
+    assert "checks." in after.source, f"{md.name}: the cell after `parameters` does not use ntklc_lib.checks"
+    assert "hide-input" in after.metadata.get("tags", []), \
+        f"{md.name}: tag the validation cell after `parameters` `hide-input`"
 
 
 @pytest.mark.parametrize("md", SOURCES, ids=[md.stem for md in SOURCES])
