@@ -213,10 +213,10 @@ def test_pages_name_no_path_of_the_building_machine():
     assert not found, "\n".join(found)
 
 
-# Window widths at which no page may be wider than the window.  The theme's layout changes at 992 px
-# (left sidebar shown) and 1200 px (right margin shown); between them sphinx-book-theme 1.3 still
-# widened full-width cells into the missing margin, so figures and captions ran off the right edge
-# (book/_static/ntklc.css fixes it).  1100 is a 1366 px laptop screen at 125 % zoom; 390 a phone.
+# Window widths at which no page may be wider than the window.  sphinx-book-theme 1.3 widens
+# full-width cells into the right margin from 992 px on, but shows that margin only from 1200 px; in
+# between, figures and captions ran off the right edge (book/_static/ntklc.css fixes it).  1100 is a
+# 1366 px laptop screen at 125 % zoom; 390 a phone.
 WINDOW_WIDTHS = (390, 800, 992, 1100, 1199, 1200, 1600)
 
 OVERFLOW_JS = """() => {
