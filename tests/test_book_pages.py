@@ -113,6 +113,13 @@ def redirect_target(path):
     return (Path(path).parent / match.group(1)).as_posix() if match else None
 
 
+def wait_for_mathjax(page):
+    """Return once MathJax (when the page loads it) has typeset the page and its fonts are ready."""
+    if page.locator('script[src*="mathjax/"]').count():
+        page.wait_for_function("() => window.MathJax && window.MathJax.startup && window.MathJax.startup.promise")
+        page.evaluate("() => window.MathJax.startup.promise.then(() => document.fonts.ready).then(() => true)")
+
+
 def open_page(browser, server, path, name):
     """Open one page offline, wait for MathJax, take the screenshot; return (state, problems)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -136,9 +143,7 @@ def open_page(browser, server, path, name):
         target = redirect_target(path)
         if target:  # jupyter-book's index.html only redirects to the root page: check that page
             page.wait_for_url(f"{server}/{target}", wait_until="load")
-        if page.locator('script[src*="mathjax/"]').count():
-            page.wait_for_function("() => window.MathJax && window.MathJax.startup && window.MathJax.startup.promise")
-            page.evaluate("() => window.MathJax.startup.promise.then(() => document.fonts.ready).then(() => true)")
+        wait_for_mathjax(page)
         page.evaluate(LOAD_IMAGES_JS)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
@@ -242,10 +247,7 @@ def test_no_page_is_wider_than_the_window(browser, server):
         try:
             for _, path in PAGES:
                 page.goto(f"{server}/{redirect_target(path) or path}", wait_until="load")
-                if page.locator('script[src*="mathjax/"]').count():
-                    page.wait_for_function(
-                        "() => window.MathJax && window.MathJax.startup && window.MathJax.startup.promise")
-                    page.evaluate("() => window.MathJax.startup.promise.then(() => true)")
+                wait_for_mathjax(page)
                 state = page.evaluate(OVERFLOW_JS)
                 # the reader's symptom: the page scrolls sideways (an equation wider than its box
                 # scrolls inside that box instead, which is fine)
