@@ -1,7 +1,7 @@
 """Fast checks of the notebooks' structure (no execution): parameters cells, table of contents and
 test parameters agree, so papermill can override every notebook's parameters, and a folded cell
 checks them; every parameter has the help text `papermill --help-notebook` shows; visible code fits
-the book's text column; the committed results files name no path of the machine that built them."""
+the book's text column and uses no name that only a removed cell defines; the committed results files name no path of the machine that built them."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,8 @@ import re
 import jupytext
 import pytest
 
-from nbtools import ROOT, assigned_names, load_test_params, notebook_sources, parameters_cells, toc_files
+from nbtools import (ROOT, assigned_names, defined_and_used_names, load_test_params, notebook_sources,
+                     parameters_cells, toc_files)
 
 SOURCES = notebook_sources()
 
@@ -105,6 +106,41 @@ def test_visible_code_fits_the_text_column(md):
                   for j, line in enumerate(cell.source.splitlines(), start=1) if len(line) > CODE_COLUMN]
     assert not long_lines, (f"{md.name}: {len(long_lines)} visible code lines are longer than "
                             f"{CODE_COLUMN} characters:\n" + "\n".join(long_lines))
+
+
+
+def names_shown_but_defined_out_of_sight(cells) -> list[str]:
+    """Names that the book's visible code cells read but that only removed cells define.
+
+    cells: notebook cells (``cell_type``, ``source``, ``metadata``). Folded (hide-input) cells count as
+    visible: a reader can open them.
+    """
+    shown_defined, shown_used, removed_defined = set(), set(), set()
+    for cell in cells:
+        if cell.cell_type != "code":
+            continue
+        defined, used = defined_and_used_names(cell.source)
+        if HIDDEN_CODE_TAGS & set(cell.metadata.get("tags", [])):
+            removed_defined |= defined
+        else:
+            shown_defined |= defined
+            shown_used |= used
+    return sorted((shown_used & removed_defined) - shown_defined)
+
+
+def test_names_defined_out_of_sight_are_found():
+    # the check below must see a name that only a removed cell defines, and pass one a visible cell defines
+    nb = jupytext.reads("```{code-cell}\n:tags: [remove-cell]\n\nhidden = 1\nboth = 2\n```\n\n"
+                        "```{code-cell}\nboth = 3\nprint(hidden + both)\n```\n", fmt="md:myst")
+    assert names_shown_but_defined_out_of_sight(nb.cells) == ["hidden"]
+
+
+@pytest.mark.parametrize("md", SOURCES, ids=[md.stem for md in SOURCES])
+def test_visible_code_uses_no_name_defined_only_in_removed_cells(md):
+    # a reader who copies the page's code must find every name it uses on the page
+    hidden = names_shown_but_defined_out_of_sight(jupytext.read(md).cells)
+    assert not hidden, (f"{md.name}: visible cells use {hidden}, which only cells tagged "
+                        f"{sorted(HIDDEN_CODE_TAGS)} define; define them in a visible or hide-input cell")
 
 
 # two or more path components after a leading slash, at the start of a string or after a space,
