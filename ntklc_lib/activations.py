@@ -632,6 +632,61 @@ def _jumps(fn, breakpoints) -> list:
     return out
 
 
+# where custom() looks for jumps that breakpoints does not declare: |t| <= 1e4 on nodes sinh-spaced, about
+# 0.001 apart near 0 and 0.1 % of |t| beyond |t| = 1; an even count keeps 0 off the nodes
+_JUMP_SCAN_LIMIT = 1e4
+_JUMP_SCAN_NODES = np.sinh(np.linspace(-np.arcsinh(_JUMP_SCAN_LIMIT), np.arcsinh(_JUMP_SCAN_LIMIT), 20_000))
+
+
+def _undeclared_jumps(fn, breakpoints) -> list:
+    """(t, |f(t+) - f(t-)|) for every point |t| <= 1e4 where f jumps and no breakpoint lies within 1e-9
+    (relative) of t, nearest to 0 first; t is exact to 1e-12 (relative), and a t within 1e-9 of 0 is 0.
+
+    Every interval between neighbouring scan nodes over which f changes is bisected, keeping the half over
+    which f changes more, until it is 1e-12 (relative) wide: there a continuous f has stopped changing (a
+    slope below 1e6 moves it by less than 1e-6), while a jump still moves it by its size.  As in
+    :func:`_jumps`, f is then read 1e-9 (relative) either side, so a single point where f differs from
+    its surroundings (a removable discontinuity) is not a jump.  Not seen: jumps beyond |t| = 1e4, and
+    pairs of jumps that cancel between two neighbouring nodes (a pulse narrower than the nodes' spacing).
+    Where f is not finite nothing is reported here (the moments report it)."""
+    def f(t):
+        with np.errstate(all="ignore"):
+            try:
+                return np.asarray(fn(t), dtype=np.float64)
+            except Exception as exc:  # noqa: BLE001 (any failure means the same: f cannot be scanned)
+                raise ValueError(f"fn must accept every t with |t| <= {_JUMP_SCAN_LIMIT:g} (the range scanned "
+                                 f"for undeclared jumps): it raised {type(exc).__name__}: {exc}") from None
+
+    def changes(a, b):
+        # f changes between a and b by more than rounding: by more than 1e-6 of |f| (or of 1)
+        with np.errstate(all="ignore"):
+            return (np.isfinite(a) & np.isfinite(b)
+                    & (np.abs(b - a) > 1e-6 * np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))))
+
+    lo, hi = _JUMP_SCAN_NODES[:-1], _JUMP_SCAN_NODES[1:]
+    f_lo, f_hi = f(lo), f(hi)
+    while lo.size:
+        keep = changes(f_lo, f_hi)
+        lo, hi, f_lo, f_hi = lo[keep], hi[keep], f_lo[keep], f_hi[keep]
+        if not np.any(hi - lo > 1e-12 * np.maximum(1.0, np.abs(lo))):
+            break
+        mid = 0.5 * (lo + hi)
+        f_mid = f(mid)
+        left = np.abs(f_mid - f_lo) >= np.abs(f_hi - f_mid)
+        lo, f_lo = np.where(left, lo, mid), np.where(left, f_lo, f_mid)
+        hi, f_hi = np.where(left, mid, hi), np.where(left, f_mid, f_hi)
+    declared = np.asarray(breakpoints, dtype=np.float64)
+    found = []
+    for t in np.unique(0.5 * (lo + hi)):
+        h = 1e-9 * max(1.0, abs(t))
+        below, above = f(np.array([t - h, t + h]))
+        if changes(below, above) and not np.any(np.abs(declared - t) <= h) \
+                and not (found and t - found[-1][0] <= h):    # one jump on a node shows in both its intervals
+            found.append((float(t), float(abs(above - below))))
+    # a jump at 0 is found within 1e-12 of it; 0 is what the user declares
+    return sorted(((0.0 if abs(t) <= 1e-9 else t, size) for t, size in found), key=lambda ts: abs(ts[0]))
+
+
 def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom", breakpoints=()) -> Activation:
     """A user-supplied activation f (numpy, vectorized).  Moments and kernels use quadrature.
 
@@ -645,7 +700,9 @@ def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom"
     at a declared breakpoint, f' holds a Dirac mass that no function can give: f is then treated like
     :func:`step` (no derivative, dd = inf, NTK refused), and passing ``deriv`` or ``deriv_torch`` for it
     raises, since a finite-difference or almost-everywhere derivative would make its "NTK" equal the CK
-    without a word.  A jump that is not declared is not seen.  Nor is a derivative that is unbounded at a
+    without a word.  A jump that is not declared raises ValueError, giving where it is: its derivative would
+    miss the Dirac mass, and dd and the NTK would come out finite and wrong.  The scan covers |t| <= 1e4 (see
+    :func:`_undeclared_jumps` for what it cannot see).  Not seen either: a derivative that is unbounded at a
     point (f = sqrt|t|): the finite difference (h = 1e-5) stays below ~1/sqrt(h) there, so E f'^2 comes out
     finite; pass ``deriv``, and the quadrature raises where it diverges.
     The named activations (:func:`get`, :func:`step`, :func:`ternary_symmetric`) have closed-form kernels and
@@ -667,6 +724,14 @@ def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom"
     if fn_torch is None:
         def fn_torch(t, _f=fn):
             return torch.as_tensor(_f(t.detach().cpu().numpy()), dtype=t.dtype, device=t.device)
+    undeclared = _undeclared_jumps(fn, breakpoints)
+    if undeclared:
+        where = ", ".join(f"{t:.12g} (by {size:.3g})" for t, size in undeclared[:5])
+        more = f" and at {len(undeclared) - 5} more points" if len(undeclared) > 5 else ""
+        raise ValueError(f"fn jumps at t = {where}{more}, which "
+                         f"breakpoints does not declare. Declare each (to the digits shown or better), and f is "
+                         f"treated like a step (no derivative, dd = inf, the CK only); undeclared, its derivative "
+                         f"would miss the Dirac mass there, and dd and the NTK would come out finite and wrong")
     jumps = _jumps(fn, breakpoints)
     if jumps:
         if deriv is not None or deriv_torch is not None:

@@ -1,6 +1,7 @@
 """Gaussian moments and dual maps of activations against independent computations."""
 import dataclasses
 import math
+import re
 import zlib
 
 import numpy as np
@@ -318,6 +319,52 @@ def test_custom_activation_that_jumps_at_a_breakpoint_has_no_ntk():
     assert A.custom(lambda t: np.tanh(100 * t), breakpoints=(0.0,)).deriv is not None
     with pytest.raises(ValueError, match=r"breakpoints\[0\] must be a finite number, got nan"):
         A.custom(np.tanh, breakpoints=[float("nan")])
+
+
+
+@pytest.mark.parametrize("where", [0.0, 0.3, -0.7, 1 / 3, 2.0, 5000.0])
+def test_custom_activation_that_jumps_where_no_breakpoint_is_declared_raises(where):
+    """Undeclared, a jump went unseen: f = tanh(t) + 0.5 (t > w) got the finite-difference derivative of tanh
+    off the jump, so dd came out E tanh'(xi)^2 = 0.464 where it is infinite, and an NTK that does not exist
+    was computed."""
+    A = nl.activations
+
+    def f(t):
+        return np.tanh(t) + 0.5 * (np.asarray(t) > where)
+
+    with pytest.raises(ValueError, match=r"fn jumps at t = \S+ \(by 0\.5\), which breakpoints does not "
+                                         r"declare.*dd and the NTK would come out finite and wrong") as err:
+        A.custom(f)
+    # the place it names, declared, is the jump: f becomes a step (dd = inf)
+    named = float(re.search(r"at t = (\S+) \(by", str(err.value)).group(1))
+    assert abs(named - where) <= 1e-10 * max(1.0, abs(where))
+    step = A.custom(f, breakpoints=[named])
+    assert step.deriv is None and np.isinf(float(A.moments(step, 1.0).dd))
+    # the same jump declared at the exact place
+    assert A.custom(f, breakpoints=[where]).deriv is None
+
+
+def test_undeclared_jump_scan_names_every_jump_and_passes_continuous_functions():
+    A = nl.activations
+    # two jumps, one declared: the other is named
+    with pytest.raises(ValueError, match=r"fn jumps at t = -1 \(by 2\), which"):
+        A.custom(lambda t: np.sign(t) + 2.0 * (t > -1.0), breakpoints=[0.0])
+    # many jumps: the five nearest 0 are named, and the rest counted
+    with pytest.raises(ValueError, match=r"t = 0 \(by 1\), 1 \(by 1\), -1 \(by 1\), 2 \(by 1\), -2 \(by 1\) "
+                                         r"and at \d+ more points"):
+        A.custom(np.floor)
+    # not jumps: steep but continuous (slope 1e4), kinks, a single point that differs from its
+    # surroundings (a removable discontinuity), overflow to inf, NaN where f is undefined
+    for fn in (lambda t: np.tanh(1e4 * t), lambda t: np.abs(t - 0.3), lambda t: np.where(t == 0, 5.0, np.tanh(t)),
+               np.exp, np.sqrt):
+        assert A.custom(fn).deriv is not None
+    # a function that fails somewhere in the scanned range is named with the range
+    def tanh_up_to_100(t):
+        if np.any(np.abs(t) > 100):
+            raise OverflowError("too large")
+        return np.tanh(t)
+    with pytest.raises(ValueError, match=r"fn must accept every t with \|t\| <= 10000 .*OverflowError: too large"):
+        A.custom(tanh_up_to_100)
 
 
 def test_quadrature_that_does_not_converge_raises_instead_of_guessing():
