@@ -616,75 +616,116 @@ def _check_vectorized(what: str, g) -> bool:
     return out.dtype.kind == "f"
 
 
-def _jumps(fn, breakpoints) -> list:
-    """(b, |f(b+) - f(b-)|) for every declared breakpoint b where f jumps.
-
-    f is read 1e-9 (relative) either side of b: a kink moves it by ~1e-9 there, a jump by its size, and a
-    change above 1e-6 of |f| (or of 1) counts as a jump."""
-    out = []
-    for b in breakpoints:
-        h = 1e-9 * max(1.0, abs(b))
-        lo, hi = (float(np.asarray(fn(np.array([b - h, b + h]))).ravel()[i]) for i in (0, 1))
-        if not (math.isfinite(lo) and math.isfinite(hi)):
-            continue                    # reported later, by the moments ("not finite")
-        if abs(hi - lo) > 1e-6 * max(1.0, abs(lo), abs(hi)):
-            out.append((float(b), abs(hi - lo)))
-    return out
-
-
-# where custom() looks for jumps that breakpoints does not declare: |t| <= 1e4 on nodes sinh-spaced, about
-# 0.001 apart near 0 and 0.1 % of |t| beyond |t| = 1; an even count keeps 0 off the nodes
-_JUMP_SCAN_LIMIT = 1e4
-_JUMP_SCAN_NODES = np.sinh(np.linspace(-np.arcsinh(_JUMP_SCAN_LIMIT), np.arcsinh(_JUMP_SCAN_LIMIT), 20_000))
-
-
-def _undeclared_jumps(fn, breakpoints) -> list:
-    """(t, |f(t+) - f(t-)|) for every point |t| <= 1e4 where f jumps and no breakpoint lies within 1e-9
-    (relative) of t, nearest to 0 first; t is exact to 1e-12 (relative), and a t within 1e-9 of 0 is 0.
-
-    Every interval between neighbouring scan nodes over which f changes is bisected, keeping the half over
-    which f changes more, until it is 1e-12 (relative) wide: there a continuous f has stopped changing (a
-    slope below 1e6 moves it by less than 1e-6), while a jump still moves it by its size.  As in
-    :func:`_jumps`, f is then read 1e-9 (relative) either side, so a single point where f differs from
-    its surroundings (a removable discontinuity) is not a jump.  Not seen: jumps beyond |t| = 1e4, and
-    pairs of jumps that cancel between two neighbouring nodes (a pulse narrower than the nodes' spacing).
-    Where f is not finite nothing is reported here (the moments report it)."""
+def _scanned(fn):
+    """fn as the scans below call it: float64 values, numpy warnings off (NaN where f is undefined is reported
+    by the moments), and any exception turned into a ValueError that names the range scanned."""
     def f(t):
         with np.errstate(all="ignore"):
             try:
                 return np.asarray(fn(t), dtype=np.float64)
             except Exception as exc:  # noqa: BLE001 (any failure means the same: f cannot be scanned)
                 raise ValueError(f"fn must accept every t with |t| <= {_JUMP_SCAN_LIMIT:g} (the range scanned "
-                                 f"for undeclared jumps): it raised {type(exc).__name__}: {exc}") from None
+                                 f"for jumps and steep points): it raised {type(exc).__name__}: {exc}") from None
+    return f
 
-    def changes(a, b):
-        # f changes between a and b by more than rounding: by more than 1e-6 of |f| (or of 1)
-        with np.errstate(all="ignore"):
-            return (np.isfinite(a) & np.isfinite(b)
-                    & (np.abs(b - a) > 1e-6 * np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))))
 
+def _moves(a, b, rel: float):
+    """Whether f moves from a to b by more than ``rel`` of |f| (or of 1); False where either is not finite."""
+    with np.errstate(all="ignore"):
+        return (np.isfinite(a) & np.isfinite(b)
+                & (np.abs(b - a) > rel * np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))))
+
+
+def _jump_sizes(f, t: np.ndarray) -> np.ndarray:
+    """|f(t+) - f(t-)| where f jumps at the points t, else 0.
+
+    f is read 1e-9 and 1e-11 (relative) either side of t.  A jump moves f by more than 1e-6 of |f| (or of
+    1) at both distances, and by nearly the same amount (90 %).  A kink moves it by ~1e-9, and a continuous
+    f whose slope is unbounded at t (cbrt, sign(t) |t|^a) moves it 100^a times less at the nearer distance,
+    so it is not a jump unless a <= 0.02."""
+    t = np.asarray(t, dtype=np.float64)
+    s = np.maximum(1.0, np.abs(t))
+    far_lo, far_hi, near_lo, near_hi = (f(t + k * s) for k in (-1e-9, 1e-9, -1e-11, 1e-11))
+    far, near = np.abs(far_hi - far_lo), np.abs(near_hi - near_lo)
+    is_jump = _moves(far_lo, far_hi, 1e-6) & _moves(near_lo, near_hi, 1e-6) & (near >= 0.9 * far)
+    return np.where(is_jump, far, 0.0)
+
+
+def _steep(f, t: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Whether f, continuous at the points t (``sizes`` from :func:`_jump_sizes` are 0), moves by more than
+    1e-6 of |f| (or of 1) within 1e-9 (relative) on one side of t: a slope above 1e3 over that distance,
+    which rounding of f (float32 arithmetic, say) does not give.  sqrt|t| and cbrt t at 0 are steep,
+    |t| and tanh(1e4 t) are not."""
+    s = 1e-9 * np.maximum(1.0, np.abs(t))
+    at, below, above = f(t), f(t - s), f(t + s)
+    return (sizes == 0) & (_moves(below, at, 1e-6) | _moves(at, above, 1e-6))
+
+
+def _jumps(fn, breakpoints) -> list:
+    """(b, |f(b+) - f(b-)|) for every declared breakpoint b where f jumps (see :func:`_jump_sizes`)."""
+    if not breakpoints:
+        return []
+    b = np.asarray(breakpoints, dtype=np.float64)
+    sizes = _jump_sizes(_scanned(fn), b)
+    return [(float(t), float(size)) for t, size in zip(b, sizes) if size > 0]
+
+
+# where custom() looks for jumps and steep points: |t| <= 1e4 on nodes sinh-spaced, about 0.001 apart near 0
+# and 0.1 % of |t| beyond |t| = 1; an even count keeps 0 off the nodes
+_JUMP_SCAN_LIMIT = 1e4
+_JUMP_SCAN_NODES = np.sinh(np.linspace(-np.arcsinh(_JUMP_SCAN_LIMIT), np.arcsinh(_JUMP_SCAN_LIMIT), 20_000))
+
+
+def _scan_for_jumps(fn) -> tuple[list, list]:
+    """Where f jumps and where it is steep, on |t| <= 1e4: ``(jumps, steep)``, ``jumps`` as (t, |f(t+) - f(t-)|)
+    and ``steep`` as points t, each list nearest to 0 first.  t is exact to 1e-14 (relative); a t within
+    1e-9 of 0 is given as 0.
+
+    Each interval between neighbouring scan nodes is halved, again and again, keeping the half over which
+    f moves more, as long as f moves over it by more than 1e-9 (of |f|, or of 1), until the interval is
+    1e-14 (relative) wide.  Where that leaves one, f rises there at a slope above 1e5.  It is a jump if
+    :func:`_jump_sizes` says so, and steep if :func:`_steep` does: its slope is unbounded there (cbrt t),
+    or it changes faster than a finite difference of step 1e-5 can follow (tanh(1e6 t)).
+    Not seen: anything beyond |t| = 1e4; a feature between two neighbouring nodes that ends where it
+    starts (a pulse narrower than the nodes' spacing); and, since the halving follows the half over which f
+    moves more, mostly not a point that f does not pass through monotonically, such as the cusp of
+    sqrt|t - c| or the end of sqrt t next to where it is NaN (:func:`custom` checks declared breakpoints
+    for those)."""
+    f = _scanned(fn)
     lo, hi = _JUMP_SCAN_NODES[:-1], _JUMP_SCAN_NODES[1:]
     f_lo, f_hi = f(lo), f(hi)
+    narrow_lo, narrow_hi = [], []
     while lo.size:
-        keep = changes(f_lo, f_hi)
-        lo, hi, f_lo, f_hi = lo[keep], hi[keep], f_lo[keep], f_hi[keep]
-        if not np.any(hi - lo > 1e-12 * np.maximum(1.0, np.abs(lo))):
-            break
+        narrow = hi - lo <= 1e-14 * np.maximum(1.0, np.abs(lo))
+        narrow_lo.append(lo[narrow])
+        narrow_hi.append(hi[narrow])
+        lo, hi, f_lo, f_hi = lo[~narrow], hi[~narrow], f_lo[~narrow], f_hi[~narrow]
         mid = 0.5 * (lo + hi)
         f_mid = f(mid)
-        left = np.abs(f_mid - f_lo) >= np.abs(f_hi - f_mid)
-        lo, f_lo = np.where(left, lo, mid), np.where(left, f_lo, f_mid)
-        hi, f_hi = np.where(left, mid, hi), np.where(left, f_mid, f_hi)
-    declared = np.asarray(breakpoints, dtype=np.float64)
-    found = []
-    for t in np.unique(0.5 * (lo + hi)):
-        h = 1e-9 * max(1.0, abs(t))
-        below, above = f(np.array([t - h, t + h]))
-        if changes(below, above) and not np.any(np.abs(declared - t) <= h) \
-                and not (found and t - found[-1][0] <= h):    # one jump on a node shows in both its intervals
-            found.append((float(t), float(abs(above - below))))
-    # a jump at 0 is found within 1e-12 of it; 0 is what the user declares
-    return sorted(((0.0 if abs(t) <= 1e-9 else t, size) for t, size in found), key=lambda ts: abs(ts[0]))
+        # both halves are looked at: over the whole interval f may not move at all (sqrt|t| on [-a, a])
+        moves_left, moves_right = _moves(f_lo, f_mid, 1e-9), _moves(f_mid, f_hi, 1e-9)
+        with np.errstate(invalid="ignore"):
+            left = moves_left & (~moves_right | (np.abs(f_mid - f_lo) >= np.abs(f_hi - f_mid)))
+        keep = moves_left | moves_right
+        lo, hi = np.where(left, lo, mid)[keep], np.where(left, mid, hi)[keep]
+        f_lo, f_hi = np.where(left, f_lo, f_mid)[keep], np.where(left, f_mid, f_hi)[keep]
+    t = np.unique(0.5 * (np.concatenate(narrow_lo) + np.concatenate(narrow_hi)))
+    if t.size:
+        # one point of f on a node shows in both intervals next to it
+        t = t[np.concatenate(([True], np.diff(t) > 1e-9 * np.maximum(1.0, np.abs(t[1:]))))]
+    sizes = _jump_sizes(f, t)
+    steep = _steep(f, t, sizes)
+
+    def near_zero_first(points):
+        # |t| to 9 digits, then t: -1 before 1 whatever the last digits found
+        def key(p):
+            x = p if isinstance(p, float) else p[0]
+            return round(abs(x), 9), x
+        return sorted(points, key=key)
+
+    snap = [0.0 if abs(x) <= 1e-9 else float(x) for x in t]
+    return (near_zero_first([(snap[k], float(sizes[k])) for k in np.flatnonzero(sizes > 0)]),
+            near_zero_first([snap[k] for k in np.flatnonzero(steep)]))
 
 
 def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom", breakpoints=()) -> Activation:
@@ -696,15 +737,18 @@ def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom"
     Accuracy: declare every point where f jumps or has a kink in ``breakpoints``.  The moments split
     their adaptive quadrature there, and the limit kernels split their Gauss-Legendre pieces there
     (a custom ReLU's CK and NTK then equal the arc-cosine closed forms to ~1e-13); an undeclared kink
-    or jump costs accuracy (O(h^2) or O(h) on a grid of spacing 0.02, ~1% for a ReLU's NTK).  Where f jumps
+    costs accuracy (O(h^2) or O(h) on a grid of spacing 0.02, ~1% for a ReLU's NTK).  Where f jumps
     at a declared breakpoint, f' holds a Dirac mass that no function can give: f is then treated like
     :func:`step` (no derivative, dd = inf, NTK refused), and passing ``deriv`` or ``deriv_torch`` for it
     raises, since a finite-difference or almost-everywhere derivative would make its "NTK" equal the CK
     without a word.  A jump that is not declared raises ValueError, giving where it is: its derivative would
-    miss the Dirac mass, and dd and the NTK would come out finite and wrong.  The scan covers |t| <= 1e4 (see
-    :func:`_undeclared_jumps` for what it cannot see).  Not seen either: a derivative that is unbounded at a
-    point (f = sqrt|t|): the finite difference (h = 1e-5) stays below ~1/sqrt(h) there, so E f'^2 comes out
-    finite; pass ``deriv``, and the quadrature raises where it diverges.
+    miss the Dirac mass, and dd and the NTK would come out finite and wrong.  Without ``deriv``, a point where
+    f is continuous but moves by more than 1e-6 within 1e-9 raises too: there the derivative by finite
+    differences (step 1e-5) is wrong, and where f' is unbounded (f = sqrt|t|) it gives a finite E f'^2 where
+    the true one is infinite.  With ``deriv``, the quadrature raises where E f'^2 diverges.  The scan for both covers
+    |t| <= 1e4 and finds jumps, and steep points that f passes through monotonically (cbrt t); declared
+    breakpoints are checked exactly, which finds cusps (sqrt|t - c|) too (:func:`_scan_for_jumps` says what
+    the scan cannot see).
     The named activations (:func:`get`, :func:`step`, :func:`ternary_symmetric`) have closed-form kernels and
     are faster.
     """
@@ -724,14 +768,20 @@ def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom"
     if fn_torch is None:
         def fn_torch(t, _f=fn):
             return torch.as_tensor(_f(t.detach().cpu().numpy()), dtype=t.dtype, device=t.device)
-    undeclared = _undeclared_jumps(fn, breakpoints)
+    found, steep = _scan_for_jumps(fn)
+    undeclared = [(t, size) for t, size in found
+                  if not any(abs(b - t) <= 1e-9 * max(1.0, abs(t)) for b in breakpoints)]
     if undeclared:
         where = ", ".join(f"{t:.12g} (by {size:.3g})" for t, size in undeclared[:5])
         more = f" and at {len(undeclared) - 5} more points" if len(undeclared) > 5 else ""
+        # steps this small are what float32 arithmetic makes of sin(t) at |t| > 16, say
+        tiny = (" (steps this small often come from float32 arithmetic: compute f in float64)"
+                if max(size for _, size in undeclared[:5]) < 1e-4 else "")
         raise ValueError(f"fn jumps at t = {where}{more}, which "
-                         f"breakpoints does not declare. Declare each (to the digits shown or better), and f is "
-                         f"treated like a step (no derivative, dd = inf, the CK only); undeclared, its derivative "
-                         f"would miss the Dirac mass there, and dd and the NTK would come out finite and wrong")
+                         f"breakpoints does not declare{tiny}. Declare each (to the digits shown or better), and f "
+                         f"is treated like a step (no derivative, dd = inf, the CK only); undeclared, its "
+                         f"derivative would miss the Dirac mass there, and dd and the NTK would come out finite "
+                         f"and wrong")
     jumps = _jumps(fn, breakpoints)
     if jumps:
         if deriv is not None or deriv_torch is not None:
@@ -742,6 +792,20 @@ def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom"
         # like the named steps: no derivative, dd = inf, the CK only
         return Activation(name=name, fn=fn, fn_torch=fn_torch, deriv=None, deriv_torch=None,
                           breakpoints=tuple(breakpoints))
+    if breakpoints:
+        # the scan does not find cusps (sqrt|t - c|); where they are declared, they are checked exactly
+        declared = np.asarray(breakpoints, dtype=np.float64)
+        f = _scanned(fn)
+        steep_declared = declared[_steep(f, declared, _jump_sizes(f, declared))].tolist()
+        steep = sorted(steep_declared + [t for t in steep if not np.any(
+            np.abs(declared - t) <= 1e-9 * max(1.0, abs(t)))], key=lambda t: (round(abs(t), 9), t))
+    if deriv is None and steep:
+        where = ", ".join(f"{t:.12g}" for t in steep[:5])
+        more = f" and at {len(steep) - 5} more points" if len(steep) > 5 else ""
+        raise ValueError(f"fn is continuous but so steep at t = {where}{more} (it moves by more than 1e-6 within "
+                         f"1e-9) that its derivative by finite differences (step 1e-5) would give a wrong dd and "
+                         f"NTK: f' is unbounded there (as for sqrt|t|), or f changes faster than that step can "
+                         f"follow. Pass deriv; the quadrature then says whether E f'^2 is finite")
     if deriv is None:
         def deriv(t, _f=fn, _h=1e-5):
             t = np.asarray(t, dtype=np.float64)

@@ -350,7 +350,7 @@ def test_undeclared_jump_scan_names_every_jump_and_passes_continuous_functions()
     with pytest.raises(ValueError, match=r"fn jumps at t = -1 \(by 2\), which"):
         A.custom(lambda t: np.sign(t) + 2.0 * (t > -1.0), breakpoints=[0.0])
     # many jumps: the five nearest 0 are named, and the rest counted
-    with pytest.raises(ValueError, match=r"t = 0 \(by 1\), 1 \(by 1\), -1 \(by 1\), 2 \(by 1\), -2 \(by 1\) "
+    with pytest.raises(ValueError, match=r"t = 0 \(by 1\), -1 \(by 1\), 1 \(by 1\), -2 \(by 1\), 2 \(by 1\) "
                                          r"and at \d+ more points"):
         A.custom(np.floor)
     # not jumps: steep but continuous (slope 1e4), kinks, a single point that differs from its
@@ -367,6 +367,39 @@ def test_undeclared_jump_scan_names_every_jump_and_passes_continuous_functions()
         A.custom(tanh_up_to_100)
 
 
+
+def test_custom_activation_too_steep_for_finite_differences_needs_deriv():
+    """Without deriv, f = sqrt|t| got E f'^2 = 2.43 from the finite difference (step 1e-5), which stays
+    bounded where f' is not; the true E f'^2 is infinite.  Such points now raise.  And cbrt, declared at 0
+    with its derivative, was refused as a jump (its values 1e-9 either side of 0 differ by 2e-3)."""
+    A = nl.activations
+    steep = r"fn is continuous but so steep at t = {} .*Pass deriv"
+    with pytest.raises(ValueError, match=steep.format("0")):
+        A.custom(lambda t: np.sqrt(np.abs(t)))                  # found by the scan
+    with pytest.raises(ValueError, match=steep.format("0")):
+        A.custom(np.cbrt)
+    with pytest.raises(ValueError, match=steep.format("0")):
+        A.custom(lambda t: np.tanh(1e6 * t))                    # bounded, but 1e6 > what h = 1e-5 follows
+    with pytest.raises(ValueError, match=steep.format(r"0\.3")):
+        A.custom(lambda t: np.sqrt(np.abs(t - 0.3)), breakpoints=[0.3])    # a cusp, declared
+    # with deriv, the quadrature judges E f'^2: infinite for cbrt (f'^2 ~ |t|^(-4/3))
+    root = A.custom(np.cbrt, breakpoints=[0.0], name="cbrt",
+                    deriv=lambda t: np.maximum(np.abs(t), 1e-300) ** (-2 / 3) / 3)
+    assert root.differentiable
+    with pytest.raises(ValueError, match=r"quadrature for E f'\^2 of activation 'cbrt'"):
+        A.moments(root, 1.0)
+    # kinks and moderately steep functions keep their finite-difference derivative: E |t|'^2 = 1, and
+    # E (d/dt tanh(100 t))^2 = 100 * (4/3) phi(0) to O(1/100), against quadrature of the exact derivative
+    assert float(A.moments(A.custom(np.abs, breakpoints=[0.0]), 1.0).dd) == pytest.approx(1.0, abs=1e-6)
+    steep_tanh = A.custom(lambda t: np.tanh(100 * t), breakpoints=[0.0])
+    exact = integrate.quad(lambda x: (100 / np.cosh(100 * x) ** 2) ** 2 * stats.norm.pdf(x), -1, 1,
+                           points=[0.0], limit=200)[0]
+    assert float(A.moments(steep_tanh, 1.0).dd) == pytest.approx(exact, rel=1e-4)
+    # float32 arithmetic makes sin a staircase beyond |t| = 16, which the message points at
+    with pytest.raises(ValueError, match=r"fn jumps at t = 16\.00.*float32 arithmetic"):
+        A.custom(lambda t: np.sin(np.asarray(t, dtype=np.float32)))
+
+
 def test_quadrature_that_does_not_converge_raises_instead_of_guessing():
     """f = sqrt|t| has f'^2 = 1/(4|t|): E f'^2 is infinite, but scipy's quad only warned and returned ~28."""
     A = nl.activations
@@ -375,11 +408,18 @@ def test_quadrature_that_does_not_converge_raises_instead_of_guessing():
     with pytest.raises(ValueError, match=r"quadrature for E f'\^2 of activation 'sqrt\|t\|' at tau = 1 did not "
                                          r"converge .*E f'\^2 may be infinite"):
         A.moments(root, 1.0)
-    # its other moments converge: E |xi|^(1/2) = 2^(1/4) Gamma(3/4) / sqrt(pi), by the Gaussian moment formula
-    # (without deriv, the finite difference hides the singularity of f': see the custom docstring)
-    smooth = A.custom(lambda t: np.sqrt(np.abs(t)), breakpoints=[0.0], name="sqrt|t|, no deriv")
+    # f = |t|^(3/4) has f'^2 = (9/16) |t|^(-1/2), singular but integrable: the quadrature converges to the
+    # Gaussian absolute moments E |xi|^p = 2^(p/2) Gamma((p+1)/2) / sqrt(pi)
     from scipy.special import gamma
-    assert float(A.raw_moments(smooth, 1.0).mean) == pytest.approx(2**0.25 * gamma(0.75) / np.sqrt(np.pi), rel=1e-10)
+
+    def abs_moment(p):
+        return 2 ** (p / 2) * gamma((p + 1) / 2) / np.sqrt(np.pi)
+
+    power = A.custom(lambda t: np.abs(t) ** 0.75, breakpoints=[0.0], name="|t|^(3/4)",
+                     deriv=lambda t: 0.75 * np.sign(t) * np.maximum(np.abs(t), 1e-300) ** -0.25)
+    r = A.raw_moments(power, 1.0)
+    assert float(r.mean) == pytest.approx(abs_moment(0.75), rel=1e-10)
+    assert float(r.dd) == pytest.approx(9 / 16 * abs_moment(-0.5), rel=1e-7)
 
 
 def test_linear_keeps_its_name_and_is_the_identity_after_a_name_round_trip():
