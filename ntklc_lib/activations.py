@@ -652,13 +652,24 @@ def _jump_sizes(f, t: np.ndarray) -> np.ndarray:
 
 
 def _steep(f, t: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """Whether f, continuous at the points t (``sizes`` from :func:`_jump_sizes` are 0), moves by more than
-    1e-6 of |f| (or of 1) within 1e-9 (relative) on one side of t: a slope above 1e3 over that distance,
-    which rounding of f (float32 arithmetic, say) does not give.  sqrt|t| and cbrt t at 0 are steep,
-    |t| and tanh(1e4 t) are not."""
-    s = 1e-9 * np.maximum(1.0, np.abs(t))
-    at, below, above = f(t), f(t - s), f(t + s)
-    return (sizes == 0) & (_moves(below, at, 1e-6) | _moves(at, above, 1e-6))
+    """Whether f, continuous at the points t (``sizes`` from :func:`_jump_sizes` are 0), is too steep there
+    for the finite-difference derivative (step 1e-5).
+
+    On either side of t, f is read at distances d = 1e-9 and D = 1e-5.  A smooth f moves by about d/D = 1e-4
+    as much over d as over D (less at an extremum); steep means more than 5e-4 as much, and by more than
+    1e-6 of |f| (or of 1) over d, which rounding of f (float32 arithmetic, say) does not give.  Steep:
+    sqrt|t| and cbrt t at 0, where f' is unbounded, and tanh(1e6 t), which bends within 1e-5.  Not steep:
+    kinks (|t|), tanh(1e4 t), 1e6 tanh(t).  (d and D grow with |t| beyond 1e3, to stay above rounding.)"""
+    t = np.asarray(t, dtype=np.float64)
+    d = 1e-9 * np.maximum(1.0, 1e-3 * np.abs(t))
+    at = f(t)
+    out = np.zeros(t.shape, dtype=bool)
+    for side in (-1.0, 1.0):
+        near, far = f(t + side * d), f(t + side * 1e4 * d)
+        with np.errstate(all="ignore"):
+            bends = np.abs(near - at) > 5e-4 * np.abs(far - at)
+        out |= _moves(at, near, 1e-6) & bends
+    return (sizes == 0) & out
 
 
 def _jumps(fn, breakpoints) -> list:
@@ -676,6 +687,31 @@ _JUMP_SCAN_LIMIT = 1e4
 _JUMP_SCAN_NODES = np.sinh(np.linspace(-np.arcsinh(_JUMP_SCAN_LIMIT), np.arcsinh(_JUMP_SCAN_LIMIT), 20_000))
 
 
+def _local_extrema(f, nodes: np.ndarray) -> np.ndarray:
+    """The local minima and maxima of f, to 1e-14 (relative), that the values at ``nodes`` bracket: where f
+    at a node is below (above) f at the node before and not above (below) f at the node after, a ternary
+    search between those two neighbours.  A cusp (sqrt|t - c|) is such an extremum, and the halving in
+    :func:`_scan_for_jumps` does not find it: over the half that holds it, f may hardly move."""
+    f_nodes = f(nodes)
+    before, at, after = f_nodes[:-2], f_nodes[1:-1], f_nodes[2:]
+    with np.errstate(invalid="ignore"):
+        is_min = (at < before) & (at <= after)
+        is_max = (at > before) & (at >= after)
+    k = np.flatnonzero(is_min | is_max)
+    sign = np.where(is_min[k], 1.0, -1.0)       # a maximum of f is a minimum of -f
+    lo, hi = nodes[k], nodes[k + 2]
+    while lo.size:
+        wide = hi - lo > 1e-14 * np.maximum(1.0, np.abs(lo))
+        if not np.any(wide):
+            break
+        third = (hi - lo) / 3
+        g1, g2 = sign * f(lo + third), sign * f(hi - third)
+        with np.errstate(invalid="ignore"):
+            left = g1 <= g2                     # the minimum of sign * f lies in [lo, hi - third]
+        lo, hi = np.where(wide & ~left, lo + third, lo), np.where(wide & left, hi - third, hi)
+    return 0.5 * (lo + hi)
+
+
 def _scan_for_jumps(fn) -> tuple[list, list]:
     """Where f jumps and where it is steep, on |t| <= 1e4: ``(jumps, steep)``, ``jumps`` as (t, |f(t+) - f(t-)|)
     and ``steep`` as points t, each list nearest to 0 first.  t is exact to 1e-14 (relative); a t within
@@ -683,14 +719,14 @@ def _scan_for_jumps(fn) -> tuple[list, list]:
 
     Each interval between neighbouring scan nodes is halved, again and again, keeping the half over which
     f moves more, as long as f moves over it by more than 1e-9 (of |f|, or of 1), until the interval is
-    1e-14 (relative) wide.  Where that leaves one, f rises there at a slope above 1e5.  It is a jump if
-    :func:`_jump_sizes` says so, and steep if :func:`_steep` does: its slope is unbounded there (cbrt t),
-    or it changes faster than a finite difference of step 1e-5 can follow (tanh(1e6 t)).
+    1e-14 (relative) wide.  Where that leaves one, f's slope there is above 1e5 (for |t|, |f| <= 1).  It
+    is a jump if :func:`_jump_sizes` says so, and steep if :func:`_steep` does: its slope is unbounded
+    there (cbrt t), or it bends faster than a finite difference of step 1e-5 can follow (tanh(1e6 t)).
+    The halving follows the half over which f moves more, and so it misses a cusp (sqrt|t - c|), over whose
+    half f may hardly move; the local extrema (:func:`_local_extrema`) are classified too, which finds it.
     Not seen: anything beyond |t| = 1e4; a feature between two neighbouring nodes that ends where it
-    starts (a pulse narrower than the nodes' spacing); and, since the halving follows the half over which f
-    moves more, mostly not a point that f does not pass through monotonically, such as the cusp of
-    sqrt|t - c| or the end of sqrt t next to where it is NaN (:func:`custom` checks declared breakpoints
-    for those)."""
+    starts (a pulse narrower than the nodes' spacing); and the end of sqrt t next to where it is NaN
+    (:func:`custom` checks declared breakpoints for that)."""
     f = _scanned(fn)
     lo, hi = _JUMP_SCAN_NODES[:-1], _JUMP_SCAN_NODES[1:]
     f_lo, f_hi = f(lo), f(hi)
@@ -709,7 +745,8 @@ def _scan_for_jumps(fn) -> tuple[list, list]:
         keep = moves_left | moves_right
         lo, hi = np.where(left, lo, mid)[keep], np.where(left, mid, hi)[keep]
         f_lo, f_hi = np.where(left, f_lo, f_mid)[keep], np.where(left, f_mid, f_hi)[keep]
-    t = np.unique(0.5 * (np.concatenate(narrow_lo) + np.concatenate(narrow_hi)))
+    t = np.unique(np.concatenate([0.5 * (np.concatenate(narrow_lo) + np.concatenate(narrow_hi)),
+                                  _local_extrema(f, _JUMP_SCAN_NODES)]))
     if t.size:
         # one point of f on a node shows in both intervals next to it
         t = t[np.concatenate(([True], np.diff(t) > 1e-9 * np.maximum(1.0, np.abs(t[1:]))))]
@@ -743,12 +780,11 @@ def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom"
     raises, since a finite-difference or almost-everywhere derivative would make its "NTK" equal the CK
     without a word.  A jump that is not declared raises ValueError, giving where it is: its derivative would
     miss the Dirac mass, and dd and the NTK would come out finite and wrong.  Without ``deriv``, a point where
-    f is continuous but moves by more than 1e-6 within 1e-9 raises too: there the derivative by finite
-    differences (step 1e-5) is wrong, and where f' is unbounded (f = sqrt|t|) it gives a finite E f'^2 where
-    the true one is infinite.  With ``deriv``, the quadrature raises where E f'^2 diverges.  The scan for both covers
-    |t| <= 1e4 and finds jumps, and steep points that f passes through monotonically (cbrt t); declared
-    breakpoints are checked exactly, which finds cusps (sqrt|t - c|) too (:func:`_scan_for_jumps` says what
-    the scan cannot see).
+    f is continuous but too steep for the finite difference (:func:`_steep`) raises too: there the derivative
+    by finite differences (step 1e-5) is wrong, and where f' is unbounded (f = sqrt|t|) it gives a finite
+    E f'^2 where the true one is infinite.  With ``deriv``, the quadrature raises where E f'^2 diverges.  The scan for
+    both covers |t| <= 1e4 (:func:`_scan_for_jumps` says what it cannot see); declared breakpoints are
+    checked exactly.
     The named activations (:func:`get`, :func:`step`, :func:`ternary_symmetric`) have closed-form kernels and
     are faster.
     """
@@ -793,7 +829,7 @@ def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom"
         return Activation(name=name, fn=fn, fn_torch=fn_torch, deriv=None, deriv_torch=None,
                           breakpoints=tuple(breakpoints))
     if breakpoints:
-        # the scan does not find cusps (sqrt|t - c|); where they are declared, they are checked exactly
+        # declared breakpoints are checked exactly: the scan misses some (the end of sqrt t, next to NaN)
         declared = np.asarray(breakpoints, dtype=np.float64)
         f = _scanned(fn)
         steep_declared = declared[_steep(f, declared, _jump_sizes(f, declared))].tolist()
@@ -802,10 +838,11 @@ def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom"
     if deriv is None and steep:
         where = ", ".join(f"{t:.12g}" for t in steep[:5])
         more = f" and at {len(steep) - 5} more points" if len(steep) > 5 else ""
-        raise ValueError(f"fn is continuous but so steep at t = {where}{more} (it moves by more than 1e-6 within "
-                         f"1e-9) that its derivative by finite differences (step 1e-5) would give a wrong dd and "
-                         f"NTK: f' is unbounded there (as for sqrt|t|), or f changes faster than that step can "
-                         f"follow. Pass deriv; the quadrature then says whether E f'^2 is finite")
+        raise ValueError(f"fn is continuous but too steep at t = {where}{more} for its derivative by finite "
+                         f"differences (step 1e-5): within 1e-9 of it f moves more than 5e-4 times as much as "
+                         f"within 1e-5 (a smooth f, 1e-4 times). f' is unbounded there (as for sqrt|t|), or f "
+                         f"bends faster than that step can follow, and dd and the NTK would come out wrong. Pass "
+                         f"deriv; the quadrature then says whether E f'^2 is finite")
     if deriv is None:
         def deriv(t, _f=fn, _h=1e-5):
             t = np.asarray(t, dtype=np.float64)

@@ -372,7 +372,7 @@ def test_custom_activation_too_steep_for_finite_differences_needs_deriv():
     bounded where f' is not; the true E f'^2 is infinite.  Such points now raise.  And cbrt, declared at 0
     with its derivative, was refused as a jump (its values 1e-9 either side of 0 differ by 2e-3)."""
     A = nl.activations
-    steep = r"fn is continuous but so steep at t = {} .*Pass deriv"
+    steep = r"fn is continuous but too steep at t = {} for its derivative by finite differences.*Pass deriv"
     with pytest.raises(ValueError, match=steep.format("0")):
         A.custom(lambda t: np.sqrt(np.abs(t)))                  # found by the scan
     with pytest.raises(ValueError, match=steep.format("0")):
@@ -381,6 +381,8 @@ def test_custom_activation_too_steep_for_finite_differences_needs_deriv():
         A.custom(lambda t: np.tanh(1e6 * t))                    # bounded, but 1e6 > what h = 1e-5 follows
     with pytest.raises(ValueError, match=steep.format(r"0\.3")):
         A.custom(lambda t: np.sqrt(np.abs(t - 0.3)), breakpoints=[0.3])    # a cusp, declared
+    with pytest.raises(ValueError, match=steep.format(r"-0\.7")):
+        A.custom(lambda t: np.tanh(t) - np.sqrt(np.abs(t + 0.7)))          # found as a local extremum
     # with deriv, the quadrature judges E f'^2: infinite for cbrt (f'^2 ~ |t|^(-4/3))
     root = A.custom(np.cbrt, breakpoints=[0.0], name="cbrt",
                     deriv=lambda t: np.maximum(np.abs(t), 1e-300) ** (-2 / 3) / 3)
@@ -390,6 +392,8 @@ def test_custom_activation_too_steep_for_finite_differences_needs_deriv():
     # kinks and moderately steep functions keep their finite-difference derivative: E |t|'^2 = 1, and
     # E (d/dt tanh(100 t))^2 against quadrature of the exact derivative, 100 / cosh(100 t)^2
     assert float(A.moments(A.custom(np.abs, breakpoints=[0.0]), 1.0).dd) == pytest.approx(1.0, abs=1e-6)
+    for smooth in (lambda t: 1e6 * np.tanh(t), lambda t: np.sin(1e3 * t), lambda t: np.tanh(1e4 * t)):
+        assert A.custom(smooth).differentiable
     steep_tanh = A.custom(lambda t: np.tanh(100 * t), breakpoints=[0.0])
     exact = integrate.quad(lambda x: (100 / np.cosh(100 * x) ** 2) ** 2 * stats.norm.pdf(x), -1, 1,
                            points=[0.0], limit=200)[0]
