@@ -1,7 +1,8 @@
 """Fast checks of the notebooks' structure (no execution): parameters cells, table of contents and
 test parameters agree, so papermill can override every notebook's parameters, and a folded cell
-checks them; every parameter has the help text `papermill --help-notebook` shows; visible code fits
-the book's text column and uses no name that only a removed cell defines; the committed results files name no path of the machine that built them."""
+checks them; every folded cell says what it holds; every parameter has the help text
+`papermill --help-notebook` shows; visible code fits the book's text column and uses no name that only
+a removed cell defines; the committed results files name no path of the machine that built them."""
 from __future__ import annotations
 
 import json
@@ -40,6 +41,17 @@ def test_parameters_are_validated_in_a_folded_cell(md):
     assert "hide-input" in after.metadata.get("tags", []), \
         f"{md.name}: tag the validation cell after `parameters` `hide-input`"
 
+
+
+@pytest.mark.parametrize("md", SOURCES, ids=[md.stem for md in SOURCES])
+def test_every_folded_cell_says_what_it_holds(md):
+    # myst-nb's default bar, "Show code cell source", is the same for every folded cell; the README's
+    # rule: each says what opening it shows (cell metadata mystnb.code_prompt_show)
+    unnamed = [i for i, c in enumerate(jupytext.read(md).cells)
+               if c.cell_type == "code" and "hide-input" in c.metadata.get("tags", [])
+               and not str(c.metadata.get("mystnb", {}).get("code_prompt_show", "")).startswith("Show ")]
+    assert not unnamed, (f"{md.name}: folded cells {unnamed} have no mystnb.code_prompt_show beginning "
+                         f"'Show ' (e.g. 'Show how the parameters are checked')")
 
 @pytest.mark.parametrize("md", SOURCES, ids=[md.stem for md in SOURCES])
 def test_test_params_are_notebook_parameters(md):
