@@ -42,7 +42,6 @@ def test_parameters_are_validated_in_a_folded_cell(md):
         f"{md.name}: tag the validation cell after `parameters` `hide-input`"
 
 
-
 @pytest.mark.parametrize("md", SOURCES, ids=[md.stem for md in SOURCES])
 def test_every_folded_cell_says_what_it_holds(md):
     # myst-nb's default bar, "Show code cell source", is the same for every folded cell; the README's
@@ -52,6 +51,7 @@ def test_every_folded_cell_says_what_it_holds(md):
                and not str(c.metadata.get("mystnb", {}).get("code_prompt_show", "")).startswith("Show ")]
     assert not unnamed, (f"{md.name}: folded cells {unnamed} have no mystnb.code_prompt_show beginning "
                          f"'Show ' (e.g. 'Show how the parameters are checked')")
+
 
 @pytest.mark.parametrize("md", SOURCES, ids=[md.stem for md in SOURCES])
 def test_test_params_are_notebook_parameters(md):
@@ -118,7 +118,6 @@ def test_visible_code_fits_the_text_column(md):
                   for j, line in enumerate(cell.source.splitlines(), start=1) if len(line) > CODE_COLUMN]
     assert not long_lines, (f"{md.name}: {len(long_lines)} visible code lines are longer than "
                             f"{CODE_COLUMN} characters:\n" + "\n".join(long_lines))
-
 
 
 def names_shown_but_defined_out_of_sight(cells) -> list[str]:
