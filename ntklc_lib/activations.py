@@ -672,13 +672,9 @@ def _steep(f, t: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return (sizes == 0) & out
 
 
-def _jumps(fn, breakpoints) -> list:
-    """(b, |f(b+) - f(b-)|) for every declared breakpoint b where f jumps (see :func:`_jump_sizes`)."""
-    if not breakpoints:
-        return []
-    b = np.asarray(breakpoints, dtype=np.float64)
-    sizes = _jump_sizes(_scanned(fn), b)
-    return [(float(t), float(size)) for t, size in zip(b, sizes) if size > 0]
+def _near_zero_first(t: float) -> tuple:
+    """Sort key for places on the line: |t| to 9 digits, then t (-1 before 1 whatever the last digits)."""
+    return round(abs(t), 9), t
 
 
 # where custom() looks for jumps and steep points: |t| <= 1e4 on nodes sinh-spaced, about 0.001 apart near 0
@@ -712,7 +708,7 @@ def _local_extrema(f, nodes: np.ndarray) -> np.ndarray:
     return 0.5 * (lo + hi)
 
 
-def _scan_for_jumps(fn) -> tuple[list, list]:
+def _scan_for_jumps(f) -> tuple[list, list]:
     """Where f jumps and where it is steep, on |t| <= 1e4: ``(jumps, steep)``, ``jumps`` as (t, |f(t+) - f(t-)|)
     and ``steep`` as points t, each list nearest to 0 first.  t is exact to 1e-14 (relative); a t within
     1e-9 of 0 is given as 0.
@@ -726,8 +722,7 @@ def _scan_for_jumps(fn) -> tuple[list, list]:
     half f may hardly move; the local extrema (:func:`_local_extrema`) are classified too, which finds it.
     Not seen: anything beyond |t| = 1e4; a feature between two neighbouring nodes that ends where it
     starts (a pulse narrower than the nodes' spacing); and the end of sqrt t next to where it is NaN
-    (:func:`custom` checks declared breakpoints for that)."""
-    f = _scanned(fn)
+    (:func:`custom` checks declared breakpoints for that).  f: as :func:`_scanned` returns it."""
     lo, hi = _JUMP_SCAN_NODES[:-1], _JUMP_SCAN_NODES[1:]
     f_lo, f_hi = f(lo), f(hi)
     narrow_lo, narrow_hi = [], []
@@ -753,16 +748,9 @@ def _scan_for_jumps(fn) -> tuple[list, list]:
     sizes = _jump_sizes(f, t)
     steep = _steep(f, t, sizes)
 
-    def near_zero_first(points):
-        # |t| to 9 digits, then t: -1 before 1 whatever the last digits found
-        def key(p):
-            x = p if isinstance(p, float) else p[0]
-            return round(abs(x), 9), x
-        return sorted(points, key=key)
-
     snap = [0.0 if abs(x) <= 1e-9 else float(x) for x in t]
-    return (near_zero_first([(snap[k], float(sizes[k])) for k in np.flatnonzero(sizes > 0)]),
-            near_zero_first([snap[k] for k in np.flatnonzero(steep)]))
+    order = sorted(range(len(snap)), key=lambda k: _near_zero_first(snap[k]))
+    return [(snap[k], float(sizes[k])) for k in order if sizes[k] > 0], [snap[k] for k in order if steep[k]]
 
 
 def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom", breakpoints=()) -> Activation:
@@ -804,9 +792,15 @@ def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom"
     if fn_torch is None:
         def fn_torch(t, _f=fn):
             return torch.as_tensor(_f(t.detach().cpu().numpy()), dtype=t.dtype, device=t.device)
-    found, steep = _scan_for_jumps(fn)
-    undeclared = [(t, size) for t, size in found
-                  if not any(abs(b - t) <= 1e-9 * max(1.0, abs(t)) for b in breakpoints)]
+    f = _scanned(fn)
+    found, steep = _scan_for_jumps(f)
+    declared = np.asarray(breakpoints, dtype=np.float64)
+
+    def is_declared(t):
+        # the scan places t to 1e-14; a breakpoint within 1e-9 is the same place
+        return bool(np.any(np.abs(declared - t) <= 1e-9 * max(1.0, abs(t))))
+
+    undeclared = [(t, size) for t, size in found if not is_declared(t)]
     if undeclared:
         where = ", ".join(f"{t:.12g} (by {size:.3g})" for t, size in undeclared[:5])
         more = f" and at {len(undeclared) - 5} more points" if len(undeclared) > 5 else ""
@@ -818,7 +812,8 @@ def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom"
                          f"is treated like a step (no derivative, dd = inf, the CK only); undeclared, its "
                          f"derivative would miss the Dirac mass there, and dd and the NTK would come out finite "
                          f"and wrong")
-    jumps = _jumps(fn, breakpoints)
+    declared_sizes = _jump_sizes(f, declared)
+    jumps = [(float(b), float(size)) for b, size in zip(declared, declared_sizes) if size > 0]
     if jumps:
         if deriv is not None or deriv_torch is not None:
             b, size = jumps[0]
@@ -830,11 +825,8 @@ def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom"
                           breakpoints=tuple(breakpoints))
     if breakpoints:
         # declared breakpoints are checked exactly: the scan misses some (the end of sqrt t, next to NaN)
-        declared = np.asarray(breakpoints, dtype=np.float64)
-        f = _scanned(fn)
-        steep_declared = declared[_steep(f, declared, _jump_sizes(f, declared))].tolist()
-        steep = sorted(steep_declared + [t for t in steep if not np.any(
-            np.abs(declared - t) <= 1e-9 * max(1.0, abs(t)))], key=lambda t: (round(abs(t), 9), t))
+        steep_declared = declared[_steep(f, declared, declared_sizes)].tolist()
+        steep = sorted(steep_declared + [t for t in steep if not is_declared(t)], key=_near_zero_first)
     if deriv is None and steep:
         where = ", ".join(f"{t:.12g}" for t in steep[:5])
         more = f" and at {len(steep) - 5} more points" if len(steep) > 5 else ""
