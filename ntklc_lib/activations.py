@@ -683,12 +683,12 @@ _JUMP_SCAN_LIMIT = 1e4
 _JUMP_SCAN_NODES = np.sinh(np.linspace(-np.arcsinh(_JUMP_SCAN_LIMIT), np.arcsinh(_JUMP_SCAN_LIMIT), 20_000))
 
 
-def _local_extrema(f, nodes: np.ndarray) -> np.ndarray:
+def _local_extrema(f, nodes: np.ndarray, f_nodes: np.ndarray) -> np.ndarray:
     """The local minima and maxima of f, to 1e-14 (relative), that the values at ``nodes`` bracket: where f
     at a node is below (above) f at the node before and not above (below) f at the node after, a ternary
     search between those two neighbours.  A cusp (sqrt|t - c|) is such an extremum, and the halving in
-    :func:`_scan_for_jumps` does not find it: over the half that holds it, f may hardly move."""
-    f_nodes = f(nodes)
+    :func:`_scan_for_jumps` does not find it: over the half that holds it, f may hardly move.
+    f_nodes: f at ``nodes``, as the scan has it already."""
     before, at, after = f_nodes[:-2], f_nodes[1:-1], f_nodes[2:]
     with np.errstate(invalid="ignore"):
         is_min = (at < before) & (at <= after)
@@ -723,8 +723,9 @@ def _scan_for_jumps(f) -> tuple[list, list]:
     Not seen: anything beyond |t| = 1e4; a feature between two neighbouring nodes that ends where it
     starts (a pulse narrower than the nodes' spacing); and the end of sqrt t next to where it is NaN
     (:func:`custom` checks declared breakpoints for that).  f: as :func:`_scanned` returns it."""
+    f_nodes = f(_JUMP_SCAN_NODES)
     lo, hi = _JUMP_SCAN_NODES[:-1], _JUMP_SCAN_NODES[1:]
-    f_lo, f_hi = f(lo), f(hi)
+    f_lo, f_hi = f_nodes[:-1], f_nodes[1:]
     narrow_lo, narrow_hi = [], []
     while lo.size:
         narrow = hi - lo <= 1e-14 * np.maximum(1.0, np.abs(lo))
@@ -741,7 +742,7 @@ def _scan_for_jumps(f) -> tuple[list, list]:
         lo, hi = np.where(left, lo, mid)[keep], np.where(left, mid, hi)[keep]
         f_lo, f_hi = np.where(left, f_lo, f_mid)[keep], np.where(left, f_mid, f_hi)[keep]
     t = np.unique(np.concatenate([0.5 * (np.concatenate(narrow_lo) + np.concatenate(narrow_hi)),
-                                  _local_extrema(f, _JUMP_SCAN_NODES)]))
+                                  _local_extrema(f, _JUMP_SCAN_NODES, f_nodes)]))
     if t.size:
         # one point of f on a node shows in both intervals next to it
         t = t[np.concatenate(([True], np.diff(t) > 1e-9 * np.maximum(1.0, np.abs(t[1:]))))]
@@ -770,9 +771,9 @@ def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom"
     miss the Dirac mass, and dd and the NTK would come out finite and wrong.  Without ``deriv``, a point where
     f is continuous but too steep for the finite difference (:func:`_steep`) raises too: there the derivative
     by finite differences (step 1e-5) is wrong, and where f' is unbounded (f = sqrt|t|) it gives a finite
-    E f'^2 where the true one is infinite.  With ``deriv``, the quadrature raises where E f'^2 diverges.  The scan for
-    both covers |t| <= 1e4 (:func:`_scan_for_jumps` says what it cannot see); declared breakpoints are
-    checked exactly.
+    E f'^2 where the true one is infinite.  With ``deriv``, the quadrature raises where E f'^2 diverges.
+    The scan for both covers |t| <= 1e4 (:func:`_scan_for_jumps` says what it cannot see); declared
+    breakpoints are checked exactly.
     The named activations (:func:`get`, :func:`step`, :func:`ternary_symmetric`) have closed-form kernels and
     are faster.
     """
