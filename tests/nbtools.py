@@ -6,6 +6,7 @@ Used by check_pairing.py, run_notebooks.py and the pytest files (pytest puts tes
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import jupytext
@@ -81,3 +82,59 @@ def defined_and_used_names(source: str) -> tuple[set[str], set[str]]:
         elif isinstance(node, ast.arg):
             defined.add(node.arg)
     return defined, used
+
+
+# an opening fence of a directive or a code cell: ```{name} argument, or :::{name} argument
+_DIRECTIVE = re.compile(r"^(`{3,}|:{3,})\{([\w-]+)\}[ \t]*(\S*)")
+
+
+def exercise_problems(text: str) -> list[str]:
+    """What is wrong with the exercises of a MyST page (an empty list when nothing is).
+
+    The book's rule (README): every ``{exercise}`` has a ``:label:``, and exactly one solution follows
+    it, ``{solution-start} <label>`` with ``:class: dropdown`` (folded, so that a reader tries first)
+    up to the next ``{solution-end}``; the solution holds at least one code cell, which checks the
+    answer when the book is built.
+    """
+    problems, exercises, open_solution, code_cells = [], [], None, 0
+    solutions: dict[str, int] = {}
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        m = _DIRECTIVE.match(line)
+        if not m:
+            continue
+        name, argument = m.group(2), m.group(3)
+        options = []
+        for option in lines[i + 1:]:
+            if not option.startswith(":") or option.startswith(":::"):
+                break
+            options.append(option)
+        if name == "code-cell":
+            code_cells += 1
+        elif name == "exercise":
+            label = next((o.split(":", 2)[2].strip() for o in options if o.startswith(":label:")), "")
+            if not label:
+                problems.append(f"line {i + 1}: an exercise without :label:")
+            elif label in exercises:
+                problems.append(f"line {i + 1}: exercise label {label!r} used twice")
+            exercises.append(label)
+        elif name == "solution-start":
+            if open_solution is not None:
+                problems.append(f"line {i + 1}: solution-start inside the solution of {open_solution!r}")
+            if argument not in exercises:
+                problems.append(f"line {i + 1}: solution of {argument!r}, which no exercise above defines")
+            if ":class: dropdown" not in options:
+                problems.append(f"line {i + 1}: the solution of {argument!r} is not folded (:class: dropdown)")
+            solutions[argument] = solutions.get(argument, 0) + 1
+            open_solution, code_cells = argument, 0
+        elif name == "solution-end":
+            if open_solution is None:
+                problems.append(f"line {i + 1}: solution-end without a solution-start")
+            elif code_cells == 0:
+                problems.append(f"line {i + 1}: the solution of {open_solution!r} has no code cell")
+            open_solution = None
+    if open_solution is not None:
+        problems.append(f"the solution of {open_solution!r} has no solution-end")
+    problems += [f"exercise {label!r} has {solutions.get(label, 0)} solutions, needs 1"
+                 for label in exercises if label and solutions.get(label, 0) != 1]
+    return problems

@@ -2,12 +2,13 @@
 
 Each page is served from 127.0.0.1 and opened with every other request blocked and recorded: the
 book must work offline (MathJax included). After MathJax has typeset the page, a full-page
-screenshot goes to _build/screenshots/<page>.png and the page must show no MathJax error, no Python
-traceback or error output, no Python object repr in its text (a glued value shown with the wrong
-role), no broken image, no failed local request, and no output (printed text or
-table) or code wider than its box at a 1280 px wide window. At window widths from a phone's to a
-desktop's, no page may be wider than the window. No page may name the paths of the machine that built
-it (the repository, data and cache directories).
+screenshot goes to _build/screenshots/<page>.png. With folded cells and solutions opened, the page
+must show no MathJax error, no Python traceback or error output, no Python object repr in its text (a
+glued value shown with the wrong role), no broken image, no failed local request, and no output
+(printed text or table) or code wider than its box at a 1280 px wide window. At window widths from a
+phone's to a desktop's, no page may be wider than the window. No page may name the paths of the
+machine that built it (the repository, data and cache directories). The solutions of the exercises
+are folded when a page loads and open on a click to their code and its output.
 
 Select these tests with `pytest -m book`; plain unit-test runs use `-m "not book"`.
 """
@@ -22,7 +23,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from nbtools import HTML, ROOT, toc_files
+from nbtools import HTML, ROOT, notebook_sources, toc_files
 
 pytestmark = pytest.mark.book
 
@@ -34,8 +35,10 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 PAGES = [("index", "index.html")] + [(doc.replace("/", "_"), f"{doc}.html") for doc in toc_files()]
 
 PAGE_STATE_JS = """() => {
-  // unfold folded cells (tag hide-input), so that their code is measured as a reader who opens it sees it
+  // unfold folded cells (tag hide-input) and folded solutions of exercises (sphinx-togglebutton hides
+  // them by a class), so that their code and outputs are measured as a reader who opens them sees them
   document.querySelectorAll('div.cell details').forEach(d => { d.open = true; });
+  document.querySelectorAll('.admonition.toggle-hidden').forEach(a => a.classList.remove('toggle-hidden'));
   const text = document.body.innerText;
   const stderr = Array.from(document.querySelectorAll('.output.stderr'))
     .map(e => e.innerText).filter(t => /Error/.test(t));
@@ -256,4 +259,47 @@ def test_no_page_is_wider_than_the_window(browser, server):
                                     f"sticking out: {state['sticking']}")
         finally:
             context.close()
+    assert not problems, "\n".join(problems)
+
+
+# chapters with exercises: (page path, number of exercises in the source)
+EXERCISE_PAGES = [(f"notebooks/{md.stem}.html", md.read_text(encoding="utf-8").count("{exercise}"))
+                  for md in notebook_sources() if "{exercise}" in md.read_text(encoding="utf-8")]
+
+
+def test_exercise_solutions_are_folded_and_open_to_a_checked_answer(browser, server):
+    """A reader sees each exercise, not its solution; a click on the solution's bar shows its code and
+    the output of that code (the check that ran when the book was built)."""
+    assert EXERCISE_PAGES, "no chapter has exercises ({exercise} blocks)"
+    problems = []
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname == "127.0.0.1"
+                  else r.abort())
+    page = context.new_page()
+    try:
+        for path, expected in EXERCISE_PAGES:
+            page.goto(f"{server}/{path}", wait_until="load")
+            exercises, solutions = page.locator("div.exercise.admonition"), page.locator("div.solution.admonition")
+            if exercises.count() != expected or solutions.count() != expected:
+                problems.append(f"{path}: {exercises.count()} exercises and {solutions.count()} solutions "
+                                f"rendered, the source has {expected} exercises")
+                continue
+            for k in range(expected):
+                solution = solutions.nth(k)
+                code = solution.locator("div.cell_input")
+                if code.count() == 0:
+                    problems.append(f"{path}: solution {k + 1} holds no code cell")
+                    continue
+                button = solution.locator("button.toggle-button")
+                if code.first.is_visible() or button.count() != 1:
+                    problems.append(f"{path}: solution {k + 1} is not folded when the page loads "
+                                    f"({button.count()} fold buttons)")
+                    continue
+                button.click()
+                if not code.first.is_visible():
+                    problems.append(f"{path}: solution {k + 1} stays closed after a click on its button")
+                if not solution.locator("div.cell_output").count():
+                    problems.append(f"{path}: solution {k + 1} shows no output of its code")
+    finally:
+        context.close()
     assert not problems, "\n".join(problems)

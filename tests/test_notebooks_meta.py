@@ -2,7 +2,8 @@
 test parameters agree, so papermill can override every notebook's parameters, and a folded cell
 checks them; every folded cell says what it holds; every parameter has the help text
 `papermill --help-notebook` shows; visible code fits the book's text column and uses no name that only
-a removed cell defines; the committed results files name no path of the machine that built them."""
+a removed cell defines; every exercise has one folded solution that checks its answer in code; the
+committed results files name no path of the machine that built them."""
 from __future__ import annotations
 
 import json
@@ -11,8 +12,8 @@ import re
 import jupytext
 import pytest
 
-from nbtools import (ROOT, assigned_names, defined_and_used_names, load_test_params, notebook_sources,
-                     parameters_cells, toc_files)
+from nbtools import (ROOT, assigned_names, defined_and_used_names, exercise_problems, load_test_params,
+                     notebook_sources, parameters_cells, toc_files)
 
 SOURCES = notebook_sources()
 
@@ -109,15 +110,40 @@ CODE_COLUMN = 76
 HIDDEN_CODE_TAGS = {"remove-cell", "remove-input"}
 
 
+# The solution of an exercise is an admonition, indented on both sides: at a 1280 px window its code
+# box is 617 px wide, and a line of k characters needs about 27 + 8.5 k px (70: 622 px, measured).
+SOLUTION_CODE_COLUMN = 68
+
+
+def inside_solutions(cells) -> list[bool]:
+    """For each cell, whether it lies between a {solution-start} and its {solution-end}."""
+    inside, flags = False, []
+    for cell in cells:
+        flags.append(inside)
+        if cell.cell_type == "markdown":
+            for m in re.finditer(r"\{solution-(start|end)\}", cell.source):
+                inside = m.group(1) == "start"
+    return flags
+
+
+def test_code_inside_solutions_is_found():
+    nb = jupytext.reads("```{code-cell}\na = 1\n```\n\n````{solution-start} ex\n:class: dropdown\n````\n\n"
+                        "```{code-cell}\nb = 2\n```\n\n````{solution-end}\n````\n\n```{code-cell}\nc = 3\n```\n",
+                        fmt="md:myst")
+    assert [c.source for c, inside in zip(nb.cells, inside_solutions(nb.cells))
+            if c.cell_type == "code" and inside] == ["b = 2"]
+
+
 @pytest.mark.parametrize("md", SOURCES, ids=[md.stem for md in SOURCES])
 def test_visible_code_fits_the_text_column(md):
     nb = jupytext.read(md)
-    long_lines = [f"cell {i}, line {j}: {line}"
-                  for i, cell in enumerate(nb.cells)
+    long_lines = [f"cell {i}, line {j} (at most {limit} characters): {line}"
+                  for i, (cell, inside) in enumerate(zip(nb.cells, inside_solutions(nb.cells)))
                   if cell.cell_type == "code" and not HIDDEN_CODE_TAGS & set(cell.metadata.get("tags", []))
-                  for j, line in enumerate(cell.source.splitlines(), start=1) if len(line) > CODE_COLUMN]
-    assert not long_lines, (f"{md.name}: {len(long_lines)} visible code lines are longer than "
-                            f"{CODE_COLUMN} characters:\n" + "\n".join(long_lines))
+                  for limit in [SOLUTION_CODE_COLUMN if inside else CODE_COLUMN]
+                  for j, line in enumerate(cell.source.splitlines(), start=1) if len(line) > limit]
+    assert not long_lines, (f"{md.name}: {len(long_lines)} visible code lines are too long for their box:\n"
+                            + "\n".join(long_lines))
 
 
 def names_shown_but_defined_out_of_sight(cells) -> list[str]:
@@ -153,6 +179,32 @@ def test_visible_code_uses_no_name_defined_only_in_removed_cells(md):
     assert not hidden, (f"{md.name}: visible cells use {hidden}, which only cells tagged "
                         f"{sorted(HIDDEN_CODE_TAGS)} define; define them in a visible or hide-input cell")
 
+
+
+def test_exercise_rules_are_enforced():
+    # each rule of exercise_problems, broken once, must be reported
+    ok = ("```{exercise} Title\n:label: ex-a\n\nText.\n```\n\n"
+          "````{solution-start} ex-a\n:class: dropdown\n````\n\nWhy.\n\n"
+          "```{code-cell} ipython3\nassert 1 + 1 == 2\n```\n\n````{solution-end}\n````\n")
+    assert exercise_problems(ok) == []
+    broken = {
+        "without :label:": ok.replace(":label: ex-a\n", ""),
+        "not folded": ok.replace(":class: dropdown\n", ""),
+        "no code cell": ok.replace("```{code-cell} ipython3\nassert 1 + 1 == 2\n```\n", ""),
+        "no solution-end": ok.replace("````{solution-end}\n````\n", ""),
+        "has 0 solutions": ok.replace("{solution-start} ex-a", "{solution-start} ex-b"),
+        "has 2 solutions": ok + ok[ok.index("````{solution-start}"):],
+        "used twice": ok + ok,
+    }
+    for expected, text in broken.items():
+        found = exercise_problems(text)
+        assert any(expected in p for p in found), (expected, found)
+
+
+@pytest.mark.parametrize("md", SOURCES, ids=[md.stem for md in SOURCES])
+def test_every_exercise_has_one_folded_solution_that_checks_it(md):
+    problems = exercise_problems(md.read_text(encoding="utf-8"))
+    assert not problems, f"{md.name}: " + "; ".join(problems)
 
 # two or more path components after a leading slash, at the start of a string or after a space,
 # bracket, '=' or ':' -- an absolute POSIX path such as /home/me/data/MNIST/raw
