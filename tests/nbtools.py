@@ -91,10 +91,10 @@ _DIRECTIVE = re.compile(r"^(`{3,}|:{3,})\{([\w-]+)\}[ \t]*(\S*)")
 def exercise_problems(text: str) -> list[str]:
     """What is wrong with the exercises of a MyST page (an empty list when nothing is).
 
-    The book's rule (README): every ``{exercise}`` has a ``:label:``, and exactly one solution follows
-    it, ``{solution-start} <label>`` with ``:class: dropdown`` (folded, so that a reader tries first)
-    up to the next ``{solution-end}``; the solution holds at least one code cell, which checks the
-    answer when the book is built.
+    The book's rule (README): every ``{exercise}`` has a ``:label:`` (and no backtick in its title),
+    and exactly one solution follows it, ``{solution-start} <label>`` with ``:class: dropdown``
+    (folded, so that a reader tries first) up to the next ``{solution-end}``; the solution holds at
+    least one code cell, which checks the answer when the book is built.
     """
     problems, exercises, open_solution, code_cells = [], [], None, 0
     solutions: dict[str, int] = {}
@@ -104,6 +104,11 @@ def exercise_problems(text: str) -> list[str]:
         if not m:
             continue
         name, argument = m.group(2), m.group(3)
+        if name in ("exercise", "solution-start", "solution-end") and m.group(1).startswith("`") \
+                and "`" in line[m.end(2) + 1:]:
+            # CommonMark: a backtick fence's info string holds no backtick, so MyST would not see
+            # the directive at all (sphinx-exercise then reports a solution-end without its start)
+            problems.append(f"line {i + 1}: a backtick in the {name} line: {line.strip()}")
         options = []
         for option in lines[i + 1:]:
             if not option.startswith(":") or option.startswith(":::"):

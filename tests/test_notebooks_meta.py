@@ -195,6 +195,7 @@ def test_exercise_rules_are_enforced():
         "has 0 solutions": ok.replace("{solution-start} ex-a", "{solution-start} ex-b"),
         "has 2 solutions": ok + ok[ok.index("````{solution-start}"):],
         "used twice": ok + ok,
+        "a backtick": ok.replace("{exercise} Title", "{exercise} The `mixed` case"),
     }
     for expected, text in broken.items():
         found = exercise_problems(text)
