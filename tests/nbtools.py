@@ -6,6 +6,7 @@ Used by check_pairing.py, run_notebooks.py and the pytest files (pytest puts tes
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 from pathlib import Path
 
@@ -94,7 +95,7 @@ def exercise_problems(text: str) -> list[str]:
     The book's rule (README): every ``{exercise}`` has a ``:label:`` (and no backtick in its title),
     and exactly one solution follows it, ``{solution-start} <label>`` with ``:class: dropdown``
     (folded, so that a reader tries first) up to the next ``{solution-end}``; the solution holds at
-    least one code cell, which checks the answer when the book is built.
+    least one code cell with an ``assert``, which checks the answer when the book is built.
     """
     problems, exercises, open_solution, code_cells = [], [], None, 0
     solutions: dict[str, int] = {}
@@ -115,7 +116,8 @@ def exercise_problems(text: str) -> list[str]:
                 break
             options.append(option)
         if name == "code-cell":
-            code_cells += 1
+            body = itertools.takewhile(lambda x: x.strip() != m.group(1), lines[i + 1:])
+            code_cells += any(x.lstrip().startswith("assert ") for x in body)
         elif name == "exercise":
             label = next((o.split(":", 2)[2].strip() for o in options if o.startswith(":label:")), "")
             if not label:
@@ -136,7 +138,8 @@ def exercise_problems(text: str) -> list[str]:
             if open_solution is None:
                 problems.append(f"line {i + 1}: solution-end without a solution-start")
             elif code_cells == 0:
-                problems.append(f"line {i + 1}: the solution of {open_solution!r} has no code cell")
+                problems.append(f"line {i + 1}: the solution of {open_solution!r} has no code cell that "
+                                f"checks it (an assert)")
             open_solution = None
     if open_solution is not None:
         problems.append(f"the solution of {open_solution!r} has no solution-end")

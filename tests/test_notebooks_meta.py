@@ -180,7 +180,6 @@ def test_visible_code_uses_no_name_defined_only_in_removed_cells(md):
                         f"{sorted(HIDDEN_CODE_TAGS)} define; define them in a visible or hide-input cell")
 
 
-
 def test_exercise_rules_are_enforced():
     # each rule of exercise_problems, broken once, must be reported
     ok = ("```{exercise} Title\n:label: ex-a\n\nText.\n```\n\n"
@@ -191,6 +190,7 @@ def test_exercise_rules_are_enforced():
         "without :label:": ok.replace(":label: ex-a\n", ""),
         "not folded": ok.replace(":class: dropdown\n", ""),
         "no code cell": ok.replace("```{code-cell} ipython3\nassert 1 + 1 == 2\n```\n", ""),
+        "(an assert)": ok.replace("assert 1 + 1 == 2", "print(1 + 1)"),
         "no solution-end": ok.replace("````{solution-end}\n````\n", ""),
         "has 0 solutions": ok.replace("{solution-start} ex-a", "{solution-start} ex-b"),
         "has 2 solutions": ok + ok[ok.index("````{solution-start}"):],
