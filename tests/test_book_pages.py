@@ -239,13 +239,20 @@ OVERFLOW_JS = """() => {
 }"""
 
 
+def offline_context(browser, width: int):
+    """A browser context with a window `width` px wide that lets requests to 127.0.0.1 through and
+    aborts every other one."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    context.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname == "127.0.0.1"
+                  else r.abort())
+    return context
+
+
 def test_no_page_is_wider_than_the_window(browser, server):
     """At each width of WINDOW_WIDTHS, no page scrolls sideways: nothing sticks out of the window."""
     problems = []
     for width in WINDOW_WIDTHS:
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        context.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname == "127.0.0.1"
-                      else r.abort())
+        context = offline_context(browser, width)
         page = context.new_page()
         try:
             for _, path in PAGES:
@@ -272,9 +279,7 @@ def test_exercise_solutions_are_folded_and_open_to_a_checked_answer(browser, ser
     the output of that code (the check that ran when the book was built)."""
     assert EXERCISE_PAGES, "no chapter has exercises ({exercise} blocks)"
     problems = []
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname == "127.0.0.1"
-                  else r.abort())
+    context = offline_context(browser, 1280)
     page = context.new_page()
     try:
         for path, expected in EXERCISE_PAGES:
