@@ -2,8 +2,9 @@
 test parameters agree, so papermill can override every notebook's parameters, and a folded cell
 checks them; every folded cell says what it holds; every parameter has the help text
 `papermill --help-notebook` shows; visible code fits the book's text column and uses no name that only
-a removed cell defines; every exercise has one folded solution that checks its answer in code; the
-committed results files name no path of the machine that built them."""
+a removed cell defines; every exercise has one folded solution that checks its answer in code, and the
+results are saved after the exercises; the committed results files name no path of the machine that
+built them."""
 from __future__ import annotations
 
 import json
@@ -206,6 +207,29 @@ def test_exercise_rules_are_enforced():
 def test_every_exercise_has_one_folded_solution_that_checks_it(md):
     problems = exercise_problems(md.read_text(encoding="utf-8"))
     assert not problems, f"{md.name}: " + "; ".join(problems)
+
+
+def saved_before_an_exercise(cells) -> bool:
+    """Whether a cell that saves the chapter's results (nl.results.save) comes before an exercise: the
+    values of the exercises after it would be missing from results/<chapter>.json."""
+    saves = [i for i, c in enumerate(cells) if c.cell_type == "code" and "results.save(" in c.source]
+    exercises = [i for i, c in enumerate(cells) if c.cell_type == "markdown" and "{exercise}" in c.source]
+    return bool(saves and exercises and min(saves) < max(exercises))
+
+
+def test_a_save_before_an_exercise_is_found():
+    def cells(text):
+        return jupytext.reads(text, fmt="md:myst").cells
+    save = "```{code-cell}\nnl.results.save('x', figures)\n```\n\n"
+    exercise = "```{exercise} Title\n:label: ex-a\n\nText.\n```\n\n"
+    assert saved_before_an_exercise(cells(save + exercise))
+    assert not saved_before_an_exercise(cells(exercise + save))
+
+
+@pytest.mark.parametrize("md", SOURCES, ids=[md.stem for md in SOURCES])
+def test_results_are_saved_after_the_exercises(md):
+    assert not saved_before_an_exercise(jupytext.read(md).cells), \
+        f"{md.name}: move the nl.results.save cell after the last exercise (README: the Results file section)"
 
 # two or more path components after a leading slash, at the start of a string or after a space,
 # bracket, '=' or ':' -- an absolute POSIX path such as /home/me/data/MNIST/raw
