@@ -270,8 +270,8 @@ def test_no_page_is_wider_than_the_window(browser, server):
 
 
 # chapters with exercises: (page path, number of exercises in the source)
-EXERCISE_PAGES = [(f"notebooks/{md.stem}.html", md.read_text(encoding="utf-8").count("{exercise}"))
-                  for md in notebook_sources() if "{exercise}" in md.read_text(encoding="utf-8")]
+EXERCISE_PAGES = [(f"notebooks/{md.stem}.html", count) for md in notebook_sources()
+                  if (count := md.read_text(encoding="utf-8").count("{exercise}"))]
 
 
 def test_exercise_solutions_are_folded_and_open_to_a_checked_answer(browser, server):
