@@ -29,8 +29,8 @@ def magnitude_pruned(net: RandomFeatureNet, sparsity: float) -> RandomFeatureNet
     """Keep the round((1 - sparsity) * size) largest-|w| weights of each layer of a dense Gaussian net.
 
     The kept weights are multiplied by sqrt(size / sum of kept w^2), so each layer's entries have mean
-    square exactly 1; centring constants and scales are the dense net's.  Ties in |w| (probability 0
-    for Gaussian weights) go to the lower flat index.
+    square exactly 1; centring constants and scales are the dense net's.  Ties in |w| at the cut (rare,
+    but float32 weights can tie) go to the lower flat index.
     """
     _require_gaussian(net)
     eps = checks.sparsity("sparsity", sparsity)
@@ -38,7 +38,8 @@ def magnitude_pruned(net: RandomFeatureNet, sparsity: float) -> RandomFeatureNet
     for W in net.weights:
         flat = W.reshape(-1)
         k = max(1, int(round((1.0 - eps) * flat.numel())))
-        keep = torch.topk(flat.abs().to(torch.float64), k, sorted=False).indices
+        # a stable sort, so that ties go to the lower index as documented (topk breaks them arbitrarily)
+        keep = torch.argsort(flat.abs().to(torch.float64), descending=True, stable=True)[:k]
         out = torch.zeros_like(flat, dtype=torch.float64)
         vals = flat[keep].to(torch.float64)
         out[keep] = vals * math.sqrt(flat.numel() / float(torch.sum(vals * vals)))

@@ -222,6 +222,11 @@ def _why_unsolvable(eqs, targets: dict, tau: float, tau_original: float, familie
         if corr > cap:
             reasons.append(f"matching d1sq and var needs corr(sigma(tau xi), xi) = {corr:.4f}, above {cap:.4f}, "
                            f"the most any member of {list(families)} reaches (compress.correlation_cap)")
+    if ("d3" in eqs and "ternary" not in families and abs(targets["d2sq"]) <= 1e-12 * targets["d1sq"] / tau**2
+            and abs(targets["d3"]) > 1e-12 * targets["d1sq"] / tau**2):
+        # THEORY.md section 4: a {0, b} activation has d3 = (1 - 2P) b d2, so d2 = 0 forces d3 = 0
+        reasons.append("an odd activation has d2 = 0 but d3 != 0, which no 'interval' activation {0, b} gives "
+                       "(its d3 = (1 - 2P) b d2); add the family 'ternary' (symmetric levels {-b, 0, b})")
     if not math.isclose(tau, tau_original, rel_tol=1e-6):
         # the targets are the original's moments at its own scale, asked here of a quantizer at another one
         reasons.append(f"this scale has drifted from the original net's {tau_original:.6g} (mode 'moments' does "

@@ -40,6 +40,11 @@ def gram(X, block: int = 4096) -> np.ndarray:
     X = np.asarray(X)
     if X.ndim != 2:
         raise ValueError(f"X must be a (p, n) matrix, got shape {X.shape}")
+    if X.dtype.kind in "biu":
+        # integer data (raw uint8 images) would wrap around in its own dtype: 200 * 200 * 784 is 0 in uint8
+        X = X.astype(np.float64)
+    elif X.dtype.kind != "f":
+        raise ValueError(f"X must hold real numbers, got dtype {X.dtype}")
     block = checks.positive_int("block", block)
     n = X.shape[1]
     with np.errstate(over="ignore", invalid="ignore"):     # reported below, naming X
@@ -109,7 +114,25 @@ def _prepare(X, y, means, covs, stats):
     st = check_stats("stats", stats) if stats is not None else mixture_stats(X, y, means, covs)
     if st.psi.shape[0] != X.shape[1]:
         raise ValueError(f"stats were computed for n = {st.psi.shape[0]} samples, X has n = {X.shape[1]}")
+    if stats is not None:
+        _check_stats_match(st, X, y)
     return X, st
+
+
+def _check_stats_match(st, X: np.ndarray, y: np.ndarray) -> None:
+    """Refuse precomputed statistics of other data: they would give a wrong kernel without a word (the
+    closed form reads the classes from stats.J, not from y, and the scale from stats.tau0)."""
+    if st.J.shape[0] != y.shape[0]:
+        raise ValueError(f"stats hold labels for {st.J.shape[0]} samples, y has {y.shape[0]}")
+    labels = np.argmax(st.J, axis=1)
+    if not np.array_equal(labels, y):
+        differ = np.flatnonzero(labels != y)
+        raise ValueError(f"stats were computed for other labels than y: they differ at {differ.size} of "
+                         f"{y.shape[0]} samples (first: sample {int(differ[0])}); pass the stats of this X and y")
+    tau_x = data_tau0(X)
+    if not np.isclose(st.tau0, tau_x, rtol=1e-9, atol=0.0):
+        raise ValueError(f"stats.tau0 = {st.tau0:.10g} differs from this X's root mean squared column norm "
+                         f"{tau_x:.10g}: stats were computed for other data; pass the stats of this X and y")
 
 
 def ck_tilde(X, y, acts, means=None, covs=None, tau0=None, identity: str = "theory", stats=None) -> np.ndarray:
@@ -122,9 +145,9 @@ def ck_tilde(X, y, acts, means=None, covs=None, tau0=None, identity: str = "theo
     (``"relu"`` is ``["relu"]``; for three ReLU layers pass ``["relu"] * 3``).
     means: (K, p) and covs: (K, p) diagonals or (K, p, p), the model's in the unscaled units of THEORY.md
     (both or neither; neither: estimated from X and y, see ``data.mixture_stats``); stats: a precomputed
-    ``MixtureStats`` for X, y instead.  tau0: data scale (default sqrt of the mean squared column norm);
-    identity: "theory" (THEORY.md) or "reference" (the research code's, with an extra -alpha_L3 tau_0^4).
-    Returns the (n, n) float64 kernel.
+    ``MixtureStats`` for X, y instead (its labels and its tau0 must be those of X and y, else ValueError).
+    tau0: data scale (default sqrt of the mean squared column norm); identity: "theory" (THEORY.md) or
+    "reference" (the research code's, with an extra -alpha_L3 tau_0^4).  Returns the (n, n) float64 kernel.
     """
     X, st = _prepare(X, y, means, covs, stats)
     tau0 = st.tau0 if tau0 is None else A.check_tau(tau0, "tau0", scalar=True)
@@ -164,6 +187,16 @@ def _trapezoid_gauss(h: float = 0.02, half_width: float = 13.0):
     return x, h * np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
 
 
+def _scaled_trapezoid(d: np.ndarray):
+    """:func:`_trapezoid_gauss` for E g(sqrt(d_i) xi) at every variance d_i of d: (n,): step 0.02 in xi
+    units, and at most 0.1 in units of g's argument for the largest d_i.  At a fixed step 0.02, tanh's
+    second moments at variance 400 were off by 5e-5 and at 900 by 6e-3 (its singularity lies
+    pi / (2 sqrt(d)) from the real axis in xi units); up to variance 25, where the fixed step kept 1e-13,
+    the grid is unchanged."""
+    top = float(np.max(d)) if d.size else 1.0
+    return _trapezoid_gauss(h=min(0.02, 0.1 / math.sqrt(max(top, 1e-300))))
+
+
 _LEGENDRE_NODES = 300     # per smooth piece, for Hermite coefficients up to order _MEHLER_MAX
 _PAIR_LEGENDRE_NODES = 120
 
@@ -190,13 +223,20 @@ def _piecewise_gauss(cuts: np.ndarray, m: int, half_width: float = 13.0):
 def _hermite_coefficients(g, d: np.ndarray, breakpoints) -> tuple[np.ndarray, np.ndarray]:
     """c_k(d_i) = E g(sqrt(d_i) xi) h_k(xi), k = 0.._MEHLER_MAX: (n, K + 1), and E g(sqrt(d_i) xi)^2: (n,).
 
-    Smooth g: one trapezoid grid shared by all samples.  Piecewise-smooth g (``breakpoints``, in g's
-    argument): per-sample Gauss-Legendre pieces split at breakpoint / sqrt(d_i).
+    Smooth g: one trapezoid grid shared by all samples, fine enough for the largest variance
+    (:func:`_scaled_trapezoid`).  Piecewise-smooth g (``breakpoints``, in g's argument): per-sample
+    Gauss-Legendre pieces split at breakpoint / sqrt(d_i).
     """
     if not breakpoints:
-        x, w = _trapezoid_gauss()
-        G = g(np.sqrt(d)[:, None] * x[None, :])                     # (n, Q)
-        return (G * w) @ A.hermite_normalized(x, _MEHLER_MAX), (G * G) @ w
+        x, w = _scaled_trapezoid(d)
+        H = A.hermite_normalized(x, _MEHLER_MAX)                      # (Q, K + 1)
+        C, second = np.empty((d.size, _MEHLER_MAX + 1)), np.empty(d.size)
+        # rows of G per block (200 MB): one block at unit scale up to n ~ 19000, as before the grid scaled
+        step = max(1, 25_000_000 // x.size)
+        for s in range(0, d.size, step):
+            G = g(np.sqrt(d[s:s + step])[:, None] * x[None, :])     # (c, Q)
+            C[s:s + step], second[s:s + step] = (G * w) @ H, (G * G) @ w
+        return C, second
     bp = np.asarray(breakpoints, dtype=np.float64)
     n = d.size
     C = np.empty((n, _MEHLER_MAX + 1))
@@ -377,8 +417,12 @@ def _layer_map(act, Kprev: np.ndarray, center: float, derivative: bool, tol: flo
 
 
 def _deriv_sq(act, d):
-    x, w = _trapezoid_gauss()
-    return (act.deriv(np.sqrt(d)[:, None] * x[None, :]) ** 2) @ w
+    x, w = _scaled_trapezoid(d)
+    out = np.empty(d.size)
+    step = max(1, 25_000_000 // x.size)
+    for s in range(0, d.size, step):
+        out[s:s + step] = (act.deriv(np.sqrt(d[s:s + step])[:, None] * x[None, :]) ** 2) @ w
+    return out
 
 
 def limit_from_gram(G: np.ndarray, acts, tau0=None, ntk: bool = False) -> np.ndarray:

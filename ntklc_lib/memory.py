@@ -230,10 +230,27 @@ def _activation_record(act, l: int, arrays: dict) -> dict:
             params = json.loads(json.dumps(act.params))
         except TypeError:
             params = None
-        if params is not None:
+        if params is not None and _same_function(act, params):
             return {"kind": "named", "name": act.name, "params": params}
+        if params is not None:
+            # a custom activation that took a built-in name would be loaded as the built-in one
+            raise ValueError(f"layer {l + 1}: activation {act.name!r} is not the named activation {act.name!r} "
+                             f"(its values differ on [-10, 10]); give it its own name, or use a step activation")
     raise ValueError(f"layer {l + 1}: activation {act.name!r} can be saved only if it is a step activation "
                      f"or a named one ({', '.join(A.NAMES)})")
+
+
+def _same_function(act: A.Activation, params: dict) -> bool:
+    """Whether act computes the values of the named activation ``A.get(act.name, **params)`` on a grid of
+    [-10, 10] (to 1e-12)."""
+    try:
+        named = A.get(act.name, **params)
+    except (TypeError, ValueError):
+        return False
+    t = np.linspace(-10.0, 10.0, 2001)
+    with np.errstate(all="ignore"):
+        a, b = np.asarray(act.fn(t), dtype=np.float64), np.asarray(named.fn(t), dtype=np.float64)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-12, atol=1e-12))
 
 
 def _activation_from(record: dict, l: int, z) -> A.Activation:

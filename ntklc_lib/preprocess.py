@@ -3,7 +3,8 @@
 THEORY.md section 1 brings data to the paper's scale (subtract the global mean, scale to mean squared
 norm 1).  For a train/test experiment the mean and the scale must come from the training samples only,
 and the test samples are mapped with the same affine map; :func:`fit_normalizer` on X_train followed by
-:func:`apply` gives exactly ``nl.data.normalize(X_train)``.
+:func:`apply` gives exactly ``nl.data.normalize(X_train)`` (to rounding when the squared norms overflow
+float64 and both rescale first).
 """
 from __future__ import annotations
 
@@ -27,9 +28,14 @@ def fit_normalizer(X_raw) -> Normalizer:
     X = checks.finite_matrix("X_raw", X_raw)
     mean = X.mean(axis=1)
     Xc = X - mean[:, None]
-    ms = float(np.mean(np.sum(Xc * Xc, axis=0)))
+    with np.errstate(over="ignore"):
+        ms = float(np.mean(np.sum(Xc * Xc, axis=0)))
     if ms <= 0:
         raise ValueError("X_raw has zero variance after centring; cannot normalize")
+    if not np.isfinite(ms):
+        # squares of entries above ~1e154 overflow (as in data.normalize): take the norm of Xc / max|Xc|
+        top = float(np.max(np.abs(Xc)))
+        return Normalizer(mean=mean, scale=top * float(np.sqrt(np.mean(np.sum((Xc / top) ** 2, axis=0)))))
     return Normalizer(mean=mean, scale=float(np.sqrt(ms)))
 
 

@@ -31,6 +31,15 @@ def test_magnitude_pruning_keeps_the_largest_weights_rescaled_to_unit_mean_squar
         assert float(torch.mean(W.double() ** 2)) == pytest.approx(1.0, rel=1e-6)
 
 
+def test_magnitude_pruning_gives_ties_to_the_lower_index():
+    base = networks.dense_net(3, (2,), ["relu"], seed=0)
+    W = torch.tensor([[1.0, -2.0, 1.0], [2.0, -1.0, 2.0]])
+    tied = networks.RandomFeatureNet((W,), base.acts, base.centers, base.tau, "gaussian", 0.0, base.seed)
+    kept = baselines.magnitude_pruned(tied, 1 / 3).weights[0].reshape(-1) != 0
+    # four of six kept: the three |w| = 2 and, of the three |w| = 1, the first (flat index 0)
+    assert kept.tolist() == [True, True, False, True, False, True]
+
+
 def test_random_pruning_is_independent_of_the_weights_and_has_unit_variance(dense):
     eps = 0.8
     pruned = baselines.random_pruned(dense, eps, seed=4)      # same seed as the weights, on purpose

@@ -157,6 +157,13 @@ def test_unreachable_target_error_says_why():
     drifted = float(re.search(r"at input scale tau=([0-9.e+-]+);", message).group(1))
     assert drifted > 100 * tau_original
     assert "corr(" not in message                   # hidden layers of this mode do not match the variance
+    # an odd activation asks d2 = 0 and d3 != 0 of a hidden layer, which {0, b} cannot give (THEORY.md 4)
+    with pytest.raises(ValueError, match=r"layer 1 .*an odd activation has d2 = 0 but d3 != 0, which no "
+                                         r"'interval' activation \{0, b\} gives .*add the family 'ternary'"):
+        C.solve(["tanh"] * 2, 1.0, families=("interval",))
+    with pytest.raises(ValueError) as err:
+        C.solve(["relu"] * 2, 1.0, families=("interval",), mode="scale")
+    assert "odd activation" not in str(err.value)   # ReLU's d2 is not zero
 
 
 def test_compressed_closed_form_kernel_equals_original_up_to_identity_shift():

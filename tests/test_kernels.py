@@ -429,3 +429,60 @@ def test_gram_in_blocks_equals_the_single_product():
         big[:, 2] = 1e200
         with pytest.raises(ValueError, match=r"X has 1 column\(s\) .*overflows \(first: column 2\)"):
             nl.kernels.gram(big, block=block)
+
+
+def test_limit_kernel_diagonals_stay_accurate_far_from_unit_scale():
+    # tanh(30 xi) is nearly a step: a quadrature grid fixed in xi units was off by 6e-3 here
+    from scipy import integrate
+
+    def gauss(f):
+        val, _ = integrate.quad(lambda x: f(x) * np.exp(-x * x / 2) / math.sqrt(2 * math.pi), -13, 13,
+                                points=[0.0], epsabs=0, epsrel=1e-13, limit=500)
+        return val
+
+    X = nl.data.gmm("iid", n=6, p=30, seed=0).X * 30
+    d = np.sum(X * X, axis=0)
+    Kc, Kn = K.ck_limit(X, ["tanh"]), K.ntk_limit(X, ["tanh"])
+    ck = [gauss(lambda x, s=math.sqrt(v): np.tanh(s * x) ** 2) for v in d]
+    dd = [gauss(lambda x, s=math.sqrt(v): (1 - np.tanh(s * x) ** 2) ** 2) for v in d]
+    np.testing.assert_allclose(np.diag(Kc), ck, rtol=1e-10)
+    np.testing.assert_allclose(np.diag(Kn), np.diag(Kc) + d * np.array(dd), rtol=1e-10)
+
+
+def test_gram_of_integer_data_is_computed_in_float64():
+    # raw images are uint8: in their own dtype 200 * 200 * 784 wraps around to 0
+    X = np.full((784, 3), 200, np.uint8)
+    for block in (4096, 1):
+        G = nl.kernels.gram(X, block=block)
+        assert G.dtype == np.float64
+        np.testing.assert_array_equal(G, np.full((3, 3), 200.0 ** 2 * 784))
+    np.testing.assert_array_equal(nl.kernels.gram(np.array([[1, -2], [3, 4]], dtype=np.int8)),
+                                  [[10.0, 10.0], [10.0, 20.0]])
+    with pytest.raises(ValueError, match="X must hold real numbers, got dtype complex128"):
+        nl.kernels.gram(np.ones((3, 2), dtype=complex))
+    with pytest.raises(ValueError, match="X must hold real numbers, got dtype object"):
+        nl.kernels.gram(np.array([[1, "a"], [2, 3]], dtype=object))
+
+
+def test_closed_forms_refuse_the_statistics_of_other_data():
+    d = nl.data.gmm("mixed", n=200, p=150, seed=0)
+    other = nl.data.gmm("mixed", n=200, p=150, seed=1)
+    stats = nl.data.mixture_stats(d.X, d.y)
+    # the statistics of this X and y are accepted, and give the kernel computed without them
+    for fn in (K.ck_tilde, K.ntk_tilde):
+        np.testing.assert_allclose(fn(d.X, d.y, ["relu"], stats=stats), fn(d.X, d.y, ["relu"]),
+                                   rtol=0, atol=1e-13)
+    # labels other than the statistics' (the closed form reads the classes from stats.J, not y)
+    y_moved = d.y.copy()
+    y_moved[[5, 150]] = 1 - y_moved[[5, 150]]
+    for fn in (K.ck_tilde, K.ntk_tilde):
+        with pytest.raises(ValueError, match=r"stats were computed for other labels than y: they differ at 2 of "
+                                             r"200 samples \(first: sample 5\)"):
+            fn(d.X, y_moved, ["relu"], stats=stats)
+        # another draw of the same n and p: without the check, a kernel 7 % off
+        with pytest.raises(ValueError, match=r"stats.tau0 = .* differs from this X's root mean squared column "
+                                             r"norm .*other data"):
+            fn(other.X, d.y, ["relu"], stats=stats)
+    G = other.X.T @ other.X
+    with pytest.raises(ValueError, match=r"stats.tau0 = .* differs from sqrt\(mean\(diag G\)\)"):
+        nl.equivalence.tilde_kernel_from_gram(G, stats, 150, ["relu"])

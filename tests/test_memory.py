@@ -100,6 +100,25 @@ def test_relu_net_with_ternary_weights_saves_its_named_activation(tmp_path):
     np.testing.assert_array_equal(networks.features(net, X), networks.features(net2, X))
 
 
+def test_a_custom_activation_with_a_built_in_name_is_not_saved_as_the_built_in(tmp_path):
+    # max(-t, 0) has ReLU's mean and variance, so loading it as "relu" would pass every check on load
+    mirrored = A.custom(lambda t: np.maximum(-t, 0.0), name="relu")
+    net = networks.ternary_net(30, (40,), [mirrored], sparsity=0.5, seed=1)
+    with pytest.raises(ValueError, match=r"layer 1: activation 'relu' is not the named activation 'relu' "
+                                         r"\(its values differ on \[-10, 10\]\)"):
+        memory.save_compressed(tmp_path / "m.npz", net)
+    # the same function under its own name is refused as before; the built-in itself still saves
+    other = networks.ternary_net(30, (40,), [A.custom(lambda t: np.maximum(-t, 0.0), name="mirror")],
+                                 sparsity=0.5, seed=1)
+    with pytest.raises(ValueError, match="can be saved only if it is a step activation or a named one"):
+        memory.save_compressed(tmp_path / "o.npz", other)
+    same = networks.ternary_net(30, (40,), [A.custom(lambda t: np.maximum(t, 0.0), name="relu")],
+                                sparsity=0.5, seed=1)
+    net2, _ = memory.load_compressed(memory.save_compressed(tmp_path / "s.npz", same))
+    X = np.random.default_rng(0).standard_normal((30, 7)) / math.sqrt(30)
+    np.testing.assert_array_equal(networks.features(same, X), networks.features(net2, X))
+
+
 def test_file_is_near_the_entropy_and_far_below_the_dense_state_dict(tmp_path):
     p, widths, eps = 784, (400, 400), 0.9
     net = networks.ternary_net(p, widths, ["relu", "relu"], sparsity=eps, seed=0)

@@ -15,6 +15,16 @@ def test_fit_then_apply_is_the_library_normalization_on_the_training_set():
     np.testing.assert_allclose(preprocess.apply(norm, X), nl.data.normalize(X), rtol=1e-13, atol=1e-13)
 
 
+def test_huge_entries_are_normalized_as_the_library_does():
+    # squares of 1e200 overflow float64; both rescale first, so the result is finite and equal
+    X = np.array([[1e200, 2e200, 3e200], [0.0, 1.0, 5.0]])
+    norm = preprocess.fit_normalizer(X)
+    assert np.isfinite(norm.scale) and norm.scale == pytest.approx(np.sqrt(2 / 3) * 1e200, rel=1e-12)
+    Z = preprocess.apply(norm, X)
+    np.testing.assert_allclose(Z, nl.data.normalize(X), rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(Z[0], [-np.sqrt(1.5), 0.0, np.sqrt(1.5)], rtol=1e-13)
+
+
 def test_test_set_is_mapped_with_the_training_statistics():
     rng = np.random.default_rng(1)
     X_train, X_test = rng.random((10, 50)), rng.random((10, 20)) + 5.0
