@@ -90,7 +90,8 @@ def readout_accuracy(net: RandomFeatureNet, X_train, y_train, X_test, y_test, se
 
 class AccuracySummary(NamedTuple):
     """Test accuracy over the weight draws of one (method, sparsity): mean, standard deviation
-    (population, ddof 0; 0 for a single draw), and the bits of the hidden weights."""
+    (sample, ddof 1, the usual error bar over a few replicates; 0 for a single draw), and the bits of the
+    hidden weights."""
 
     mean: float
     std: float
@@ -114,7 +115,9 @@ def summarize(records, method: str, sparsity: float) -> AccuracySummary:
     if len(bits) != 1:
         raise ValueError(f"records of method {method!r} at sparsity {sparsity!r} disagree on bits: {sorted(bits)}")
     acc = np.array([r["accuracy"] for r in rows], dtype=np.float64)
-    return AccuracySummary(float(acc.mean()), float(acc.std()), bits.pop())
+    # ddof 1: with three draws the population value (ddof 0) is sqrt(2/3) of it and understates the spread
+    std = float(acc.std(ddof=1)) if acc.size > 1 else 0.0
+    return AccuracySummary(float(acc.mean()), std, bits.pop())
 
 
 def spread_x(x: float, k: int, count: int, step: float = 0.012, linthresh: float = 0.1) -> float:
@@ -126,6 +129,33 @@ def spread_x(x: float, k: int, count: int, step: float = 0.012, linthresh: float
         raise ValueError(f"k must be an integer in [0, count) = [0, {count}), got {k!r}")
     offset = (k - (count - 1) / 2) * step
     return x + offset if abs(x) < linthresh else x * (1 + 6 * offset)
+
+
+def shift_as_noise(F_train, F_test, shift: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The identity shift as it appears at finite width: features F_train: (d, n_train) and F_test:
+    (d, n_test) plus independent N(0, shift / d) noise in every entry, fixed per sample.  Returns the two
+    noisy float64 matrices, same shapes.
+
+    The noise's expected Gram matrix is shift * I, the shift of the closed form.  A network of width d < n
+    cannot carry shift * I exactly (its Gram matrix F^T F has rank at most d); the extra variance of
+    quantized activations sits in components that are nearly uncorrelated between samples, which at
+    width d look like this noise, on training and test samples alike.  Compare with
+    ``readout.ridge(..., gram_shift=shift)``, the shift's exact (infinite-width) form, which adds
+    shift * I to the training Gram matrix only.  The noise is drawn with ``seed``, training block first.
+    """
+    F_train = checks.finite_matrix("F_train", F_train)
+    F_test = checks.finite_matrix("F_test", F_test)
+    if F_train.shape[0] != F_test.shape[0]:
+        raise ValueError(f"F_train and F_test must have the same number d of features (rows), got shapes "
+                         f"{F_train.shape} and {F_test.shape}")
+    shift = checks.finite_number("shift", shift)
+    if shift < 0:
+        raise ValueError(f"shift must be >= 0 (a variance added to the features), got {shift}")
+    rng = np.random.default_rng(checks.seed("seed", seed))
+    scale = math.sqrt(shift / F_train.shape[0])
+    noisy_train = F_train + scale * rng.standard_normal(F_train.shape)
+    noisy_test = F_test + scale * rng.standard_normal(F_test.shape)
+    return noisy_train, noisy_test
 
 
 def shift_share(dense_acc: float, shifted_acc: float, compressed_acc: float) -> float:

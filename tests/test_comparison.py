@@ -123,16 +123,16 @@ def test_readout_accuracy_trains_on_the_training_set_and_scores_the_test_set():
     assert acc5 == readout.accuracy(direct, networks.features(net, X_test), y_test)
 
 
-def test_summarize_gives_mean_population_std_and_bits():
+def test_summarize_gives_mean_sample_std_and_bits():
     records = [{"method": "a", "sparsity": 0.9, "accuracy": acc, "bits": 100.0, "seed": s}
                for s, acc in enumerate([0.80, 0.84, 0.83])]
     records.append({"method": "a", "sparsity": 0.5, "accuracy": 0.1, "bits": 200.0, "seed": 0})
     records.append({"method": "b", "sparsity": 0.9, "accuracy": 0.2, "bits": 100.0, "seed": 0})
     s = comparison.summarize(records, "a", 0.9)
     assert s.mean == pytest.approx((0.80 + 0.84 + 0.83) / 3, abs=1e-15)
-    # population standard deviation by hand: deviations -0.02333, 0.01667, 0.00667
+    # sample standard deviation by hand (n - 1 = 2): deviations -0.02333, 0.01667, 0.00667
     m = (0.80 + 0.84 + 0.83) / 3
-    assert s.std == pytest.approx(math.sqrt(sum((a - m) ** 2 for a in (0.80, 0.84, 0.83)) / 3), rel=1e-12)
+    assert s.std == pytest.approx(math.sqrt(sum((a - m) ** 2 for a in (0.80, 0.84, 0.83)) / 2), rel=1e-12)
     assert s.bits == 100.0
     mean, std, bits = comparison.summarize(records, "a", 0.5)
     assert (mean, std, bits) == (0.1, 0.0, 200.0)
@@ -169,6 +169,47 @@ def test_spread_x_centres_markers_and_keeps_their_order():
 
 def test_the_package_exports_the_module():
     assert nl.comparison is comparison and "comparison" in nl.__all__
+
+
+def test_shift_as_noise_adds_the_shift_to_the_expected_gram_matrix():
+    d, n_train, n_test, shift = 400, 60, 30, 0.3
+    rng = np.random.default_rng(5)
+    F_train, F_test = rng.standard_normal((d, n_train)), rng.standard_normal((d, n_test))
+    A_train, A_test = comparison.shift_as_noise(F_train, F_test, shift, seed=1)
+    assert A_train.shape == F_train.shape and A_test.shape == F_test.shape
+    # the noise alone: Z^T Z has diagonal shift * chi2_d / d (mean shift, sd shift sqrt(2/d) each) and
+    # off-diagonal mean 0 (sd shift / sqrt(d) each); tolerances are 4 standard errors of the averages
+    for F, A in ((F_train, A_train), (F_test, A_test)):
+        Z = A - F
+        G = Z.T @ Z
+        m = F.shape[1]
+        assert abs(np.mean(np.diag(G)) - shift) < 4 * shift * math.sqrt(2 / d) / math.sqrt(m)
+        off = G[~np.eye(m, dtype=bool)]
+        assert abs(np.mean(off)) < 4 * shift / math.sqrt(d) / math.sqrt(off.size / 2)
+        # independent of the features: their cross term averages to 0 as well (the mean of F^T Z is
+        # sum_k (sum_i F_ki)(sum_j Z_kj) / m^2, of standard deviation sqrt(shift) / m for unit F)
+        assert abs(np.mean(F.T @ Z)) < 4 * math.sqrt(shift) / m
+    # the training and test noise are different draws, and the seed fixes them
+    B_train, B_test = comparison.shift_as_noise(F_train, F_test, shift, seed=1)
+    assert np.array_equal(A_train, B_train) and np.array_equal(A_test, B_test)
+    C_train, _ = comparison.shift_as_noise(F_train, F_test, shift, seed=2)
+    assert not np.array_equal(A_train, C_train)
+    assert not np.allclose((A_train - F_train)[:, :n_test], A_test - F_test)
+    # no shift: the features unchanged
+    Z_train, Z_test = comparison.shift_as_noise(F_train, F_test, 0.0, seed=1)
+    assert np.array_equal(Z_train, F_train) and np.array_equal(Z_test, F_test)
+
+
+@pytest.mark.parametrize("args, match", [
+    ((np.ones((4, 3)), np.ones((5, 2)), 0.1), r"F_train and F_test must have the same number d of features"),
+    ((np.ones((4, 3)), np.ones((4, 2)), -0.1), r"shift must be >= 0 \(a variance added to the features\), "
+                                                r"got -0.1"),
+    ((np.ones((4, 3)), np.ones((4, 2)), float("nan")), "shift"),
+    ((np.full((4, 3), np.nan), np.ones((4, 2)), 0.1), "F_train contains 12 non-finite entries"),
+])
+def test_shift_as_noise_refuses_bad_arguments_by_name(args, match):
+    with pytest.raises(ValueError, match=match):
+        comparison.shift_as_noise(*args)
 
 
 def test_shift_share_is_the_shifts_part_of_the_loss():
