@@ -16,8 +16,9 @@ def word_list(items: Sequence) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-# below the first bound the shift explains little of a loss, from the second on a large part
-SHIFT_SHARE_BOUNDS = (0.25, 0.5)
+# below the first bound the shift explains little of a loss, from the second on a large part, from the
+# third about all of it, from the fourth on more than the loss (it would cost more than the network loses)
+SHIFT_SHARE_BOUNDS = (0.25, 0.5, 0.8, 1.25)
 
 
 def _shift_band(share: float):
@@ -32,7 +33,8 @@ def shift_verdict(share: float) -> str:
     band = _shift_band(share)
     if band is None:
         return "has no loss to explain (the compressed network loses no accuracy)"
-    return ("explains little of the loss", "explains part of the loss", "explains a large part of the loss")[band]
+    return ("explains little of the loss", "explains part of the loss", "explains a large part of the loss",
+            "explains about all of the loss", "costs more than the compressed network loses")[band]
 
 
 def shift_headline(share: float) -> str:
@@ -41,4 +43,5 @@ def shift_headline(share: float) -> str:
     if band is None:
         return "The compressed network loses no accuracy."
     return ("The identity shift is not the main cause.", "The identity shift is part of the cause.",
-            "The identity shift is a large part of the cause.")[band]
+            "The identity shift is a large part of the cause.", "The identity shift explains about all of the loss.",
+            "The identity shift alone costs more than the compressed network loses.")[band]

@@ -42,10 +42,36 @@ def test_stored_record_is_quoted(tmp_path, monkeypatch):
     steps = ", ".join(f"{v:.3f} ({a} → {b})" for v, a, b in zip(local, [100, 200, 400], [200, 400, 800]))
     assert f"Between consecutive sizes its slope is {steps}." in text
     assert "(`made by the test`)" in text and "seed 7 and 2 data draws per size" in text
-    flattens = bool(np.all(np.diff(local) > 0))
-    assert ("Each is flatter than the one before" in text) == flattens
     np.testing.assert_allclose(results["stored_rate"]["local_slopes"], local, rtol=1e-10)
+    # flatter at larger n: the line through the single draws from the chapter's largest size (n = 200 at
+    # the small parameters) on, against the first sweep's line, by more than two standard errors
+    tail = [200, 400, 800]
+    x = np.log(np.repeat(tail, 2))
+    y = np.log(sweep.errors_all[0][1:].ravel())
+    slope, intercept = np.polyfit(x, y, 1)
+    resid = y - (slope * x + intercept)
+    se = np.sqrt(resid @ resid / (x.size - 2) / np.sum((x - x.mean()) ** 2))
+    assert f"Fitted through its single draws from n = 200 on, its slope is {slope:.3f} ± {se:.3f}" in text
+    np.testing.assert_allclose(results["stored_rate"]["tail_slope"], slope, rtol=1e-10)
+    gap_se = np.hypot(se, results["relu_ck_slope_se"])
+    flattens = bool(slope - results["relu_ck_slope"] > 2 * gap_se)
     assert results["stored_rate"]["flattens"] == flattens
+    assert ("standard errors of the difference, so the excess over 1/√n fades" in text) == flattens
+    # another seed than the chapter's: no draws in common with its repeated sweep
+    assert "are those of the repeated sweep above" not in text
+
+
+def test_a_record_of_the_chapters_own_draws_says_so(tmp_path, monkeypatch):
+    # the chapter's seed (0) and case: the record's draws at n = 100 and 200, sizes of the chapter's sweep
+    # at the small parameters, are those of its repeated sweep at s = 1, bit for bit
+    sizes = [100, 200, 400]
+    sweep = eq.error_vs_dimension("mixed", sizes, {"ReLU x3": ["relu"] * 3}, "ck", seed=0, repeats=2)
+    path = tmp_path / "rate.json"
+    path.write_text(json.dumps({"command": "made by the test", "sweep": eq.sweep_to_record(sweep)}))
+    text, results = _run(tmp_path, monkeypatch, str(path))
+    assert "Its draws at n = 100 and 200 are those of the repeated sweep above" in text
+    repeated = np.array(results["rate_vs_means"]["1.0"]["errors_all"])      # (sizes 50, 100, 200; draws)
+    np.testing.assert_array_equal(sweep.errors_all[0][:2], repeated[1:, :2])
 
 
 def test_without_a_record_the_section_says_so(tmp_path, monkeypatch):
