@@ -158,6 +158,16 @@ def shift_as_noise(F_train, F_test, shift: float, seed: int = 0) -> tuple[np.nda
     return noisy_train, noisy_test
 
 
+def accuracy_with_shift_as_noise(F_train, y_train, F_test, y_test, shift: float, noise_seed: int,
+                                 seed: int = 0) -> float:
+    """Test accuracy of a ridge readout (:func:`readout.ridge`, validation split drawn with ``seed``) on
+    features F_train: (d, n_train) and F_test: (d, n_test) with the shift added as noise
+    (:func:`shift_as_noise`, drawn with ``noise_seed``); y_train: (n_train,), y_test: (n_test,)."""
+    noisy_train, noisy_test = shift_as_noise(F_train, F_test, shift, seed=noise_seed)
+    r = readout.ridge(noisy_train, y_train, seed=seed)
+    return readout.accuracy(r, noisy_test, y_test)
+
+
 def shift_share(dense_acc: float, shifted_acc: float, compressed_acc: float) -> float:
     """The share of a compressed network's accuracy loss that its identity shift alone explains:
     (dense_acc - shifted_acc) / (dense_acc - compressed_acc), where shifted_acc is the dense network's

@@ -200,6 +200,24 @@ def test_shift_as_noise_adds_the_shift_to_the_expected_gram_matrix():
     assert np.array_equal(Z_train, F_train) and np.array_equal(Z_test, F_test)
 
 
+def test_accuracy_with_shift_as_noise_is_a_ridge_readout_on_the_noisy_features():
+    rng = np.random.default_rng(3)
+    y_train, y_test = rng.integers(0, 3, 300), rng.integers(0, 3, 120)
+    centres = rng.standard_normal((20, 3))
+    F_train = centres[:, y_train] + 0.5 * rng.standard_normal((20, 300))
+    F_test = centres[:, y_test] + 0.5 * rng.standard_normal((20, 120))
+    acc = comparison.accuracy_with_shift_as_noise(F_train, y_train, F_test, y_test, 2.0, noise_seed=4, seed=1)
+    # the same by hand, from the two pieces it is made of
+    A_train, A_test = comparison.shift_as_noise(F_train, F_test, 2.0, seed=4)
+    r = readout.ridge(A_train, y_train, seed=1)
+    assert acc == readout.accuracy(r, A_test, y_test)
+    # no shift: the plain readout; a large one costs accuracy on these separable classes
+    clean = readout.accuracy(readout.ridge(F_train, y_train, seed=1), F_test, y_test)
+    assert comparison.accuracy_with_shift_as_noise(F_train, y_train, F_test, y_test, 0.0, 4, seed=1) == clean
+    assert clean > 0.9
+    assert comparison.accuracy_with_shift_as_noise(F_train, y_train, F_test, y_test, 200.0, 4, seed=1) < clean - 0.2
+
+
 @pytest.mark.parametrize("args, match", [
     ((np.ones((4, 3)), np.ones((5, 2)), 0.1), r"F_train and F_test must have the same number d of features"),
     ((np.ones((4, 3)), np.ones((4, 2)), -0.1), r"shift must be >= 0 \(a variance added to the features\), "
