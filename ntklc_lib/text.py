@@ -22,7 +22,7 @@ SHIFT_SHARE_BOUNDS = (0.25, 0.5, 0.8, 1.25)
 
 
 def _shift_band(share: float):
-    """0, 1 or 2: the share below, between or above SHIFT_SHARE_BOUNDS; None for nan (no loss)."""
+    """0 .. len(SHIFT_SHARE_BOUNDS): how many of SHIFT_SHARE_BOUNDS the share reaches; None for nan (no loss)."""
     share = float(share)
     return None if math.isnan(share) else sum(share >= bound for bound in SHIFT_SHARE_BOUNDS)
 
@@ -35,13 +35,3 @@ def shift_verdict(share: float) -> str:
         return "has no loss to explain (the compressed network loses no accuracy)"
     return ("explains little of the loss", "explains part of the loss", "explains a large part of the loss",
             "explains about all of the loss", "costs more than the compressed network loses")[band]
-
-
-def shift_headline(share: float) -> str:
-    """A summary's headline sentence for the same ``share`` as :func:`shift_verdict`."""
-    band = _shift_band(share)
-    if band is None:
-        return "The compressed network loses no accuracy."
-    return ("The identity shift is not the main cause.", "The identity shift is part of the cause.",
-            "The identity shift is a large part of the cause.", "The identity shift explains about all of the loss.",
-            "The identity shift alone costs more than the compressed network loses.")[band]
