@@ -854,13 +854,22 @@ def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom"
 _QUAD_LIMIT = 40.0   # |xi| beyond 40 has Gaussian mass < 1e-340
 
 
+# Points in t units where an activation's shape lives.  f is defined in t = tau xi units, so at tau > 1 a
+# smooth f such as tanh turns within |xi| ~ 1/tau, narrower than the Gaussian weight, and the adaptive rule
+# on [-40, 40] can step over the turn without a warning (E tanh(1e4 xi)^2 came out 1, 8e-5 too large).
+_SHAPE_POINTS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+
+
 def _expect(h, tau: float, breakpoints, what: str = "a moment", name: str = "custom") -> float:
-    """E h(xi) for xi ~ N(0,1), adaptive quadrature split at breakpoints (already in xi units).
+    """E h(xi) for xi ~ N(0,1), adaptive quadrature split at breakpoints (already in xi units) and, where
+    tau > 1, at xi = t / tau for t = 0, +-1/2, +-1, ..., +-32 (at tau <= 1 f's shape is at least as wide
+    as the Gaussian weight and the pieces are those of the breakpoints alone).
 
     A quadrature that does not converge raises ValueError naming ``what`` (the moment) and ``name`` (the
     activation): scipy only warns and returns its best guess, e.g. a finite E f'^2 for f = sqrt|t|, whose
     E f'^2 is infinite."""
-    pts = sorted({-_QUAD_LIMIT, _QUAD_LIMIT, *[b for b in breakpoints if abs(b) < _QUAD_LIMIT]})
+    shape = [x for s in _SHAPE_POINTS for x in (s / tau, -s / tau)] if tau > 1 else []
+    pts = sorted({-_QUAD_LIMIT, _QUAD_LIMIT, *[b for b in [*breakpoints, *shape] if abs(b) < _QUAD_LIMIT]})
     total = 0.0
     for lo, hi in zip(pts[:-1], pts[1:]):
         try:
@@ -874,9 +883,9 @@ def _expect(h, tau: float, breakpoints, what: str = "a moment", name: str = "cus
         except integrate.IntegrationWarning as exc:
             reason = str(exc).strip().splitlines()[0]
             raise ValueError(f"the quadrature for {what} of activation {name!r} at tau = {tau:g} did not converge "
-                             f"on [{lo * tau:g}, {hi * tau:g}] ({reason}): declare every kink, jump or singular "
-                             f"point of f in breakpoints; if f' is singular there (as for sqrt|t|), E f'^2 may be "
-                             f"infinite and the NTK not exist") from None
+                             f"on [{lo * tau:g}, {hi * tau:g}] ({reason}). If f has a kink, jump or singular "
+                             f"point, declare it in breakpoints (activations.custom); if f' is singular there "
+                             f"(as for sqrt|t|), E f'^2 may be infinite and the NTK not exist") from None
         total += val
     return total
 

@@ -425,6 +425,26 @@ def test_quadrature_that_does_not_converge_raises_instead_of_guessing():
     assert float(r.dd) == pytest.approx(9 / 16 * abs_moment(-0.5), rel=1e-7)
 
 
+@pytest.mark.parametrize("tau", [100.0, 1000.0, 1e5])
+def test_smooth_activation_moments_at_a_large_scale(tau):
+    """At tau = 100 the quadrature for tanh stepped over the turn of tanh(tau xi), a width 1/tau at 0, and
+    raised an error that asked to declare breakpoints tanh does not have; at tau = 1e4 it gave E tanh^2 = 1
+    without a word, and the sigmoid's d1 at tau = 1000 was 8e-7 off.  Against independent forms:
+    tanh' = 1 - tanh^2 gives var + d1 = 1 exactly (mean 0), and Laplace's expansion of the Gaussian weight
+    around 0 gives d1 = 2 phi(0)/tau (1 - pi^2/(24 tau^2)) and d3 = 2 phi(0)/tau^3 (1 - pi^2/(8 tau^2))
+    (from the integrals of sech^2 t: 2, and of t^2 sech^2 t: pi^2/6), with relative error O(tau^-4),
+    below 1e-7 at tau = 100; for the sigmoid (sigma' has integral 1 and second moment pi^2/3)
+    d1 = phi(0)/tau (1 - pi^2/(6 tau^2))."""
+    phi0 = 1 / math.sqrt(2 * math.pi)
+    m = A.moments("tanh", tau)
+    assert float(m.var) + float(m.d1) == pytest.approx(1.0, rel=1e-10)
+    assert float(m.d1) == pytest.approx(2 * phi0 / tau * (1 - math.pi**2 / (24 * tau**2)), rel=1e-7)
+    assert float(m.d3) == pytest.approx(2 * phi0 / tau**3 * (1 - math.pi**2 / (8 * tau**2)), rel=1e-6)
+    s = A.moments("sigmoid", tau)
+    assert float(s.d1) == pytest.approx(phi0 / tau * (1 - math.pi**2 / (6 * tau**2)), rel=1e-7)
+    assert float(s.mean) == pytest.approx(0.5, abs=1e-12)
+
+
 def test_linear_keeps_its_name_and_is_the_identity_after_a_name_round_trip():
     act = nl.activations.get("linear")
     assert act.name == "linear"
