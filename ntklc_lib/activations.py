@@ -467,16 +467,15 @@ def binary(intervals, b: float = 1.0, name: str | None = None) -> Activation:
         if np.isfinite(hi):
             thresholds.append(hi)
             values.append(0.0)
-    # merge touching intervals (equal consecutive thresholds)
+    # merge touching intervals: (a, c) and (c, d) are (a, d), with no threshold left at c (the empty
+    # piece between two equal thresholds is dropped, and a threshold without a jump with it)
     s, vals = [], [values[0]]
     for t, val in zip(thresholds, values[1:]):
         if s and t == s[-1]:
-            vals[-1] = val
             s.pop()
             vals.pop()
-            vals.append(val)
-            s.append(t)
-            continue
+            if val == vals[-1]:
+                continue
         s.append(t)
         vals.append(val)
     return step(s, vals, name=name or "binary")
@@ -754,11 +753,92 @@ def _scan_for_jumps(f) -> tuple[list, list]:
     return [(snap[k], float(sizes[k])) for k in order if sizes[k] > 0], [snap[k] for k in order if steep[k]]
 
 
+# where custom() compares a given fn_torch, deriv and deriv_torch with fn: |t| <= 8, about 0.008 apart; an even
+# count keeps 0 and the other integers off the nodes (a kink there would spoil the central difference)
+_AGREEMENT_NODES = np.linspace(-8.0, 8.0, 2000)
+_AGREEMENT_STEP = 1e-5          # the central difference's step, as in custom()'s own derivative
+
+
+def _given_values(what: str, g, t: np.ndarray, torch_fn: bool) -> np.ndarray:
+    """g at the points t (a numpy array, or a float64 tensor for ``torch_fn``) as a float64 array; ValueError
+    naming ``what`` if g raises or returns another shape than t's (torch would broadcast it silently)."""
+    try:
+        with np.errstate(all="ignore"), torch.no_grad():
+            out = g(torch.from_numpy(t.copy())) if torch_fn else g(t.copy())
+            out = out.detach().cpu().numpy() if isinstance(out, torch.Tensor) else np.asarray(out)
+            out = out.astype(np.float64)
+    except Exception as exc:  # noqa: BLE001 (any failure means the same: g cannot be compared with fn)
+        kind = "a float64 tensor" if torch_fn else "a float64 array"
+        raise ValueError(f"{what} must accept {kind} of t in [-8, 8] (where it is compared with fn): it raised "
+                         f"{type(exc).__name__}: {exc}") from None
+    if out.shape != t.shape:
+        raise ValueError(f"{what} must act pointwise and return the shape it is given: on t of shape {t.shape} it "
+                         f"returned shape {out.shape}")
+    return out
+
+
+def _require_agreement(what: str, got: np.ndarray, ref_name: str, ref: np.ndarray, t: np.ndarray,
+                       rtol: float, atol: float) -> None:
+    """Raise naming ``what``, the first t where it differs from ``ref`` by more than rtol |ref| + atol, and both
+    values.  Points where ``ref`` is not finite (f undefined there) are not compared."""
+    with np.errstate(invalid="ignore"):
+        bad = np.isfinite(ref) & ~(np.abs(got - ref) <= rtol * np.abs(ref) + atol)
+    if np.any(bad):
+        k = int(np.flatnonzero(bad)[0])
+        should = "the same f as fn" if what == "fn_torch" else "the derivative f' of fn"
+        allowed = f"{rtol:g} of it + {atol:.3g}" if rtol else f"{atol:.3g}, 1e-3 of its largest |value|"
+        raise ValueError(f"{what} disagrees with {ref_name} at t = {t[k]:.6g}: {what} gives {got[k]:.10g}, "
+                         f"{ref_name} {ref[k]:.10g} (allowed: {allowed}). {what} must compute "
+                         f"{should} (the kernels would use one function and the limits another); if fn has a "
+                         f"kink there, declare it in breakpoints")
+
+
+def _check_given(f, fn_torch, deriv, deriv_torch, skip) -> None:
+    """Raise unless the fn_torch, deriv and deriv_torch given to :func:`custom` (None: not given) agree with fn
+    on t in [-8, 8], more than 1e-3 away from the points ``skip`` (breakpoints, steep points).
+
+    fn_torch (on a float64 tensor) must equal fn to rounding (1e-6 relative, plus 1e-9 of max |f|); deriv must
+    equal a central difference of fn (step 1e-5) to 1e-3 of the difference's largest |value|; deriv_torch must
+    equal deriv as fn_torch equals fn (without deriv: the central difference, as deriv).  Each must return the
+    shape it is given.  A mismatch gave the empirical kernels of one function with the limits of another
+    without a word (fn_torch = ReLU for fn = tanh; deriv = 1 for tanh, whose NTK came out 231 % off).
+    f: as :func:`_scanned` returns it."""
+    if fn_torch is None and deriv is None and deriv_torch is None:
+        return
+    t = _AGREEMENT_NODES
+    if len(skip):
+        t = t[np.min(np.abs(t[:, None] - np.asarray(skip, dtype=np.float64)[None, :]), axis=1) > 1e-3]
+    if fn_torch is not None:
+        f_t = f(t)
+        scale = float(np.max(np.abs(f_t[np.isfinite(f_t)]), initial=0.0))
+        _require_agreement("fn_torch", _given_values("fn_torch", fn_torch, t, True), "fn", f_t, t, 1e-6,
+                           1e-9 * scale)
+    if deriv is None and deriv_torch is None:
+        return
+    h = _AGREEMENT_STEP
+    difference = (f(t + h) - f(t - h)) / (2 * h)
+    fd_name = "the central difference of fn (step 1e-5)"
+    fd_tol = 1e-3 * float(np.max(np.abs(difference[np.isfinite(difference)]), initial=0.0))
+    if deriv is not None:
+        d_t = _given_values("deriv", deriv, t, False)
+        _require_agreement("deriv", d_t, fd_name, difference, t, 0.0, fd_tol)
+    if deriv_torch is not None:
+        got = _given_values("deriv_torch", deriv_torch, t, True)
+        if deriv is not None:
+            scale = float(np.max(np.abs(d_t[np.isfinite(d_t)]), initial=0.0))
+            _require_agreement("deriv_torch", got, "deriv", d_t, t, 1e-6, 1e-9 * scale)
+        else:
+            _require_agreement("deriv_torch", got, fd_name, difference, t, 0.0, fd_tol)
+
+
 def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom", breakpoints=()) -> Activation:
     """A user-supplied activation f (numpy, vectorized).  Moments and kernels use quadrature.
 
     Without ``deriv`` the derivative (needed for dd and the NTK) is taken by central differences.
-    Without ``fn_torch`` the torch version calls ``fn`` on numpy copies.
+    Without ``fn_torch`` the torch version calls ``fn`` on numpy copies.  A given ``fn_torch``, ``deriv`` or
+    ``deriv_torch`` is checked against ``fn`` on t in [-8, 8] (:func:`_check_given`): ValueError naming it, the
+    first t where they disagree and both values, since the empirical kernels use the torch versions and the
+    limits ``fn`` and ``deriv``.
 
     Accuracy: declare every point where f jumps or has a kink in ``breakpoints``.  The moments split
     their adaptive quadrature there, and the limit kernels split their Gauss-Legendre pieces there
@@ -790,6 +870,7 @@ def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom"
     # () is the default (a smooth f); otherwise each breakpoint a finite number
     breakpoints = [checks.finite_number(f"breakpoints[{k}]", b)
                    for k, b in enumerate(checks.as_list("breakpoints", breakpoints))]
+    given_fn_torch = fn_torch
     if fn_torch is None:
         def fn_torch(t, _f=fn):
             return torch.as_tensor(_f(t.detach().cpu().numpy()), dtype=t.dtype, device=t.device)
@@ -821,6 +902,7 @@ def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom"
             raise ValueError(f"fn jumps at breakpoint {b:g} (by {size:.3g}), so its derivative has a Dirac mass "
                              f"there that no deriv or deriv_torch can give (the NTK of such an f does not exist): "
                              f"omit them")
+        _check_given(f, given_fn_torch, None, None, breakpoints)
         # like the named steps: no derivative, dd = inf, the CK only
         return Activation(name=name, fn=fn, fn_torch=fn_torch, deriv=None, deriv_torch=None,
                           breakpoints=tuple(breakpoints))
@@ -836,6 +918,7 @@ def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom"
                          f"within 1e-5 (a smooth f, 1e-4 times). f' is unbounded there (as for sqrt|t|), or f "
                          f"bends faster than that step can follow, and dd and the NTK would come out wrong. Pass "
                          f"deriv; the quadrature then says whether E f'^2 is finite")
+    _check_given(f, given_fn_torch, deriv, deriv_torch, breakpoints + steep)
     if deriv is None:
         def deriv(t, _f=fn, _h=1e-5):
             t = np.asarray(t, dtype=np.float64)

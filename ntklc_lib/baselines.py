@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from . import checks
+from .kernels import require_nonzero
 from .networks import RandomFeatureNet, check_net, ternary_net
 
 
@@ -50,15 +51,17 @@ def magnitude_pruned(net: RandomFeatureNet, sparsity: float) -> RandomFeatureNet
 def random_pruned(net: RandomFeatureNet, sparsity: float, seed: int = 0) -> RandomFeatureNet:
     """Zero each weight of a dense Gaussian net independently with probability ``sparsity`` and scale the
     survivors by 1/sqrt(1 - sparsity) (unit variance in law); the mask is drawn with ``seed`` (independently
-    of the weights, whatever seed they were drawn with)."""
+    of the weights, whatever seed they were drawn with).  A layer left without a weight raises ValueError
+    naming ``sparsity`` (its features would be constants)."""
     _require_gaussian(net)
     eps = checks.sparsity("sparsity", sparsity)
     # numpy's PCG64, not a torch generator: torch.rand from the seed of the net's own torch.randn draw
     # would reuse the uniforms behind those Gaussians and correlate the mask with |w|
     rng = np.random.default_rng([checks.seed("seed", seed), 1])
     pruned = []
-    for W in net.weights:
+    for l, W in enumerate(net.weights):
         keep = torch.from_numpy(rng.random(tuple(W.shape)) >= eps)
+        require_nonzero(keep, eps, f"layer {l + 1}")
         pruned.append((W.to(torch.float64) * keep / math.sqrt(1.0 - eps)).to(W.dtype))
     return RandomFeatureNet(tuple(pruned), net.acts, net.centers, net.tau, "random_pruned", eps, net.seed)
 

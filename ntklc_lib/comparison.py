@@ -68,12 +68,33 @@ def comparison_net(method: str, p: int, widths, acts, sparsity: float = 0.0, see
         if tau_original is not None and not math.isclose(float(tau_original[0]), tau0, rel_tol=1e-9):
             raise ValueError(f"plans[{plan!r}] was solved for data scale tau0 = {float(tau_original[0]):.6g}, "
                              f"but tau0 = {tau0:.6g}: solve the plan at the data's tau0")
+        targets = getattr(plans[plan], "targets", None)
+        if tau_original is not None and targets is not None:
+            _check_plan_moments(plan, targets, tau_original, acts)
         return networks.compressed_net(p, widths, plans[plan], eps, seed)
     if method == "magnitude pruning":
         return baselines.magnitude_pruned(networks.dense_net(p, widths, acts, tau0, seed), eps)
     if method == "random pruning":
         return baselines.random_pruned(networks.dense_net(p, widths, acts, tau0, seed), eps, seed)
     return baselines.sign_net(p, widths, tau0, eps, seed)
+
+
+def _check_plan_moments(plan: str, targets, tau_original, acts) -> None:
+    """Raise unless each of ``acts`` has, at the plan's original scale tau_{l-1}, the moments (d1^2, d2^2, d3,
+    var) the plan matched (``targets``, (L, 4), as ``compress.solve`` stores them) to rounding.  The names
+    alone let through a plan for another function of the same name (lrelu of another slope, two custom
+    activations), whose quantized activations match the wrong moments."""
+    targets = np.asarray(targets, dtype=np.float64)
+    for l, act in enumerate(acts):
+        m = A.moments(act, float(tau_original[l]))
+        have = np.array([float(m.d1) ** 2, float(m.d2) ** 2, float(m.d3), float(m.var)])
+        want = targets[l]
+        if not np.allclose(have, want, rtol=1e-9, atol=1e-12 * float(np.max(np.abs(want)))):
+            raise ValueError(
+                f"plans[{plan!r}] matched layer {l + 1} to the moments (d1^2, d2^2, d3, var) = "
+                f"({', '.join(f'{v:.6g}' for v in want)}) at tau = {float(tau_original[l]):.6g}, but acts[{l}] "
+                f"({act.name!r}) has ({', '.join(f'{v:.6g}' for v in have)}) there: the plan was solved for "
+                f"another activation of the same name; solve the plan for the original being compared")
 
 
 def readout_accuracy(net: RandomFeatureNet, X_train, y_train, X_test, y_test, seed: int = 0,

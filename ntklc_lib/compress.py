@@ -357,9 +357,14 @@ def input_correlation(act, tau: float) -> float:
     """corr(sigma(tau xi), xi) = d1 tau / sqrt(var): how linear the activation is at scale tau.
 
     By Stein's lemma d1 tau = E[xi sigma(tau xi)], so matching (d1^2, tau_l^2) requires a quantized
-    activation with exactly this correlation with its Gaussian input.
+    activation with exactly this correlation with its Gaussian input.  An activation of zero variance at
+    tau (a constant there) has no correlation: ValueError naming it.
     """
+    act = A.get(act)
     m = A.moments(act, tau)
+    if not float(m.var) > 0:
+        raise ValueError(f"activation {act.name!r} has zero variance at tau = {float(tau):.4g} (it is constant "
+                         f"there): its correlation with the input is undefined")
     return float(abs(m.d1) * tau / np.sqrt(m.var))
 
 

@@ -42,11 +42,14 @@ def _kind(kind: str) -> str:
     return checks.one_of("kind", kind, set(KINDS))
 
 
-def derived_seed(seed: int, *keys: int) -> int:
-    """A reproducible 32-bit seed for the sub-experiment ``keys`` of an experiment seeded with ``seed``
-    (independent streams for each size / repeat, and the same ones on every run)."""
-    keys = [checks.non_negative_int(f"keys[{k}]", key) for k, key in enumerate(keys)]
-    return int(np.random.SeedSequence([checks.seed("seed", seed), *keys]).generate_state(1)[0])
+def derived_seed(seed: int, size: int, repeat: int) -> int:
+    """A reproducible 32-bit seed for the repeat ``repeat`` at size ``size`` of an experiment seeded with
+    ``seed`` (size and repeat non-negative integers): distinct (size, repeat) pairs give distinct, independent
+    streams, and the same ones on every run.  Both are required: ``SeedSequence`` pads its entropy with
+    zeros, so a key list of another length would give the stream of (size, 0) or (0, 0)."""
+    size = checks.non_negative_int("size", size)
+    repeat = checks.non_negative_int("repeat", repeat)
+    return int(np.random.SeedSequence([checks.seed("seed", seed), size, repeat]).generate_state(1)[0])
 
 
 def limit_kernel(X, acts, kind: str = "ck", tau0=None) -> np.ndarray:
@@ -345,21 +348,23 @@ def hermite_surrogate(act, tau: float, order: int = 4) -> A.Activation:
         t = np.asarray(t, dtype=np.float64)
         return d1 + 2 * c2 * t + a * np.polynomial.hermite_e.hermeval(t / tau, dhe)
 
-    # torch versions through the same polynomial coefficients (power basis in x = t / tau)
-    pw = np.polynomial.hermite_e.herme2poly(he)
-    dpw = np.polynomial.hermite_e.herme2poly(dhe)
-
-    def _poly_torch(x, coefs):
-        out = torch.zeros_like(x)
-        for cf in coefs[::-1]:
-            out = out * x + float(cf)
-        return out
+    # torch versions by the Clenshaw recursion numpy's hermeval runs, step for step: they agree with fn and
+    # deriv to rounding at every order (the power basis lost all digits at |t| = 8 by order ~50)
+    def _hermeval_torch(x, coefs):
+        if len(coefs) == 1:
+            return float(coefs[0]) + 0 * x
+        c0, c1 = float(coefs[-2]), float(coefs[-1])
+        nd = len(coefs)
+        for i in range(3, len(coefs) + 1):
+            nd -= 1
+            c0, c1 = float(coefs[-i]) - c1 * (nd - 1), c0 + c1 * x
+        return c0 + c1 * x
 
     def fn_torch(t):
-        return d1 * t + c2 * (t * t - tau**2) + a * tau * _poly_torch(t / tau, pw)
+        return d1 * t + c2 * (t * t - tau**2) + a * tau * _hermeval_torch(t / tau, he)
 
     def deriv_torch(t):
-        return d1 + 2 * c2 * t + a * _poly_torch(t / tau, dpw)
+        return d1 + 2 * c2 * t + a * _hermeval_torch(t / tau, dhe)
 
     return A.custom(fn, deriv=deriv, fn_torch=fn_torch, deriv_torch=deriv_torch,
                     name=f"Hermite surrogate (He{order})")
@@ -474,11 +479,21 @@ def summarize(K, top: int = 3, max_count: int = 20, gap_factor: float = 20.0) ->
 
 
 def eigenvector_alignment(V, V_ref) -> np.ndarray:
-    """|<v_k, v_ref_k>| for matching columns of V, V_ref: (n, k) unit vectors -> (k,) in [0, 1]."""
+    """|<v_k, v_ref_k>| for matching columns of V, V_ref: (n, k) unit vectors -> (k,) in [0, 1].
+
+    Columns whose norm is off 1 by more than 1e-6 raise ValueError naming the argument (their overlap could
+    exceed 1 and would not be the cosine); eigenvectors from ``np.linalg.eigh`` or ``spectra.spectrum`` are
+    unit to rounding."""
     V = checks.finite_matrix("V", V)
     V_ref = checks.finite_matrix("V_ref", V_ref)
     if V.shape != V_ref.shape:
         raise ValueError(f"V and V_ref must have the same shape, got {V.shape} and {V_ref.shape}")
+    for name, M in (("V", V), ("V_ref", V_ref)):
+        norms = np.linalg.norm(M, axis=0)
+        off = np.flatnonzero(np.abs(norms - 1.0) > 1e-6)
+        if off.size:
+            raise ValueError(f"{name} must have unit columns (eigenvectors), but column {int(off[0])} has norm "
+                             f"{norms[off[0]]:.6g}: normalize the columns")
     return np.abs(np.sum(V * V_ref, axis=0))
 
 

@@ -480,19 +480,36 @@ WEIGHT_KINDS = ("gaussian", "ternary")
 
 
 def float_dtype(dtype) -> torch.dtype:
-    """``dtype`` unchanged if it is a floating torch dtype, else ValueError: integer weights would be the
-    Gaussian / ternary draw silently truncated."""
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise ValueError(f"dtype must be a floating torch dtype (torch.float32 or torch.float64), got {dtype!r}")
+    """``dtype`` unchanged if it is torch.float32 or torch.float64, else ValueError: integer weights would be
+    the Gaussian / ternary draw silently truncated, and float16 / bfloat16 ones round ±1/sqrt(1 - eps) (the
+    ternary check then fails) and are refused further on (numpy has no bfloat16)."""
+    if not isinstance(dtype, torch.dtype) or dtype not in (torch.float32, torch.float64):
+        raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
     return dtype
 
 
+def require_nonzero(W: torch.Tensor, sparsity: float, what: str) -> torch.Tensor:
+    """W: (d_out, d_in) unchanged unless every entry is 0, then ValueError naming ``sparsity``, ``what`` (the
+    layer) and its size: a layer without a non-zero weight makes every feature after it a constant, and the
+    kernels, features and readouts of that dead net came out without a word (sparsity 0.999999)."""
+    if bool(W.any()):
+        return W
+    d_out, d_in = W.shape
+    expected = (1.0 - sparsity) * d_in * d_out
+    why = (f": (1 - sparsity) * d_in * d_out = {expected:.3g} is below 1 there" if expected < 1 else
+           f" (it expects (1 - sparsity) * d_in * d_out = {expected:.3g} of them)")
+    raise ValueError(f"sparsity = {sparsity!r} left no non-zero weight in {what} ({d_out} x {d_in} = "
+                     f"{d_out * d_in} weights){why}; every feature after it would be a constant. Use a lower "
+                     f"sparsity or larger layers")
+
+
 def sample_weights(shape, kind: str, sparsity: float, generator: torch.Generator,
-                   dtype=torch.float64) -> torch.Tensor:
+                   dtype=torch.float64, what: str = "the draw") -> torch.Tensor:
     """i.i.d. unit-variance weights: N(0, 1), or sparse ternary ±1/sqrt(1-eps) w.p. (1-eps)/2, 0 w.p. eps.
 
     generator: a seeded ``torch.Generator`` (required: torch's global generator would make the draw
-    depend on whatever ran before).
+    depend on whatever ran before).  A ternary draw with no non-zero weight raises ValueError naming
+    ``sparsity`` and ``what`` (the layer, for the message; :func:`require_nonzero`).
     """
     if not isinstance(generator, torch.Generator):
         raise ValueError(f"generator must be a seeded torch.Generator, got {type(generator).__name__}")
@@ -509,7 +526,8 @@ def sample_weights(shape, kind: str, sparsity: float, generator: torch.Generator
     # ~3e-8 relative) even for float64 weights
     s = torch.tensor(1.0 / math.sqrt(1.0 - eps), dtype=dtype)
     keep = (1.0 - eps) / 2
-    return torch.where(u < keep, s, torch.where(u < 2 * keep, -s, torch.zeros((), dtype=dtype)))
+    W = torch.where(u < keep, s, torch.where(u < 2 * keep, -s, torch.zeros((), dtype=dtype)))
+    return require_nonzero(W, eps, what)
 
 
 def _net_setup(X, acts, widths, tau0):
@@ -546,10 +564,11 @@ def _check_layers(X, acts, weights_list, centers) -> None:
         raise ValueError(f"centers must be finite numbers, got {[centers[l] for l in bad]} at layer(s) {bad}")
 
 
-def forward(X, acts, weights_list, centers, dtype=torch.float64):
+def forward(X, acts, weights_list, centers):
     """Sigma_0..Sigma_L and pre-activations H_1..H_L of a random net; X: (p, n) tensor.
 
-    acts, weights_list (W_l: (d_l, d_{l-1}), d_0 = p) and centers hold one entry per layer.
+    acts, weights_list (W_l: (d_l, d_{l-1}), d_0 = p) and centers hold one entry per layer.  Computed in
+    the dtype of X, which the weights must share (ValueError otherwise).
     """
     acts = A.get_list(acts)
     _check_layers(X, acts, weights_list, centers)
@@ -576,7 +595,8 @@ def ck_empirical(X, acts, widths, draws: int = 1, weights: str = "gaussian", spa
     acc = torch.zeros((X.shape[1], X.shape[1]), dtype=torch.float64)
     dims = (X.shape[0],) + widths
     for _ in range(draws):
-        Ws = [sample_weights((dims[l + 1], dims[l]), weights, sparsity, gen) for l in range(len(widths))]
+        Ws = [sample_weights((dims[l + 1], dims[l]), weights, sparsity, gen, what=f"layer {l + 1}")
+              for l in range(len(widths))]
         sig, _ = forward(Xt, acts, Ws, centers)
         acc += sig[-1].T @ sig[-1]
     return (acc / draws).numpy()
@@ -599,7 +619,8 @@ def ntk_empirical(X, acts, widths, weights: str = "gaussian", sparsity: float = 
     dims = (X.shape[0],) + widths
     acc = torch.zeros((n, n), dtype=torch.float64)
     for _ in range(draws):
-        Ws = [sample_weights((dims[l + 1], dims[l]), weights, sparsity, gen) for l in range(len(widths))]
+        Ws = [sample_weights((dims[l + 1], dims[l]), weights, sparsity, gen, what=f"layer {l + 1}")
+              for l in range(len(widths))]
         w_out = torch.randn(dims[-1], generator=gen, dtype=torch.float64)
         acc += ntk_of_net(Xt, acts, Ws, w_out, centers)
     return (acc / draws).numpy()

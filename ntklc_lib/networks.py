@@ -82,9 +82,10 @@ class RandomFeatureNet:
             if not np.all(np.isfinite(values)):
                 raise ValueError(f"{name} must hold finite numbers (no NaN or inf), got {getattr(self, name)!r}")
         checks.one_of("weight_law", self.weight_law, set(WEIGHT_LAWS))
-        checks.sparsity("sparsity", self.sparsity)
+        # store plain Python numbers: numpy scalars pass the checks but break memory.save_compressed's JSON
+        object.__setattr__(self, "sparsity", checks.sparsity("sparsity", self.sparsity))
         if self.seed is not None:
-            checks.seed("seed", self.seed)
+            object.__setattr__(self, "seed", checks.seed("seed", self.seed))
         if self.weight_law == "gaussian" and self.sparsity != 0.0:
             # memory.net_bits counts a Gaussian net as dense whatever the sparsity says
             raise ValueError(f"sparsity must be 0 for weight_law 'gaussian' (dense weights), got {self.sparsity!r}")
@@ -160,7 +161,8 @@ def _draw(p, widths, kind, sparsity, seed, dtype) -> tuple:
     dtype = float_dtype(dtype)
     gen = torch.Generator().manual_seed(seed)
     dims = (p,) + widths
-    return tuple(sample_weights((dims[l + 1], dims[l]), kind, sparsity, gen).to(dtype) for l in range(len(widths)))
+    return tuple(sample_weights((dims[l + 1], dims[l]), kind, sparsity, gen, what=f"layer {l + 1}").to(dtype)
+                 for l in range(len(widths)))
 
 
 def _setup(p, widths, acts, tau0):
@@ -187,7 +189,8 @@ def ternary_net(p: int, widths, acts, tau0: float = 1.0, sparsity: float = 0.9, 
     """Sparse ternary weights (0 w.p. sparsity, ±1/sqrt(1-sparsity) otherwise), the given activations.
 
     With ReLU activations this is "ReLU with sparse ternary weights"; with step activations from a
-    plan use :func:`compressed_net`.
+    plan use :func:`compressed_net`.  A layer drawn without a non-zero weight (sparsity near 1: (1 - sparsity)
+    d_l d_{l-1} below 1) raises ValueError naming ``sparsity``.
     """
     p, widths, acts, centers, taus = _setup(p, widths, acts, tau0)
     eps = checks.sparsity("sparsity", sparsity)

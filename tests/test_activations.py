@@ -6,6 +6,7 @@ import zlib
 
 import numpy as np
 import pytest
+import torch
 from scipy import integrate, stats
 
 import ntklc_lib as nl
@@ -501,3 +502,93 @@ def test_moments_have_one_type_per_field_shaped_like_tau(act):
                 assert type(value) is np.float64, (field.name, type(value))
                 assert value == pytest.approx(getattr(whole, field.name)[index], rel=1e-12, abs=1e-15), \
                     field.name
+
+
+def test_custom_checks_the_given_torch_forms_and_derivatives_against_fn():
+    """fn_torch, deriv and deriv_torch were never compared with fn: custom(np.tanh, fn_torch=torch.relu) gave
+    the empirical kernels of ReLU with the limits of tanh, deriv = 1 an NTK 231 % off, and an fn_torch that
+    reduces its input was broadcast."""
+    A = nl.activations
+    # the first node is t = -8: tanh(-8) = -0.99999977, relu(-8) = 0; d/dt tanh = 1 - tanh^2 = 4.5e-7 there
+    with pytest.raises(ValueError, match=r"fn_torch disagrees with fn at t = -8: fn_torch gives 0, "
+                                         r"fn -0\.99999977"):
+        A.custom(np.tanh, fn_torch=torch.relu)
+    with pytest.raises(ValueError, match=r"deriv disagrees with the central difference of fn .* at t = -8: "
+                                         r"deriv gives 1, the central difference of fn \(step 1e-5\) 4\.50"):
+        A.custom(np.tanh, deriv=lambda t: np.ones_like(t))
+    with pytest.raises(ValueError, match=r"deriv_torch disagrees with deriv at t = -8: deriv_torch gives 1\.99"):
+        A.custom(np.tanh, deriv=lambda t: 1 - np.tanh(t) ** 2, deriv_torch=lambda t: 1 - torch.tanh(t))
+    with pytest.raises(ValueError, match=r"deriv_torch disagrees with the central difference of fn"):
+        A.custom(np.tanh, deriv_torch=lambda t: torch.cosh(t))
+    for what, kw in (("fn_torch", {"fn_torch": lambda t: torch.tanh(t).mean(0)}),
+                     ("deriv_torch", {"deriv_torch": lambda t: torch.ones(())})):
+        with pytest.raises(ValueError, match=rf"{what} must act pointwise .*shape \(2000,\) it returned "
+                                             rf"shape \(\)"):
+            A.custom(np.tanh, **kw)
+    with pytest.raises(ValueError, match=r"fn_torch must accept a float64 tensor of t in \[-8, 8\] .*it raised"):
+        A.custom(np.tanh, fn_torch=lambda t: math.tanh(t))
+    # a step (a declared jump) has its fn_torch checked too
+    with pytest.raises(ValueError, match=r"fn_torch disagrees with fn at t = -8: fn_torch gives 1, fn -1 "):
+        A.custom(np.sign, fn_torch=lambda t: -torch.sign(t), breakpoints=[0.0])
+    # consistent forms pass, also where fn is undefined (NaN) or has a declared kink, and give the named
+    # tanh's moments (closed-form-free: its quadrature, with deriv = tanh' = 1 - tanh^2)
+    tanh = A.custom(np.tanh, deriv=lambda t: 1 - np.tanh(t) ** 2, fn_torch=torch.tanh,
+                    deriv_torch=lambda t: 1 - torch.tanh(t) ** 2)
+    assert float(A.moments(tanh, 1.0).dd) == pytest.approx(float(A.moments("tanh", 1.0).dd), rel=1e-10)
+    A.custom(np.sqrt, breakpoints=[0.0], deriv=lambda t: 0.5 / np.sqrt(t), fn_torch=torch.sqrt)
+    A.custom(lambda t: np.maximum(t, 0.0), deriv=lambda t: (t > 0) * 1.0, fn_torch=torch.relu,
+             breakpoints=[0.0])
+    A.custom(np.sign, fn_torch=torch.sign, breakpoints=[0.0])
+
+
+TORCH_FORM_CASES = [(name, {}) for name in A.NAMES] + [("lrelu", {"slope": 0.2}),
+                                                       ("poly2", {"coefficients": (0.3, -0.7, 1.1)})]
+
+
+@pytest.mark.parametrize("name, params", TORCH_FORM_CASES, ids=[f"{n}{p or ''}" for n, p in TORCH_FORM_CASES])
+def test_torch_forms_of_named_activations_equal_the_numpy_forms_and_autograd(name, params):
+    """The empirical kernels and the networks run fn_torch / deriv_torch; the limits and moments run fn /
+    deriv.  Both pairs must be the same function: each torch form against its numpy twin on a float64 grid
+    over [-6, 6] (to rounding), and deriv_torch against autograd of fn_torch, an independent derivative
+    (away from the breakpoints; step functions have no derivative).  A gelu with the tanh approximation, a
+    leaky ReLU with torch's default slope 0.01 or a swish derivative with sigma for 1 - sigma all fail."""
+    act = A.get(name, **params)
+    t = np.linspace(-6.0, 6.0, 2401)
+    if act.breakpoints:
+        t = t[np.min(np.abs(t[:, None] - np.asarray(act.breakpoints)[None, :]), axis=1) > 1e-6]
+    tt = torch.tensor(t, dtype=torch.float64, requires_grad=True)
+    f_torch = act.fn_torch(tt)
+    np.testing.assert_allclose(f_torch.detach().numpy(), act.fn(t), rtol=1e-12, atol=1e-14)
+    if act.deriv is None:
+        assert act.deriv_torch is None and act.is_step
+        return
+    np.testing.assert_allclose(act.deriv_torch(tt.detach()).numpy(), act.deriv(t), rtol=1e-12, atol=1e-14)
+    (grad,) = torch.autograd.grad(f_torch.sum(), tt)
+    np.testing.assert_allclose(act.deriv_torch(tt.detach()).numpy(), grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_binary_of_several_and_touching_intervals():
+    """b 1{t in S} for S a union of intervals: f against the sum of indicators, and the moments against
+    THEORY.md section 4's sums over the intervals (E 1{xi in (l, u)} = Phi(u) - Phi(l), E xi 1{..} =
+    phi(l) - phi(u), E (xi^2 - 1) 1{..} = l phi(l) - u phi(u), all at scale tau = 1).  Touching intervals
+    are one interval: no threshold is left where they meet."""
+    b = 1.7
+    cases = {"two": [(-np.inf, -0.5), (1.0, np.inf)], "three": [(-2.0, -1.0), (0.0, 0.5), (1.5, 3.0)],
+             "touching": [(-1.0, 0.2), (0.2, 1.3)]}
+    pdf = lambda z: 0.0 if np.isinf(z) else stats.norm.pdf(z)
+    z_pdf = lambda z: 0.0 if np.isinf(z) else z * stats.norm.pdf(z)
+    t = np.linspace(-4, 4, 8001)
+    for key, iv in cases.items():
+        act = A.binary(iv, b)
+        indicator = sum(((t > lo) & (t < hi)).astype(float) for lo, hi in iv)
+        inside = np.all([np.abs(t - e) > 1e-12 for lo, hi in iv for e in (lo, hi) if np.isfinite(e)], axis=0)
+        np.testing.assert_allclose(act.fn(t)[inside], b * indicator[inside], atol=0, err_msg=key)
+        mean = b * sum(stats.norm.cdf(hi) - stats.norm.cdf(lo) for lo, hi in iv)
+        d1 = b * sum(pdf(lo) - pdf(hi) for lo, hi in iv)
+        d2 = b * sum(z_pdf(lo) - z_pdf(hi) for lo, hi in iv)
+        m = A.moments(act, 1.0)
+        assert float(m.mean) == pytest.approx(mean, rel=1e-12), key
+        assert float(m.d1) == pytest.approx(d1, rel=1e-12), key
+        assert float(m.d2) == pytest.approx(d2, rel=1e-12, abs=1e-15), key
+    merged = A.binary(cases["touching"], b)
+    assert merged.thresholds == (-1.0, 1.3) and merged.values == (0.0, b, 0.0)

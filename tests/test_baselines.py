@@ -85,3 +85,20 @@ def test_pruned_fraction(dense):
 def test_bad_arguments_raise_value_errors_naming_them(dense, call, name):
     with pytest.raises(ValueError, match=name):
         call(dense)
+
+
+def test_random_pruning_that_keeps_no_weight_of_a_layer_is_refused(dense):
+    """At sparsity 0.999999 the mask kept none of a layer's 60 000 weights (0.06 expected): a dead net."""
+    with pytest.raises(ValueError, match=r"^sparsity = 0\.999999 left no non-zero weight in layer 1 \(300 x 200 = "
+                                         r"60000 weights\): \(1 - sparsity\) \* d_in \* d_out = 0\.06 is below 1"):
+        baselines.random_pruned(dense, 0.999999)
+    # at 0.9999 (6 and 4.5 weights expected) this seed keeps some in both layers: the net is built as
+    # before, survivors scaled by 1/sqrt(1 - eps)
+    pruned = baselines.random_pruned(dense, 0.9999, seed=0)
+    for W0, W in zip(dense.weights, pruned.weights):
+        kept = W != 0
+        assert int(kept.sum()) > 0
+        np.testing.assert_allclose(W[kept].double().numpy(), (W0[kept].double() / math.sqrt(1e-4)).numpy(),
+                                   rtol=1e-6)
+    # magnitude pruning keeps at least one weight per layer, by construction
+    assert all(int((W != 0).sum()) == 1 for W in baselines.magnitude_pruned(dense, 0.999999).weights)

@@ -241,3 +241,28 @@ def test_shift_share_is_the_shifts_part_of_the_loss():
     assert math.isnan(comparison.shift_share(0.92, 0.90, 0.95))
     with pytest.raises(ValueError, match="shifted_acc"):
         comparison.shift_share(0.92, float("nan"), 0.82)
+
+
+@pytest.mark.parametrize("plan_acts, acts, layer", [
+    # same names, other functions: lrelu of another slope, two custom activations, a second layer that differs
+    ([nl.activations.get("lrelu", slope=0.1)], [nl.activations.get("lrelu", slope=0.5)], 1),
+    ([nl.activations.custom(np.tanh)], [nl.activations.custom(np.sin)], 1),
+    (["relu", nl.activations.get("lrelu", slope=0.1)], ["relu", nl.activations.get("lrelu", slope=0.2)], 2),
+])
+def test_a_plan_for_another_activation_of_the_same_name_is_refused(plan_acts, acts, layer):
+    """The names agreed, so a plan solved for lrelu slope 0.1 built the NTK-LC net of lrelu slope 0.5."""
+    plan = compress.solve(plan_acts, 1.0)
+    widths = (20,) * len(acts)
+    with pytest.raises(ValueError, match=rf"^plans\['x'\] matched layer {layer} to the moments .* but "
+                                         rf"acts\[{layer - 1}\] .* has .*solve the plan for the original"):
+        comparison.comparison_net("NTK-LC (x)", P, widths, acts, 0.5, plans={"x": plan})
+    # the activations the plan was solved for are accepted
+    net = comparison.comparison_net("NTK-LC (x)", P, widths, plan_acts, 0.5, plans={"x": plan})
+    assert net.acts == tuple(plan.compressed)
+
+
+def test_a_plan_is_accepted_for_an_equal_activation_built_again():
+    plan = compress.solve([nl.activations.custom(np.tanh), nl.activations.get("lrelu", slope=0.1)], 1.0)
+    acts = [nl.activations.custom(np.tanh), nl.activations.get("lrelu", slope=0.1)]
+    net = comparison.comparison_net("NTK-LC (x)", P, (20, 20), acts, 0.5, plans={"x": plan})
+    assert net.acts == tuple(plan.compressed)

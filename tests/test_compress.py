@@ -299,3 +299,15 @@ def test_input_correlation_equals_monte_carlo(name, tau):
     # abs is even: E xi |tau xi| = 0, uncorrelated with its input at every scale
     if name == "abs":
         assert got == pytest.approx(0.0, abs=1e-12)
+
+
+def test_input_correlation_of_a_constant_activation_is_refused_by_name():
+    """A step with equal values is constant: its variance is 0 and the correlation came out nan with a
+    RuntimeWarning."""
+    const = nl.activations.step([0.0], [1.0, 1.0], name="flat")
+    with pytest.raises(ValueError, match=r"^activation 'flat' has zero variance at tau = 1 .*undefined"):
+        C.input_correlation(const, 1.0)
+    # the 0/1 step at 0 is not constant: d1 tau = phi(0) = 1/sqrt(2 pi) and var = 1/4, so the correlation is
+    # (1/sqrt(2 pi)) / (1/2) = sqrt(2/pi)
+    step01 = nl.activations.step([0.0], [0.0, 1.0])
+    assert C.input_correlation(step01, 1.0) == pytest.approx(math.sqrt(2 / math.pi), rel=1e-12)

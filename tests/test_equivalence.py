@@ -170,6 +170,46 @@ def test_hermite_surrogate_has_the_same_moments_and_one_layer_closed_form(order)
             eq.hermite_surrogate("relu", tau, order=bad)
 
 
+@pytest.mark.parametrize("order", [20, 50, 100])
+def test_hermite_surrogate_torch_forms_agree_with_numpy_at_high_order(order):
+    """The torch forms went through the power basis, which loses every digit by order ~50 at |t| = 8
+    (order 100, tau = 1: 5e10 against -2.4e5); custom() now compares them with fn and would refuse them."""
+    sur = eq.hermite_surrogate("relu", 1.0, order=order)
+    x = torch.linspace(-8, 8, 161, dtype=torch.float64)
+    np.testing.assert_allclose(sur.fn_torch(x).numpy(), sur.fn(x.numpy()), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(sur.deriv_torch(x).numpy(), sur.deriv(x.numpy()), rtol=1e-12, atol=0)
+    # fn against an independent evaluation of He_k by its three-term recurrence, in exact rationals at
+    # t = 3 and 8 (tau = 1): He_{k+1}(x) = x He_k(x) - k He_{k-1}(x)
+    from fractions import Fraction
+    m = nl.activations.moments("relu", 1.0)
+    d1, d2, var = float(m.d1), float(m.d2), float(m.var)
+    a = math.sqrt((var - d1**2 - d2**2 / 2) / math.factorial(order))
+    for t in (3, 8):
+        h0, h1 = Fraction(1), Fraction(t)
+        for k in range(1, order):
+            h0, h1 = h1, t * h1 - k * h0
+        want = d1 * t + d2 / 2 * (t * t - 1) + a * float(h1)
+        assert float(sur.fn(np.array(float(t)))) == pytest.approx(want, rel=1e-12)
+
+
+def test_derived_seed_takes_exactly_a_size_and_a_repeat():
+    """SeedSequence pads its entropy with zeros: derived_seed(1), derived_seed(1, 0) and derived_seed(1, 0, 0)
+    were one stream.  The signature is now (seed, size, repeat); the values callers get are unchanged."""
+    # values of the former derived_seed(seed, *keys) with two keys
+    for args, value in (((5, 400, 0), 1177718371), ((3, 240, 1), 2620297684), ((0, 0, 0), 2968811710),
+                        ((2**64 - 1, 10**6, 3), 915998625)):
+        assert eq.derived_seed(*args) == value
+    assert eq.derived_seed(np.uint64(5), np.int32(400), np.int64(0)) == 1177718371
+    assert len({eq.derived_seed(7, n, r) for n in (0, 1, 2, 100) for r in range(4)}) == 16
+    for args in ((1,), (1, 0), (1, 0, 0, 0)):
+        with pytest.raises(TypeError):
+            eq.derived_seed(*args)
+    with pytest.raises(ValueError, match=r"size must be an integer >= 0, got -1"):
+        eq.derived_seed(1, -1, 0)
+    with pytest.raises(ValueError, match=r"repeat must be an integer >= 0, got 0.5"):
+        eq.derived_seed(1, 0, 0.5)
+
+
 # ------------------------------------------------------------------ spectra
 
 def test_isolated_count_finds_planted_spikes():
@@ -207,6 +247,15 @@ def test_eigenvector_alignment_and_common_bins():
     W = V.copy()
     W[:, 0] = V[:, 1]
     assert eq.eigenvector_alignment(W, V)[0] == pytest.approx(0.0, abs=1e-12)
+    # |<v, v_ref>| is in [0, 1] for unit columns only: 5 * ones / sqrt(3) against ones / sqrt(3) gave 5
+    u = np.ones((3, 1)) / math.sqrt(3)
+    with pytest.raises(ValueError, match=r"V must have unit columns .*column 0 has norm 5"):
+        eq.eigenvector_alignment(5 * u, u)
+    with pytest.raises(ValueError, match=r"V_ref must have unit columns .*column 1 has norm 0\.5"):
+        eq.eigenvector_alignment(V[:, :2], V[:, :2] * [1.0, 0.5])
+    # eigenvectors of eigh, unit to rounding, are accepted as before
+    vecs = np.linalg.eigh(np.cov(np.random.default_rng(2).standard_normal((40, 200))))[1]
+    np.testing.assert_allclose(eq.eigenvector_alignment(vecs, vecs), 1.0, rtol=1e-12)
     edges = eq.common_bins([np.array([0.0, 1.0]), np.array([2.0, 5.0])], bins=4, upper=2.0)
     np.testing.assert_allclose(edges, [0.0, 0.5, 1.0, 1.5, 2.0])
     with pytest.raises(ValueError, match="upper"):
@@ -506,6 +555,15 @@ def test_weight_law_errors_shape_and_very_sparse_weights_are_far_off():
     assert res.errors.shape == (3, 2)
     # eps = 0.995 at p = 200: each neuron sees one input on average, far from Gaussian
     assert res.mean[2] > 2 * res.mean[0]
+    # each entry is the error of the net of its law and seed, recomputed here entry by entry; the seeds
+    # give different nets, and on these delocalized data sparsity 0.5 keeps the Gaussian CK
+    for i, (weights, eps) in enumerate((("gaussian", 0.0), ("ternary", 0.5), ("ternary", 0.995))):
+        for j, sd in enumerate((0, 1)):
+            Ke = nl.kernels.ck_empirical(d.X, ["relu"], [2000], weights=weights, sparsity=eps, seed=sd)
+            assert res.errors[i, j] == pytest.approx(nl.spectra.relative_error(Ke, Kl), rel=1e-12)
+        assert res.errors[i, 0] != res.errors[i, 1]
+    np.testing.assert_array_equal(res.sparsities[1:], [0.5, 0.995])
+    assert res.mean[1] <= 1.25 * res.mean[0]
     with pytest.raises(ValueError, match="sparsities"):
         eq.weight_law_errors(d.X, ["relu"], [100], [1.0], Kl)
     with pytest.raises(ValueError, match="K_ref"):

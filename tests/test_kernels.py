@@ -362,7 +362,7 @@ def test_kernel_input_errors():
     # raw torch errors before: a RuntimeError, a NotImplementedError, "expected m1 and m2 to have the same dtype"
     with pytest.raises(ValueError, match=r"shape\[0\] must be a positive integer \(>= 1\), got -1"):
         K.sample_weights((-1, 3), "gaussian", 0.0, torch.Generator().manual_seed(0))
-    with pytest.raises(ValueError, match=r"dtype must be a floating torch dtype .*got torch.int64"):
+    with pytest.raises(ValueError, match=r"dtype must be torch.float32 or torch.float64, got torch.int64"):
         K.sample_weights((3, 3), "ternary", 0.5, torch.Generator().manual_seed(0), dtype=torch.int64)
     with pytest.raises(ValueError, match=r"weights_list\[0\] has dtype torch.float32 but X has torch.float64"):
         K.forward(Xt, acts, [Ws[0].float(), Ws[1]], [0.0, 0.0])
@@ -486,3 +486,114 @@ def test_closed_forms_refuse_the_statistics_of_other_data():
     G = other.X.T @ other.X
     with pytest.raises(ValueError, match=r"stats.tau0 = .* differs from sqrt\(mean\(diag G\)\)"):
         nl.equivalence.tilde_kernel_from_gram(G, stats, 150, ["relu"])
+
+
+def test_empirical_kernels_refuse_a_layer_drawn_without_a_weight():
+    """At sparsity 0.999999 a 50 x 40 layer drew no non-zero weight (0.002 expected): ck_empirical gave the
+    kernel of a constant feature map (every entry equal), without a word."""
+    d = nl.data.gmm("mixed", n=30, p=40, seed=0)
+    msg = (r"^sparsity = 0\.999999 left no non-zero weight in layer 1 \(50 x 40 = 2000 weights\): "
+           r"\(1 - sparsity\) \* d_in \* d_out = 0\.002 is below 1 there")
+    for call in (lambda: K.ck_empirical(d.X, ["relu"], [50], weights="ternary", sparsity=0.999999),
+                 lambda: K.ntk_empirical(d.X, ["relu"], [50], weights="ternary", sparsity=0.999999)):
+        with pytest.raises(ValueError, match=msg):
+            call()
+    with pytest.raises(ValueError, match=r"left no non-zero weight in the draw \(3 x 4 = 12 weights\)"):
+        K.sample_weights((3, 4), "ternary", 0.999999, torch.Generator().manual_seed(0))
+    with pytest.raises(ValueError, match=r"left no non-zero weight in the draw \(3 x 4 = 12 weights\)"):
+        nl.compress.ternary_weights((3, 4), 0.999999)
+    # a sparsity that keeps weights: the kernel is not constant (its entries spread)
+    Ke = K.ck_empirical(d.X, ["relu"], [50], weights="ternary", sparsity=0.99)
+    assert np.ptp(Ke) > 0
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.complex64, torch.int64, "float32"])
+def test_weights_are_float32_or_float64(dtype):
+    """float16 and bfloat16 passed the dtype check and failed later with messages naming neither: the
+    ternary check on ±1/sqrt(1 - eps) rounded to 3 digits, "unsupported ScalarType BFloat16"."""
+    with pytest.raises(ValueError, match=r"^dtype must be torch\.float32 or torch\.float64, got "):
+        K.sample_weights((3, 3), "gaussian", 0.0, torch.Generator().manual_seed(0), dtype=dtype)
+    for ok in (torch.float32, torch.float64):
+        assert K.float_dtype(ok) is ok
+
+
+def test_forward_computes_in_the_dtype_of_its_input():
+    """forward took a dtype argument that it never used; it computes in X's dtype, which the weights share."""
+    d = nl.data.gmm("mixed", n=10, p=20, seed=0)
+    gen = torch.Generator().manual_seed(0)
+    W64 = K.sample_weights((30, 20), "gaussian", 0.0, gen)
+    for dtype in (torch.float32, torch.float64):
+        sig, pre = K.forward(torch.from_numpy(d.X).to(dtype), ["relu"], [W64.to(dtype)], [0.3])
+        assert sig[-1].dtype == pre[-1].dtype == dtype
+        # against the layer written out: (relu(W X) - centre) / sqrt(d_1)
+        want = (np.maximum(W64.numpy() @ d.X, 0.0) - 0.3) / math.sqrt(30)
+        np.testing.assert_allclose(sig[-1].double().numpy(), want, rtol=1e-5 if dtype == torch.float32 else 1e-12,
+                                   atol=1e-6 if dtype == torch.float32 else 1e-14)
+    with pytest.raises(TypeError):
+        K.forward(torch.from_numpy(d.X), ["relu"], [W64], [0.3], dtype=torch.float64)
+
+
+@pytest.mark.parametrize("kind", ["ck", "ntk"])
+def test_empirical_kernels_average_their_draws(kind):
+    """draws = 4 averages four independent nets.  Against one net per seed (40 seeds each): the total
+    variance of the entries, sum_ij Var K_ij, is a quarter (measured 0.22-0.26 over three seed blocks, CK
+    and NTK; bounds about four standard errors of the ratio either way), and the mean stays unbiased: the
+    trace against the limit's within 4 standard errors of the draws plus 2 % for width 100 (its bias is
+    O(1/width)).  A sum in place of the mean (ratio 4, trace 4 times) or one net repeated (ratio 1) fails."""
+    d = nl.data.gmm("mixed", n=30, p=60, seed=2)
+    acts = ["relu"] * 2
+    fn, limit = (K.ck_empirical, K.ck_limit) if kind == "ck" else (K.ntk_empirical, K.ntk_limit)
+    one = np.array([fn(d.X, acts, [100, 100], draws=1, seed=s) for s in range(40)])
+    four = np.array([fn(d.X, acts, [100, 100], draws=4, seed=1000 + s) for s in range(40)])
+    ratio = np.sum(four.var(axis=0, ddof=1)) / np.sum(one.var(axis=0, ddof=1))
+    assert 0.15 < ratio < 0.4, ratio
+    traces = np.trace(four, axis1=1, axis2=2) / np.trace(limit(d.X, acts))
+    se = traces.std(ddof=1) / math.sqrt(traces.size)
+    assert abs(traces.mean() - 1) < 4 * se + 0.02, (traces.mean(), se)
+
+
+def test_sparse_ternary_ntk_as_close_to_the_limit_as_gaussian_and_far_off_when_very_sparse():
+    """The empirical NTK with sparse ternary weights, as the CK tests do for the CK: on iid data
+    (delocalized) sparsity 0.5 stays within 1.25 times the Gaussian weights' distance to ntk_limit, and
+    sparsity 0.995 at p = 200 (one input per neuron on average) is more than twice as far.  An
+    ntk_empirical that ignored ``weights`` would give the Gaussian distance at every sparsity."""
+    d = nl.data.gmm("iid", n=150, p=200, seed=0)
+    acts = ["relu"] * 2
+    lim = K.ntk_limit(d.X, acts)
+    err = {eps: np.mean([nl.spectra.relative_error(K.ntk_empirical(
+        d.X, acts, [1000, 1000], weights="gaussian" if eps == 0 else "ternary", sparsity=eps, seed=s), lim)
+        for s in range(2)]) for eps in (0.0, 0.5, 0.995)}
+    assert err[0.5] <= 1.25 * err[0.0], err
+    assert err[0.995] > 2 * err[0.0], err
+
+
+@pytest.mark.parametrize("scale, n_dup", [(2.5, 10), (25.0, 3)])
+def test_many_near_duplicate_pairs_all_equal_nested_quadrature(scale, n_dup, monkeypatch):
+    """The 2-D fallback runs the pairs Mehler's series cannot certify in blocks (10 per block at variance
+    2.5, one per block at variance 25); the other tests hold at most 3 such pairs.  Here n_dup base columns
+    each get two near copies (3 n_dup near-duplicate pairs, all sent to the fallback: 3 blocks, and 9): every
+    entry with |rho| > 0.99 against nested adaptive quadrature, to 1e-10 (a block left uncomputed, or pairs
+    written to the wrong entries, fails)."""
+    sent = []
+    fallback = K._pairs_quadrature
+
+    def spy(g, a, b, rho, breakpoints=()):
+        sent.append(a.size)
+        return fallback(g, a, b, rho, breakpoints)
+
+    monkeypatch.setattr(K, "_pairs_quadrature", spy)
+    rng = np.random.default_rng(4)
+    base = rng.standard_normal((400, 24)) / math.sqrt(400)
+    copies = [base[:, k] + eps * rng.standard_normal(400) / math.sqrt(400)
+              for k in range(n_dup) for eps in (2e-3, 5e-2)]
+    X = np.column_stack([base, *copies]) * math.sqrt(scale)
+    Kp = X.T @ X
+    out = K.layer_map("tanh", Kp, center=0.0)
+    assert sent == [3 * n_dup]
+    d = np.diag(Kp)
+    rho = Kp / np.sqrt(np.outer(d, d))
+    pairs = [(i, j) for i in range(len(d)) for j in range(i + 1, len(d)) if abs(rho[i, j]) > 0.99]
+    assert len(pairs) == 3 * n_dup
+    for i, j in pairs:
+        assert abs(out[i, j] - nested_quad_tanh(d[i], d[j], rho[i, j])) < 1e-10, (i, j)
+        assert out[i, j] == out[j, i]

@@ -215,7 +215,51 @@ def test_activation_names_are_resolved(X):
     lambda dtype: networks.ternary_net(30, (20,), ["relu"], dtype=dtype),
     lambda dtype: networks.compressed_net(30, (20,), standin_plan(1), dtype=dtype),
 ])
-@pytest.mark.parametrize("dtype", [torch.int64, torch.bool, "float32", np.float64])
+# float16 / bfloat16 were accepted, then failed later with messages naming neither (the ternary check on the
+# rounded ±1/sqrt(1 - eps), "unsupported ScalarType BFloat16" in features)
+@pytest.mark.parametrize("dtype", [torch.int64, torch.bool, "float32", np.float64, torch.float16, torch.bfloat16])
 def test_weights_must_have_a_floating_dtype(build, dtype):
-    with pytest.raises(ValueError, match="dtype must be a floating torch dtype"):
+    with pytest.raises(ValueError, match=r"dtype must be torch\.float32 or torch\.float64, got"):
         build(dtype)
+
+
+@pytest.mark.parametrize("build, match", [
+    (lambda: networks.ternary_net(20, (50,), ["relu"], sparsity=0.999999),
+     r"layer 1 \(50 x 20 = 1000 weights\): \(1 - sparsity\) \* d_in \* d_out = 0\.001 is below 1 there"),
+    (lambda: networks.compressed_net(20, (50,), standin_plan(1), sparsity=0.999999),
+     r"layer 1 \(50 x 20 = 1000 weights\): \(1 - sparsity\) \* d_in \* d_out = 0\.001 is below 1 there"),
+    # layer 1 (100000 weights) keeps some, layer 2 (5000) none with this seed
+    (lambda: networks.ternary_net(20, (5000, 1), ["relu", "relu"], sparsity=0.9999, seed=1),
+     r"layer 2 \(1 x 5000 = 5000 weights\): \(1 - sparsity\) \* d_in \* d_out = 0\.5 is below 1 there"),
+    # one non-zero weight expected, none drawn (probability 0.95^20 = 0.36)
+    (lambda: networks.ternary_net(20, (1,), ["relu"], sparsity=0.95, seed=0),
+     r"layer 1 \(1 x 20 = 20 weights\) \(it expects \(1 - sparsity\) \* d_in \* d_out = 1 of them\)"),
+])
+def test_a_layer_drawn_without_a_weight_is_refused(build, match):
+    """At sparsity 0.999999 every weight of a 50 x 20 layer came out 0 (0.001 non-zero expected): a dead net,
+    its features constants, without a word."""
+    with pytest.raises(ValueError, match=r"^sparsity = 0\.9+5? left no non-zero weight in " + match):
+        build()
+
+
+def test_nets_at_high_sparsity_that_keep_weights_are_built():
+    # every layer has some weights, and the fraction of zeros is the sparsity within 5 standard errors
+    for net in (networks.ternary_net(20, (5000, 1), ["relu", "relu"], sparsity=0.9999, seed=0),
+                networks.ternary_net(20, (1,), ["relu"], sparsity=0.95, seed=3),
+                networks.ternary_net(20, (200, 50), ["relu", "relu"], sparsity=0.99, seed=0)):
+        for W in net.weights:
+            n, eps = W.numel(), net.sparsity
+            assert int((W != 0).sum()) > 0
+            assert abs(float((W == 0).double().mean()) - eps) < 5 * math.sqrt(eps * (1 - eps) / n) + 1 / n
+
+
+def test_random_feature_net_stores_plain_python_numbers(tmp_path):
+    """np.float32 sparsity and np.int64 seed were kept as given, and memory.save_compressed then failed with a
+    JSON TypeError."""
+    net = networks.ternary_net(20, (5,), ["relu"], sparsity=0.5, seed=3)
+    net2 = rebuild(net, sparsity=np.float32(0.5), seed=np.int64(3))
+    assert type(net2.sparsity) is float and net2.sparsity == 0.5
+    assert type(net2.seed) is int and net2.seed == 3
+    loaded, _ = nl.memory.load_compressed(nl.memory.save_compressed(tmp_path / "net.npz", net2))
+    assert (loaded.sparsity, loaded.seed) == (0.5, 3)
+    assert all(torch.equal(W, W2) for W, W2 in zip(net.weights, loaded.weights))
