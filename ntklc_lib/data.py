@@ -366,6 +366,20 @@ def psi_spread(stats: MixtureStats, T=None) -> PsiSpread:
     return PsiSpread(measured=measured, predicted=predicted, se=float(se), z=float(z))
 
 
+def class_means_removed(X, y) -> np.ndarray:
+    """X: (p, n) with each sample's class mean subtracted, x_i - mean{x_j : y_j = y_i}: (p, n).
+
+    What is left is the scatter within each class.  Diagnosing the closed form, its error on this
+    against its error on X says how much of it the class means carry (see the CIFAR-10 chapter).
+    Labels need not cover 0..K-1; a class of one sample becomes a zero column."""
+    X, y = checks.data_and_labels(X, y)
+    out = X.copy()
+    for a in np.unique(y):
+        cols = y == a
+        out[:, cols] -= X[:, cols].mean(axis=1, keepdims=True)
+    return out
+
+
 def normalize(X_raw) -> np.ndarray:
     """Bring raw data X_raw: (p, n) to the paper's scale (THEORY.md section 1).
 

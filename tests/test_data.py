@@ -271,3 +271,21 @@ def test_psi_spread_rejects_bad_input():
         nl.data.psi_spread(replace(stats, p=None))
     with pytest.raises(TypeError, match="stats must be a MixtureStats .*got ndarray"):
         nl.data.psi_spread(stats.psi)
+
+
+def test_class_means_removed_against_bincount_means():
+    """Each class mean, from per-class sums by bincount (independent of the loop in the library), is
+    subtracted from its samples; the result has zero class means and keeps the within-class scatter."""
+    d = nl.data.gmm("mixed", n=300, p=40, seed=2)
+    out = nl.data.class_means_removed(d.X, d.y)
+    counts = np.bincount(d.y)
+    sums = np.stack([np.bincount(d.y, weights=row) for row in d.X])      # (p, K)
+    expected = d.X - (sums / counts)[:, d.y]
+    np.testing.assert_allclose(out, expected, rtol=0, atol=1e-12)
+    for a in range(len(counts)):
+        np.testing.assert_allclose(out[:, d.y == a].mean(axis=1), 0.0, atol=1e-12)
+    # labels that skip a class are fine; a mismatched y is refused by name
+    y_gap = np.where(d.y == 1, 2, d.y)
+    np.testing.assert_allclose(nl.data.class_means_removed(d.X, y_gap), expected, atol=1e-12)
+    with pytest.raises(ValueError, match=r"y must have one label per column of X"):
+        nl.data.class_means_removed(d.X, d.y[:-1])
