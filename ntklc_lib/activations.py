@@ -612,6 +612,22 @@ def _check_vectorized(what: str, g) -> bool:
     if out.shape != t.shape or out.dtype.kind not in "biuf":
         raise ValueError(f"{what} must map a float array of shape (5,) to real values of the same shape, got "
                          f"dtype {out.dtype} and shape {out.shape}")
+    # the quadratures call f on 0-d arrays, the kernels on 2-d grids: each must keep its shape
+    for probe in (np.array(0.5), np.linspace(-1.0, 1.0, 6).reshape(2, 3)):
+        try:
+            with np.errstate(all="ignore"):
+                shape = np.shape(g(probe))
+        except Exception as exc:  # noqa: BLE001 (as above)
+            raise ValueError(f"{what} must act pointwise on arrays of any shape: on shape {probe.shape} it raised "
+                             f"{type(exc).__name__}: {exc}") from None
+        if shape != probe.shape:
+            raise ValueError(f"{what} must act pointwise and keep its input's shape: on shape {probe.shape} it "
+                             f"returned shape {shape}")
+    if out.dtype.kind == "f" and out.dtype.itemsize < 8:
+        # float32 values are a staircase of steps ~1e-7 |f|: the quadratures (to 1e-12) do not converge on
+        # them, and the error they gave blamed undeclared breakpoints
+        raise ValueError(f"{what} must compute in float64: on a float64 array it returned {out.dtype} values "
+                         f"(cast its input or its constants to float64)")
     return out.dtype.kind == "f"
 
 
@@ -1023,9 +1039,17 @@ def raw_moments(act, tau) -> RawMoments:
     for key in ("mean", "d1", "d2", "g2", "second"):
         val = np.asarray(getattr(r, key))
         if not np.all(np.isfinite(val)):
+            # NaN where f is undefined (log1p below -1, sqrt below 0) makes the moments NaN too: say where
+            t = np.linspace(-40.0, 40.0, 8001) * float(np.max(tau))
+            with np.errstate(all="ignore"):
+                f_t = np.asarray(act.fn(t), dtype=np.float64)
+            nan = np.flatnonzero(np.isnan(f_t))
+            where = (f"f is NaN (undefined) at t = {t[nan[0]]:.4g} and {nan.size - 1} more of 8001 points in "
+                     f"[-40 tau, 40 tau]: an activation must be defined on the whole real line, and "
+                     if nan.size else "")
             raise ValueError(
                 f"Gaussian moment {key} of activation {act.name!r} at tau={tau.tolist()} is not finite: "
-                f"E f(tau xi)^2 must be finite for the kernels to exist")
+                f"{where}E f(tau xi)^2 must be finite for the kernels to exist")
     # one type per field whatever the closed form computed it with: a closed form may give a 0-d
     # array for one moment and a numpy scalar for another; [()] turns both into np.float64
     return RawMoments(**{key: np.asarray(val, dtype=np.float64)[()] for key, val in vars(r).items()})

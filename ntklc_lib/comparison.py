@@ -23,6 +23,20 @@ from .networks import RandomFeatureNet
 
 FIXED_METHODS = ("dense ReLU", "ReLU, ternary W", "magnitude pruning", "random pruning", "sign, ternary W")
 
+# The book's reading of "lossless" in both compression chapters: test accuracy less than one percentage
+# point below the dense network's.  A tolerance, not a test: the chapters quote the gaps' standard errors.
+LOSSLESS_GAP = 0.01
+
+
+def keeps_accuracy(dense_acc: float, acc: float) -> bool:
+    """Whether accuracy ``acc`` lies less than :data:`LOSSLESS_GAP` below ``dense_acc`` (both fractions in
+    [0, 1])."""
+    for name, value in (("dense_acc", dense_acc), ("acc", acc)):
+        value = checks.finite_number(name, value)
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{name} must be an accuracy in [0, 1] (a fraction, not a percentage), got {value}")
+    return bool(dense_acc - acc < LOSSLESS_GAP)
+
 
 def plan_name(method: str) -> str | None:
     """The plan name of an ``"NTK-LC (<plan>)"`` method, None for any other string."""

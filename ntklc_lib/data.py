@@ -212,8 +212,13 @@ def tau0(X) -> float:
     It is the scale the moments of the first layer are taken at; normalized data have tau_0 = 1.
     """
     X = checks.finite_matrix("X", X)
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", under="ignore"):
         scale = float(np.sqrt(np.mean(np.sum(X * X, axis=0))))
+    top = float(np.max(np.abs(X))) if X.size else 0.0
+    if 0 < top < 1e-100:
+        # squares of entries below ~1e-154 lose digits (subnormal) or underflow to 0: measure X / max|X|.
+        # Squares that overflow stay an error: the kernels square X too
+        scale = top * float(np.sqrt(np.mean(np.sum((X / top) ** 2, axis=0))))
     if not 0.0 < scale < np.inf:
         # the kernels take their moments at this scale: say that X is the cause, not a "tau0" never passed
         raise ValueError(f"X has data scale tau_0 = sqrt(mean_i ||x_i||^2) = {scale}: "
@@ -388,12 +393,13 @@ def normalize(X_raw) -> np.ndarray:
     """
     X = checks.finite_matrix("X_raw", X_raw)
     Xc = X - X.mean(axis=1, keepdims=True)
-    with np.errstate(over="ignore"):
-        ms = np.mean(np.sum(Xc * Xc, axis=0))
-    if ms <= 0:
+    top = float(np.max(np.abs(Xc))) if Xc.size else 0.0
+    if top == 0:
         raise ValueError("X_raw has zero variance after centring; cannot normalize")
-    if not np.isfinite(ms):
-        # squares of entries above ~1e154 overflow, and Xc / inf would be all zeros: scale down first
-        Xc = Xc / float(np.max(np.abs(Xc)))
+    with np.errstate(over="ignore", under="ignore"):
+        ms = np.mean(np.sum(Xc * Xc, axis=0))
+    if not (0 < ms < np.inf and 1e-100 < top < 1e100):
+        # squares of entries above ~1e154 overflow and below ~1e-154 underflow: bring max|Xc| to 1 first
+        Xc = Xc / top
         ms = np.mean(np.sum(Xc * Xc, axis=0))
     return Xc / np.sqrt(ms)

@@ -194,7 +194,23 @@ def _scaled_trapezoid(d: np.ndarray):
     pi / (2 sqrt(d)) from the real axis in xi units); up to variance 25, where the fixed step kept 1e-13,
     the grid is unchanged."""
     top = float(np.max(d)) if d.size else 1.0
-    return _trapezoid_gauss(h=min(0.02, 0.1 / math.sqrt(max(top, 1e-300))))
+    h = min(0.02, 0.1 / math.sqrt(max(top, 1e-300)))
+    _check_grid_size(26.0 / h, top)
+    return _trapezoid_gauss(h=h)
+
+
+# the largest grids the limit kernels' quadratures build: 2e6 nodes per sample for the Hermite coefficients
+# (variance up to ~6e7), 3e4 x 3e4 per pair for the near-duplicate fallback (variance up to ~7000, some
+# seconds per pair).  Normalized data (tau0 = 1) stay far below both; raw pixels (variance ~1e7) asked for
+# hundreds of GiB at once
+_MAX_NODES, _MAX_PAIR_NODES = 2_000_000, 30_000
+
+
+def _check_grid_size(nodes: float, variance: float, limit: float = _MAX_NODES, what: str = "per sample") -> None:
+    if nodes > limit:
+        raise ValueError(f"a sample's variance at this layer, {variance:.4g}, needs a quadrature grid of "
+                         f"{nodes:.3g} nodes {what} (at most {limit:.0e}): the limit kernels expect data at "
+                         f"the book's scale. Normalize X (data.normalize, tau0 = 1) or scale it down")
 
 
 _LEGENDRE_NODES = 300     # per smooth piece, for Hermite coefficients up to order _MEHLER_MAX
@@ -265,9 +281,20 @@ def _pairs_quadrature(g, a: np.ndarray, b: np.ndarray, rho: np.ndarray, breakpoi
     if breakpoints:
         return _pairs_piecewise(g, a, b, rho, np.asarray(breakpoints, dtype=np.float64))
     scale = max(1.0, float(np.sqrt(max(a.max(), b.max())))) if a.size else 1.0
+    _check_grid_size(18.0 * scale / 0.05, scale * scale, _MAX_PAIR_NODES, "per axis for near-duplicate pairs")
     x, w = _trapezoid_gauss(h=0.05 / scale, half_width=9.0)
     out = np.empty(a.size)
     step = max(1, 4_000_000 // (x.size**2))
+    if x.size**2 > 4_000_000:
+        # one pair's grid exceeds a block (variance above ~30): its x nodes in blocks of ~4e6 grid points
+        rows = max(1, 4_000_000 // x.size)
+        for i in range(a.size):
+            sa, sb, r = math.sqrt(a[i]), math.sqrt(b[i]), float(rho[i])
+            c = math.sqrt(max(1.0 - r * r, 0.0))
+            out[i] = sum(float(np.einsum("q,qr,q,r->", g(sa * x[q:q + rows]),
+                                         g(sb * (r * x[q:q + rows, None] + c * x[None, :])), w[q:q + rows], w))
+                         for q in range(0, x.size, rows))
+        return out
     for s in range(0, a.size, step):
         sl = slice(s, s + step)
         sa, sb, r = np.sqrt(a[sl])[:, None, None], np.sqrt(b[sl])[:, None, None], rho[sl][:, None, None]
@@ -395,7 +422,11 @@ def _layer_map(act, Kprev: np.ndarray, center: float, derivative: bool, tol: flo
     """:func:`layer_map` without the checks, for kernels the recursion made itself."""
     d = np.diag(Kprev).copy()
     if np.any(d <= 0):
-        raise ValueError("the previous kernel has a non-positive diagonal entry; a sample is identically zero")
+        bad = np.flatnonzero(d <= 0)
+        more = f" (and {bad.size - 1} more)" if bad.size > 1 else ""
+        raise ValueError(f"the previous kernel's diagonal entry {int(bad[0])}{more} is {d[bad[0]]:.3g}, not > 0: "
+                         f"sample {int(bad[0])} is identically zero there (a zero column of X, or a constant "
+                         f"activation); the limit kernels need every sample non-zero")
     scale = float(np.mean(d))
     if derivative:
         if not act.differentiable:

@@ -28,13 +28,14 @@ def fit_normalizer(X_raw) -> Normalizer:
     X = checks.finite_matrix("X_raw", X_raw)
     mean = X.mean(axis=1)
     Xc = X - mean[:, None]
-    with np.errstate(over="ignore"):
-        ms = float(np.mean(np.sum(Xc * Xc, axis=0)))
-    if ms <= 0:
+    top = float(np.max(np.abs(Xc))) if Xc.size else 0.0
+    if top == 0:
         raise ValueError("X_raw has zero variance after centring; cannot normalize")
-    if not np.isfinite(ms):
-        # squares of entries above ~1e154 overflow (as in data.normalize): take the norm of Xc / max|Xc|
-        top = float(np.max(np.abs(Xc)))
+    with np.errstate(over="ignore", under="ignore"):
+        ms = float(np.mean(np.sum(Xc * Xc, axis=0)))
+    if not (0 < ms < np.inf and 1e-100 < top < 1e100):
+        # squares above ~1e154 overflow and below ~1e-154 underflow (as in data.normalize): the norm of
+        # Xc / max|Xc|
         return Normalizer(mean=mean, scale=top * float(np.sqrt(np.mean(np.sum((Xc / top) ** 2, axis=0)))))
     return Normalizer(mean=mean, scale=float(np.sqrt(ms)))
 

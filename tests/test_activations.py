@@ -399,9 +399,19 @@ def test_custom_activation_too_steep_for_finite_differences_needs_deriv():
     exact = integrate.quad(lambda x: (100 / np.cosh(100 * x) ** 2) ** 2 * stats.norm.pdf(x), -1, 1,
                            points=[0.0], limit=200)[0]
     assert float(A.moments(steep_tanh, 1.0).dd) == pytest.approx(exact, rel=1e-4)
-    # float32 arithmetic makes sin a staircase beyond |t| = 16, which the message points at
+    # float32 arithmetic makes sin a staircase beyond |t| = 16, which the message points at; float32
+    # values are refused at once
     with pytest.raises(ValueError, match=r"fn jumps at t = 16\.00.*float32 arithmetic"):
-        A.custom(lambda t: np.sin(np.asarray(t, dtype=np.float32)))
+        A.custom(lambda t: np.sin(np.asarray(t, dtype=np.float32)).astype(np.float64))
+    with pytest.raises(ValueError, match=r"fn must compute in float64: on a float64 array it returned float32"):
+        A.custom(lambda t: np.tanh(t).astype(np.float32))
+    # the quadratures call f on 0-d arrays and the kernels on 2-d grids: np.ravel broke the first
+    with pytest.raises(ValueError, match=r"fn must act pointwise and keep its input's shape: on shape \(\) it "
+                                         r"returned shape \(1,\)"):
+        A.custom(lambda t: np.tanh(np.ravel(t)))
+    # NaN where f is undefined: the moments say where, not only that they are not finite
+    with pytest.raises(ValueError, match=r"f is NaN \(undefined\) at t = -40 and \d+ more .*whole real line"):
+        A.moments(A.custom(np.log1p), 1.0)
 
 
 def test_quadrature_that_does_not_converge_raises_instead_of_guessing():

@@ -266,3 +266,17 @@ def test_a_plan_is_accepted_for_an_equal_activation_built_again():
     acts = [nl.activations.custom(np.tanh), nl.activations.get("lrelu", slope=0.1)]
     net = comparison.comparison_net("NTK-LC (x)", P, (20, 20), acts, 0.5, plans={"x": plan})
     assert net.acts == tuple(plan.compressed)
+
+
+def test_keeps_accuracy_is_less_than_one_point_below_dense():
+    """The chapters' 1-point rule: 0.905 against 0.91 keeps (half a point), 0.899 does not (1.1 points);
+    a gap of exactly one point does not; a percentage instead of a fraction is refused by name."""
+    keeps = nl.comparison.keeps_accuracy
+    assert keeps(0.91, 0.905) and keeps(0.91, 0.95) and not keeps(0.91, 0.899)
+    assert not keeps(0.75, 0.74)
+    assert nl.comparison.LOSSLESS_GAP == 0.01
+    with pytest.raises(ValueError, match=r"dense_acc must be an accuracy in \[0, 1\] \(a fraction, not a "
+                                         r"percentage\)"):
+        keeps(91.0, 0.9)
+    with pytest.raises(ValueError, match=r"acc must be a finite number"):
+        keeps(0.9, float("nan"))

@@ -289,3 +289,20 @@ def test_class_means_removed_against_bincount_means():
     np.testing.assert_allclose(nl.data.class_means_removed(d.X, y_gap), expected, atol=1e-12)
     with pytest.raises(ValueError, match=r"y must have one label per column of X"):
         nl.data.class_means_removed(d.X, d.y[:-1])
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-160, 1e-120, 1e120, 1e300])
+def test_scale_of_tiny_and_huge_data(scale):
+    """Normalizing is scale-free: X and X * scale give the same normalized data and tau0 / fitted scale
+    in proportion (to 1e-14).  Squares of entries near 1e-160 are subnormal (they lost 4e-5 of tau0) and
+    near 1e-200 underflow to 0 ("every entry is 0", "zero variance"); beyond 1e154 they overflow, which
+    normalize and fit_normalizer handle and tau0 reports."""
+    X = nl.data.gmm("mixed", n=20, p=30, seed=0).X
+    Y = X * scale
+    np.testing.assert_allclose(nl.data.normalize(Y), nl.data.normalize(X), rtol=0, atol=1e-14)
+    if scale < 1e150:
+        # beyond, the squared norms overflow, which tau0 reports (the kernels square X too)
+        assert nl.data.tau0(Y) / scale == pytest.approx(nl.data.tau0(X), rel=1e-14)
+    fitted = nl.preprocess.fit_normalizer(Y)
+    assert fitted.scale / scale == pytest.approx(nl.preprocess.fit_normalizer(X).scale, rel=1e-14)
+    np.testing.assert_allclose(nl.preprocess.apply(fitted, Y), nl.data.normalize(X), rtol=0, atol=1e-14)

@@ -597,3 +597,24 @@ def test_many_near_duplicate_pairs_all_equal_nested_quadrature(scale, n_dup, mon
     for i, j in pairs:
         assert abs(out[i, j] - nested_quad_tanh(d[i], d[j], rho[i, j])) < 1e-10, (i, j)
         assert out[i, j] == out[j, i]
+
+
+@pytest.mark.parametrize("a, b, rho", [(900.0, 900.0, 0.99999), (3000.0, 2900.0, 0.9999)])
+def test_near_duplicate_pair_at_a_large_variance_in_bounded_memory(a, b, rho):
+    """Above variance ~30 one pair's 2-D grid exceeds a block, and it is summed over blocks of its x nodes
+    (at variance 3000 the whole grid, 2e4 x 2e4, asked for 3 GiB at once): against nested adaptive
+    quadrature to 1e-11."""
+    out = K._pairs_quadrature(np.tanh, np.array([a]), np.array([b]), np.array([rho]))
+    assert abs(out[0] - nested_quad_tanh(a, b, rho)) < 1e-11
+
+
+def test_limit_kernels_refuse_data_far_off_the_book_scale_and_name_a_zero_sample():
+    """Raw data at variance ~1e12 asked for 488 GiB (a 5e8-node grid); now a ValueError says to normalize.
+    A zero column of X: the error names the sample."""
+    d = nl.data.gmm("mixed", n=20, p=50, seed=0)
+    with pytest.raises(ValueError, match=r"needs a quadrature grid of .* nodes per sample .*Normalize X"):
+        K.ck_limit(d.X * 1e6, ["tanh"])
+    Z = d.X.copy()
+    Z[:, 5] = 0.0
+    with pytest.raises(ValueError, match=r"diagonal entry 5 is 0, not > 0: sample 5 is identically zero"):
+        K.ck_limit(Z, ["relu"])
