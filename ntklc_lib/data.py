@@ -206,6 +206,17 @@ def _check_classes(y: np.ndarray, K: int | None) -> int:
     return K
 
 
+def rms_column_norm(X) -> float:
+    """sqrt(mean_i ||x_i||^2) of X: (p, n) float64, 0.0 if every entry is 0.  Squares of entries beyond
+    1e154 overflow and below 1e-154 lose digits or underflow to 0: such X is measured as X / max|X|."""
+    top = float(np.max(np.abs(X))) if X.size else 0.0
+    if top == 0:
+        return 0.0
+    if 1e-100 < top < 1e100:
+        return float(np.sqrt(np.mean(np.sum(X * X, axis=0))))
+    return top * float(np.sqrt(np.mean(np.sum((X / top) ** 2, axis=0))))
+
+
 def tau0(X) -> float:
     """The data scale tau_0 = sqrt(mean_i ||x_i||^2) of X: (p, n), one sample per column (THEORY.md section 1).
 
@@ -214,11 +225,10 @@ def tau0(X) -> float:
     X = checks.finite_matrix("X", X)
     with np.errstate(over="ignore", under="ignore"):
         scale = float(np.sqrt(np.mean(np.sum(X * X, axis=0))))
-    top = float(np.max(np.abs(X))) if X.size else 0.0
-    if 0 < top < 1e-100:
-        # squares of entries below ~1e-154 lose digits (subnormal) or underflow to 0: measure X / max|X|.
-        # Squares that overflow stay an error: the kernels square X too
-        scale = top * float(np.sqrt(np.mean(np.sum((X / top) ** 2, axis=0))))
+    if 0 < float(np.max(np.abs(X))) < 1e-100:
+        # squares of entries below ~1e-154 lose digits (subnormal) or underflow to 0.  Squares that
+        # overflow stay an error: the kernels square X too
+        scale = rms_column_norm(X)
     if not 0.0 < scale < np.inf:
         # the kernels take their moments at this scale: say that X is the cause, not a "tau0" never passed
         raise ValueError(f"X has data scale tau_0 = sqrt(mean_i ||x_i||^2) = {scale}: "
@@ -393,13 +403,7 @@ def normalize(X_raw) -> np.ndarray:
     """
     X = checks.finite_matrix("X_raw", X_raw)
     Xc = X - X.mean(axis=1, keepdims=True)
-    top = float(np.max(np.abs(Xc))) if Xc.size else 0.0
-    if top == 0:
+    scale = rms_column_norm(Xc)
+    if scale == 0:
         raise ValueError("X_raw has zero variance after centring; cannot normalize")
-    with np.errstate(over="ignore", under="ignore"):
-        ms = np.mean(np.sum(Xc * Xc, axis=0))
-    if not (0 < ms < np.inf and 1e-100 < top < 1e100):
-        # squares of entries above ~1e154 overflow and below ~1e-154 underflow: bring max|Xc| to 1 first
-        Xc = Xc / top
-        ms = np.mean(np.sum(Xc * Xc, axis=0))
-    return Xc / np.sqrt(ms)
+    return Xc / scale

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import checks, datasets
+from . import checks, data, datasets
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,17 +27,11 @@ def fit_normalizer(X_raw) -> Normalizer:
     """Statistics of the training data X_raw: (p, n) for :func:`apply`."""
     X = checks.finite_matrix("X_raw", X_raw)
     mean = X.mean(axis=1)
-    Xc = X - mean[:, None]
-    top = float(np.max(np.abs(Xc))) if Xc.size else 0.0
-    if top == 0:
+    # the scale data.normalize divides by, from the same function
+    scale = data.rms_column_norm(X - mean[:, None])
+    if scale == 0:
         raise ValueError("X_raw has zero variance after centring; cannot normalize")
-    with np.errstate(over="ignore", under="ignore"):
-        ms = float(np.mean(np.sum(Xc * Xc, axis=0)))
-    if not (0 < ms < np.inf and 1e-100 < top < 1e100):
-        # squares above ~1e154 overflow and below ~1e-154 underflow (as in data.normalize): the norm of
-        # Xc / max|Xc|
-        return Normalizer(mean=mean, scale=top * float(np.sqrt(np.mean(np.sum((Xc / top) ** 2, axis=0)))))
-    return Normalizer(mean=mean, scale=float(np.sqrt(ms)))
+    return Normalizer(mean=mean, scale=scale)
 
 
 def apply(normalizer: Normalizer, X_raw) -> np.ndarray:
