@@ -89,10 +89,8 @@ def tilde_kernel_from_gram(G, stats, p: int, acts, kind: str = "ck", identity: s
     if stats.psi.shape[0] != n:
         raise ValueError(f"G must be (n, n) with n = len(stats.psi) = {stats.psi.shape[0]}, got {G.shape}")
     # stats of other data would give a wrong kernel without a word: their scale must be this G's
-    tau_g = float(np.sqrt(np.mean(np.diagonal(G))))
-    if not np.isclose(stats.tau0, tau_g, rtol=1e-9, atol=0.0):
-        raise ValueError(f"stats.tau0 = {stats.tau0:.10g} differs from sqrt(mean(diag G)) = {tau_g:.10g}: stats "
-                         f"were computed for other data; pass the stats of the data G was formed from")
+    kernels.check_stats_scale(stats, float(np.sqrt(np.mean(np.diagonal(G)))), "sqrt(mean(diag G)) =",
+                              "the data G was formed from")
     return kernels.structured_from_gram(G, p, stats, *kernels.tilde_coefficients(acts, stats.tau0, kind, identity))
 
 

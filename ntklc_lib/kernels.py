@@ -129,10 +129,15 @@ def _check_stats_match(st, X: np.ndarray, y: np.ndarray) -> None:
         differ = np.flatnonzero(labels != y)
         raise ValueError(f"stats were computed for other labels than y: they differ at {differ.size} of "
                          f"{y.shape[0]} samples (first: sample {int(differ[0])}); pass the stats of this X and y")
-    tau_x = data_tau0(X)
-    if not np.isclose(st.tau0, tau_x, rtol=1e-9, atol=0.0):
-        raise ValueError(f"stats.tau0 = {st.tau0:.10g} differs from this X's root mean squared column norm "
-                         f"{tau_x:.10g}: stats were computed for other data; pass the stats of this X and y")
+    check_stats_scale(st, data_tau0(X), "this X's root mean squared column norm", "this X and y")
+
+
+def check_stats_scale(st, tau: float, what: str, whose: str) -> None:
+    """Refuse stats whose tau0 is not ``tau`` (to 1e-9), the scale of the data at hand: ``what`` names how
+    tau was measured and ``whose`` the data, for the message."""
+    if not np.isclose(st.tau0, tau, rtol=1e-9, atol=0.0):
+        raise ValueError(f"stats.tau0 = {st.tau0:.10g} differs from {what} {tau:.10g}: stats were computed "
+                         f"for other data; pass the stats of {whose}")
 
 
 def ck_tilde(X, y, acts, means=None, covs=None, tau0=None, identity: str = "theory", stats=None) -> np.ndarray:
