@@ -118,6 +118,33 @@ def _check_model(means, covs, p: int, K: int | None = None) -> tuple[np.ndarray,
     return means, covs
 
 
+@dataclass(frozen=True)
+class SquaredNorms:
+    """Model moments of ||x_i||^2 per class (x_i = (mu_a + z_i)/sqrt(p), z_i ~ N(0, C_a)), each (K,):
+    mean = (||mu_a||^2 + tr C_a)/p; var = (2 tr C_a^2 + 4 mu_a^T C_a mu_a)/p^2, of which var_cross =
+    4 mu_a^T C_a mu_a / p^2 comes from the cross term 2 mu_a^T z_i / p."""
+
+    mean: np.ndarray
+    var: np.ndarray
+    var_cross: np.ndarray
+
+
+def squared_norm_moments(means, covs) -> SquaredNorms:
+    """Mean and variance of the squared norms ||x_i||^2 of each class of the mixture with means (K, p) and
+    covs ((K, p) diagonals or (K, p, p)), in the unscaled units of THEORY.md section 1."""
+    means = checks.finite_matrix("means", means)
+    p = means.shape[1]
+    means, covs = _check_model(means, covs, p)
+    if covs.ndim == 2:
+        tr, tr_sq = covs.sum(axis=1), np.sum(covs**2, axis=1)
+        quad = np.sum(means**2 * covs, axis=1)
+    else:
+        tr, tr_sq = np.trace(covs, axis1=1, axis2=2), np.sum(covs**2, axis=(1, 2))
+        quad = np.einsum("ap,apq,aq->a", means, covs, means)
+    return SquaredNorms(mean=(np.sum(means**2, axis=1) + tr) / p, var=(2 * tr_sq + 4 * quad) / p**2,
+                        var_cross=4 * quad / p**2)
+
+
 def _square_root(C: np.ndarray) -> np.ndarray:
     """A factor L with L L^T = C: Cholesky when C is definite, else the symmetric square root."""
     try:

@@ -306,3 +306,28 @@ def test_scale_of_tiny_and_huge_data(scale):
     fitted = nl.preprocess.fit_normalizer(Y)
     assert fitted.scale / scale == pytest.approx(nl.preprocess.fit_normalizer(X).scale, rel=1e-14)
     np.testing.assert_allclose(nl.preprocess.apply(fitted, Y), nl.data.normalize(X), rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_squared_norm_moments_against_monte_carlo(full):
+    """Mean and variance of ||x_i||^2 per class against the sample moments of 20 000 draws per class
+    (independent of the formula): the mean within 5 standard errors; the variance within 5 standard
+    errors of the sample variance (SE from the fourth moment).  The cross term 4 mu^T C mu / p^2 is half
+    the variance or more here (p = 60; a quarter at p = 400), so a formula without it fails."""
+    p, K = 60, 2
+    means, covs = nl.data.case_parameters("mixed", p, K)
+    if full:
+        rng = np.random.default_rng(1)
+        Q = np.linalg.qr(rng.standard_normal((p, p)))[0]
+        covs = np.stack([Q @ np.diag(c) @ Q.T for c in covs])
+    m = nl.data.squared_norm_moments(means, covs)
+    d = nl.data.gmm("custom", n=40_000, p=p, means=means, covs=covs, seed=3)
+    sq = np.sum(d.X * d.X, axis=0)
+    for a in range(K):
+        v = sq[d.y == a]
+        se_mean = v.std(ddof=1) / math.sqrt(v.size)
+        c = v - v.mean()
+        se_var = math.sqrt((np.mean(c**4) - v.var() ** 2) / v.size)
+        assert abs(v.mean() - m.mean[a]) < 5 * se_mean, a
+        assert abs(v.var(ddof=1) - m.var[a]) < 5 * se_var, a
+        assert m.var_cross[a] > 10 * se_var
