@@ -155,6 +155,18 @@ def summarize(records, method: str, sparsity: float) -> AccuracySummary:
     return AccuracySummary(float(acc.mean()), std, bits.pop())
 
 
+def difference_se(std_a: float, count_a: int, std_b: float, count_b: int) -> float:
+    """Standard error of a difference of two independent means: sqrt(std_a^2 / count_a + std_b^2 / count_b),
+    from each sample's standard deviation and size (Welch's form; counts >= 1)."""
+    terms = []
+    for name, std, count in (("std_a", std_a, count_a), ("std_b", std_b, count_b)):
+        std = checks.finite_number(name, std)
+        if std < 0:
+            raise ValueError(f"{name} must be >= 0 (a standard deviation), got {std}")
+        terms.append(std * std / checks.positive_int(f"count_{name[-1]}", count))
+    return math.sqrt(sum(terms))
+
+
 def spread_x(x: float, k: int, count: int, step: float = 0.012, linthresh: float = 0.1) -> float:
     """x position of the k-th of ``count`` markers that share the value x on a symlog axis (linear for
     |x| < linthresh), centred on x so that none hides another: ``step`` apart in data units in the
