@@ -38,7 +38,7 @@ help:
 	@echo "make venv        create .venv and install the package with its book and test extras"
 	@echo "make book        execute every notebook and build the HTML book in _build/html (STRICT=1: warnings are errors)"
 	@echo "make test        unit tests, notebook pairing check, papermill runs with small parameters, rendered-page checks"
-	@echo "make benchmarks  run benchmarks/*.py"
+	@echo "make benchmarks  run benchmarks/*.py (about 10 min; features.py needs CIFAR-10 in the data directory)"
 	@echo "make clean       remove _build and caches (keeps .venv and the MathJax copy)"
 
 venv: $(VENV_STAMP) $(MATHJAX)

@@ -36,7 +36,14 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--save", default=None, help="write the sweep as JSON to this path")
     args = ap.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
+    try:
+        sizes = sorted({int(s) for s in args.sizes.split(",")})
+    except ValueError:
+        ap.error(f"--sizes must be comma-separated integers, got {args.sizes!r}")
+    # checked before the sweep, not after it: the slopes need two sizes, and the record (read by chapter
+    # spectral_gmm) increasing ones
+    if len(sizes) < 2 or sizes[0] < 1:
+        ap.error(f"--sizes needs at least two distinct positive sizes, got {args.sizes!r}")
     t0 = time.perf_counter()
     sw = eq.error_vs_dimension(args.case, sizes, {"ReLU x3": ["relu"] * 3}, "ck", seed=args.seed,
                                repeats=args.repeats, mean_scale=args.mean_scale)

@@ -772,7 +772,8 @@ def _scan_for_jumps(f) -> tuple[list, list]:
 # where custom() compares a given fn_torch, deriv and deriv_torch with fn: |t| <= 8, about 0.008 apart; an even
 # count keeps 0 and the other integers off the nodes (a kink there would spoil the central difference)
 _AGREEMENT_NODES = np.linspace(-8.0, 8.0, 2000)
-_AGREEMENT_STEP = 1e-5          # the central difference's step, as in custom()'s own derivative
+# the central difference's step: custom()'s own derivative, and its check of a given deriv against fn
+_DIFFERENCE_STEP = 1e-5
 
 
 def _given_values(what: str, g, t: np.ndarray, torch_fn: bool) -> np.ndarray:
@@ -831,7 +832,7 @@ def _check_given(f, fn_torch, deriv, deriv_torch, skip) -> None:
                            1e-9 * scale)
     if deriv is None and deriv_torch is None:
         return
-    h = _AGREEMENT_STEP
+    h = _DIFFERENCE_STEP
     difference = (f(t + h) - f(t - h)) / (2 * h)
     fd_name = "the central difference of fn (step 1e-5)"
     fd_tol = 1e-3 * float(np.max(np.abs(difference[np.isfinite(difference)]), initial=0.0))
@@ -936,7 +937,7 @@ def custom(fn, deriv=None, fn_torch=None, deriv_torch=None, name: str = "custom"
                          f"deriv; the quadrature then says whether E f'^2 is finite")
     _check_given(f, given_fn_torch, deriv, deriv_torch, breakpoints + steep)
     if deriv is None:
-        def deriv(t, _f=fn, _h=1e-5):
+        def deriv(t, _f=fn, _h=_DIFFERENCE_STEP):
             t = np.asarray(t, dtype=np.float64)
             return (_f(t + _h) - _f(t - _h)) / (2 * _h)
     if deriv_torch is None:

@@ -167,6 +167,38 @@ def difference_se(std_a: float, count_a: int, std_b: float, count_b: int) -> flo
     return math.sqrt(sum(terms))
 
 
+def gap_below(reference: AccuracySummary, other: AccuracySummary, count: int) -> tuple[float, float]:
+    """How far ``other``'s mean accuracy lies below ``reference``'s, in percentage points (negative: above),
+    and the standard error of that difference (:func:`difference_se`), both means over ``count`` draws
+    (the error is 0 for one draw, whose summaries have no spread)."""
+    count = checks.positive_int("count", count)
+    return (100 * (float(reference.mean) - float(other.mean)),
+            100 * difference_se(reference.std, count, other.std, count))
+
+
+def model_offsets(means, stds, count: int, model_draws, reference_std: float = 0.0) -> tuple[list[float], list[float]]:
+    """Offsets of several means from a model's mean, with their standard errors.
+
+    means, stds: (k,) means over ``count`` draws each and their sample standard deviations (ddof 1, 0 for
+    one draw); model_draws: (m,) the model's draws, whose mean is the reference and whose sample standard
+    deviation enters every standard error (:func:`difference_se`); reference_std: the standard deviation,
+    over weight draws, of the network the model is built on, when it is built on one draw of it (it then
+    counts once, with count 1).  Returns (offsets, standard errors), each a list of k floats in the unit of
+    the inputs."""
+    means = checks.finite_matrix("means", means, ndim=1)
+    stds = checks.finite_matrix("stds", stds, ndim=1)
+    draws = checks.finite_matrix("model_draws", model_draws, ndim=1)
+    if means.shape != stds.shape:
+        raise ValueError(f"means and stds must have the same length, got {means.size} and {stds.size}")
+    reference_std = checks.finite_number("reference_std", reference_std)
+    if reference_std < 0:
+        raise ValueError(f"reference_std must be >= 0 (a standard deviation), got {reference_std}")
+    mean = float(draws.mean())
+    sd = float(draws.std(ddof=1)) if draws.size > 1 else 0.0
+    return ([float(a - mean) for a in means],
+            [math.hypot(difference_se(s, count, sd, draws.size), reference_std) for s in stds])
+
+
 def spread_x(x: float, k: int, count: int, step: float = 0.012, linthresh: float = 0.1) -> float:
     """x position of the k-th of ``count`` markers that share the value x on a symlog axis (linear for
     |x| < linthresh), centred on x so that none hides another: ``step`` apart in data units in the

@@ -8,7 +8,8 @@ trains on two CPU cores in minutes; the paper's VGG19 (with BatchNorm, as in its
 list of channel counts and ``"M"`` (2x2 max pooling), a global pooling to one vector per image (the
 *features*), and a linear classifier on top that is used only to train the convolutions.
 
-Training is deterministic for a given configuration and machine: the initialization, the order of
+Training is deterministic for a given configuration and kind of CPU (another CPU rounds the convolutions
+differently, and the trained network differs slightly): the initialization, the order of
 the samples and the augmentation (random crop with 4-pixel zero padding and horizontal flip) all
 come from the configuration's seed.  :func:`cifar10_features` trains, extracts and caches the
 features on disk under a key that hashes everything that influences them (configuration, a

@@ -182,10 +182,18 @@ def accuracy(readout: Readout, F, y) -> float:
 # --------------------------------------------------------------------------------------------
 
 def _eigh(C: np.ndarray):
+    """Eigenvalues (ascending) and eigenvectors of the symmetric C, with the eigenvalues that are rounding
+    noise (below size * eps * the largest, as numpy's matrix_rank counts) set to exactly 0.  Whether such a
+    null direction came out as +1e-17 or as <= 0 (clipped to 0) depended on the CPU's LAPACK kernels; for a
+    lambda near or below 1e-17 the ridge path's 1 / (s + lambda) there then differed by orders of magnitude
+    between machines (whether lambda = 1e-300 is refused as numerically zero, say).  For lambdas of the
+    default grid the change is below 1e-8 relative."""
     # torch's LAPACK, not numpy's: the features come from torch, and two thread pools (torch's OpenMP and
     # numpy's OpenBLAS) competing for the same cores slow an eigh down several-fold on a busy machine
     s, V = torch.linalg.eigh(torch.from_numpy(0.5 * (C + C.T)))
-    return s.numpy(), V.numpy()
+    s = s.numpy()
+    noise = s.size * np.finfo(np.float64).eps * float(np.max(np.abs(s))) if s.size else 0.0
+    return np.where(s <= noise, 0.0, s), V.numpy()
 
 
 class _RidgePath:
@@ -210,12 +218,12 @@ class _RidgePath:
                 self.C, self.rhs = torch.from_numpy(0.5 * (C + C.T)), torch.from_numpy(rhs)
                 return
             s, V = _eigh(C)
-            self.s, self.V = np.clip(s, 0, None), V
+            self.s, self.V = s, V
             self.B = V.T @ rhs
         else:
             G = (sums["F"] - m[:, None]) / c
             s, U = _eigh(G.T @ G / n)
-            self.s, self.GU, self.UY = np.clip(s, 0, None), G @ U, U.T @ (sums["Y"] - self.ybar)
+            self.s, self.GU, self.UY = s, G @ U, U.T @ (sums["Y"] - self.ybar)
 
     def weight(self, lam_eff: float) -> np.ndarray:
         if self.single:

@@ -35,3 +35,43 @@ def shift_verdict(share: float) -> str:
         return "has no loss to explain (the compressed network loses no accuracy)"
     return ("explains little of the loss", "explains part of the loss", "explains a large part of the loss",
             "explains about all of the loss", "costs more than the compressed network loses")[band]
+
+
+def sparsity_list(sparsities: Sequence[float]) -> str:
+    """Sparsities as an English list of short numbers: ``[0.5, 0.9, 0.99]`` gives ``"0.5, 0.9 and 0.99"``."""
+    if isinstance(sparsities, (str, bytes)):
+        raise ValueError(f"sparsities must be a list of numbers, got {type(sparsities).__name__} {sparsities!r}")
+    return word_list([f"{float(e):g}" for e in sparsities])
+
+
+def model_offsets_verdict(sparsities: Sequence[float], offsets: Sequence[float], ses: Sequence[float],
+                          z: float = 2.0) -> str:
+    """Where compressed networks lie from the noise model's accuracy, sparsity by sparsity: ``offsets``
+    (network mean minus model mean) and their standard errors ``ses``, one each per sparsity, any unit.
+    An offset beyond ``z`` standard errors counts as below or above the model; sentences naming the
+    sparsities of each kind."""
+    sparsities, offsets, ses = list(sparsities), [float(o) for o in offsets], [float(e) for e in ses]
+    if not (len(sparsities) == len(offsets) == len(ses)) or not sparsities:
+        raise ValueError(f"sparsities, offsets and ses must have one entry per sparsity (at least one), got "
+                         f"lengths {len(sparsities)}, {len(offsets)} and {len(ses)}")
+    if not all(math.isfinite(e) and e >= 0 for e in ses) or not all(math.isfinite(o) for o in offsets):
+        raise ValueError(f"offsets must be finite and ses finite and >= 0, got offsets {offsets}, ses {ses}")
+    under = [e for e, o, se in zip(sparsities, offsets, ses) if o < -z * se]
+    over = [e for e, o, se in zip(sparsities, offsets, ses) if o > z * se]
+    inside = [e for e in sparsities if e not in under + over]
+    bound = "two" if z == 2.0 else f"{z:g}"
+    if not under and not over:
+        return (f"Each offset is within {bound} standard errors of zero: at this shift the noise model accounts "
+                "for the loss at every sparsity tested.")
+    parts = []
+    if under:
+        parts.append(f"At ε = {sparsity_list(under)} {{}} lie below the model by more than {bound} standard "
+                     "errors: there the noise does not account for the whole loss.")
+    if over:
+        parts.append(f"At ε = {sparsity_list(over)} {{}} lie above {{}} by more than {bound} standard errors: "
+                     "there the model overstates the loss.")
+    if inside:
+        parts.append(f"At ε = {sparsity_list(inside)} {{}} are within {bound} standard errors of {{}}.")
+    # the first sentence names the networks and the model, the later ones refer back to them
+    return " ".join(part.format(*(("the networks", "the model") if k == 0 else ("they", "it")))
+                    for k, part in enumerate(parts))

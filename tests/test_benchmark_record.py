@@ -26,6 +26,23 @@ def test_error_rate_save_writes_the_sweep_it_printed(tmp_path):
     assert f"least-squares slope over all sizes: {sweep.fit('ReLU x3').slope:.3f}" in run.stdout
 
 
+def test_error_rate_sorts_sizes_and_refuses_one_before_computing(tmp_path):
+    out = tmp_path / "rate.json"
+    subprocess.run([sys.executable, str(SCRIPT), "--sizes", "200,100", "--repeats", "1", "--save", str(out)],
+                   capture_output=True, text=True, check=True, cwd=ROOT)
+    sweep, _ = eq.read_sweep_record(out)      # refuses sizes that are not increasing
+    assert list(sweep.sizes) == [100, 200]
+    for bad, message in (("300", "needs at least two distinct positive sizes"),
+                         ("300,300", "needs at least two distinct positive sizes"),
+                         ("0,100", "needs at least two distinct positive sizes"),
+                         ("a,100", "must be comma-separated integers")):
+        run = subprocess.run([sys.executable, str(SCRIPT), "--sizes", bad, "--save", str(tmp_path / "bad.json")],
+                             capture_output=True, text=True, cwd=ROOT)
+        assert run.returncode == 2 and message in run.stderr, (bad, run.stderr)
+        # refused before the sweep: nothing of it was printed
+        assert "mean error" not in run.stdout and not (tmp_path / "bad.json").exists(), (bad, run.stdout)
+
+
 def test_committed_record_matches_this_library():
     sweep, command = eq.read_sweep_record(RECORD)
     assert sweep.labels == ("ReLU x3",) and sweep.kind == "ck" and len(sweep.sizes) >= 3

@@ -228,3 +228,17 @@ def test_accuracy_rejects_labels_the_readout_cannot_predict(labels, match):
     with pytest.raises(ValueError, match=match):
         readout.accuracy(r, F, labels(y))
     assert readout.accuracy(r, F, y.astype(float)) == readout.accuracy(r, F, y)
+
+
+def test_rounding_noise_eigenvalues_are_exact_zeros():
+    """The ridge path's eigenvalues: a Gram matrix of rank 7 in 12 dimensions (centred features have one
+    more null direction) gets exactly 0 on its null space, whatever sign LAPACK's rounding gave it, and the
+    other eigenvalues of numpy's eigvalsh to 1e-12 relative; the null space is that of the matrix."""
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal((12, 7))
+    C = A @ A.T
+    s, V = readout._eigh(C)
+    ref = np.linalg.eigvalsh(C)
+    assert np.all(s[:5] == 0.0) and np.all(s[5:] > 0)
+    np.testing.assert_allclose(s[5:], ref[5:], rtol=1e-12)
+    assert np.max(np.abs(C @ V[:, :5])) < 1e-12 * ref[-1]

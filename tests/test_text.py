@@ -38,3 +38,39 @@ def test_word_list_rejects_no_items():
 ])
 def test_shift_verdict_follows_the_bounds(share, verdict):
     assert text.shift_verdict(share) == verdict
+
+
+def test_sparsity_list():
+    assert text.sparsity_list([0.5, 0.9, 0.99]) == "0.5, 0.9 and 0.99"
+    assert text.sparsity_list((0.9,)) == "0.9"
+    with pytest.raises(ValueError, match="sparsities must be a list of numbers"):
+        text.sparsity_list("0.9")
+
+
+@pytest.mark.parametrize("offsets,ses,expected", [
+    ([0.1, -0.2, 0.3], [0.2, 0.2, 0.2],
+     "Each offset is within two standard errors of zero: at this shift the noise model accounts for the loss "
+     "at every sparsity tested."),
+    ([-1.2, -1.5, 0.0], [0.3, 0.2, 0.2],
+     "At ε = 0.5 and 0.9 the networks lie below the model by more than two standard errors: there the noise "
+     "does not account for the whole loss. At ε = 0.99 they are within two standard errors of it."),
+    ([0.1, -0.9, 3.7], [1.0, 0.7, 0.69],
+     "At ε = 0.99 the networks lie above the model by more than two standard errors: there the model overstates "
+     "the loss. At ε = 0.5 and 0.9 they are within two standard errors of it."),
+    ([-1.0, 0.0, 1.0], [0.1, 0.1, 0.1],
+     "At ε = 0.5 the networks lie below the model by more than two standard errors: there the noise does not "
+     "account for the whole loss. At ε = 0.99 they lie above it by more than two standard errors: there the "
+     "model overstates the loss. At ε = 0.9 they are within two standard errors of it."),
+])
+def test_model_offsets_verdict(offsets, ses, expected):
+    assert text.model_offsets_verdict([0.5, 0.9, 0.99], offsets, ses) == expected
+
+
+def test_model_offsets_verdict_boundary_and_errors():
+    # exactly two standard errors counts as within
+    assert text.model_offsets_verdict([0.9], [-0.4], [0.2]).startswith("Each offset is within")
+    assert "more than 3 standard errors" in text.model_offsets_verdict([0.9], [-0.7], [0.2], z=3.0)
+    with pytest.raises(ValueError, match="one entry per sparsity"):
+        text.model_offsets_verdict([0.5, 0.9], [0.1], [0.1, 0.1])
+    with pytest.raises(ValueError, match="ses finite and >= 0"):
+        text.model_offsets_verdict([0.5], [0.1], [-0.1])
