@@ -350,6 +350,33 @@ def mixture_stats(X, y, means=None, covs=None) -> MixtureStats:
 
 
 @dataclass(frozen=True)
+class StatsSpread:
+    """Sample standard deviations (ddof 1) of statistics estimated from X and y alone, over fresh draws of
+    one mixture: tau0: float; t: (K,); T: (K, K); draws: how many draws."""
+
+    tau0: float
+    t: np.ndarray
+    T: np.ndarray
+    draws: int
+
+
+def stats_spread(case: str, n: int, p: int, n_classes: int, seeds) -> StatsSpread:
+    """How well n samples pin down the statistics of :func:`mixture_stats`: the standard deviations of
+    tau0, t and T, estimated from X and y alone (as for real data), over one fresh draw of
+    ``gmm(case, n, p, n_classes, seed=s)`` for each of ``seeds`` (at least 2, distinct).  An estimate
+    from one draw lies about that far from the model's value."""
+    seeds = checks.as_list("seeds", seeds)
+    seeds = [checks.seed(f"seeds[{i}]", s) for i, s in enumerate(seeds)]
+    if len(seeds) < 2 or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must hold at least 2 distinct seeds (a spread needs two draws), got {seeds}")
+    draws = [mixture_stats(sample.X, sample.y)
+             for sample in (gmm(case, n, p, n_classes, seed=s) for s in seeds)]
+    return StatsSpread(tau0=float(np.std([d.tau0 for d in draws], ddof=1)),
+                       t=np.std([d.t for d in draws], axis=0, ddof=1),
+                       T=np.std([d.T for d in draws], axis=0, ddof=1), draws=len(seeds))
+
+
+@dataclass(frozen=True)
 class PsiSpread:
     """The spread of the norm fluctuations psi against the one Gaussian classes predict.
 

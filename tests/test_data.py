@@ -331,3 +331,25 @@ def test_squared_norm_moments_against_monte_carlo(full):
         assert abs(v.mean() - m.mean[a]) < 5 * se_mean, a
         assert abs(v.var(ddof=1) - m.var[a]) < 5 * se_var, a
         assert m.var_cross[a] > 10 * se_var
+
+
+def test_stats_spread_against_chi_square_closed_forms():
+    """The iid case (x = z / sqrt(p), z ~ N(0, I_p), K = 2 equal classes of m samples): n tau0^2 p is
+    chi-square with n p degrees of freedom, so sd(tau0) = sqrt(2 / (n p)) / 2 to first order; tr(C_a)/p
+    is estimated from p (m - 1) squared centred coordinates, so t_1 = sqrt(p) (trC_1 - trC_0) / 2 has
+    sd 1 / sqrt(m - 1).  Over 400 draws the sample standard deviation errs by about 1 / sqrt(800) = 3.5 %;
+    tolerance 12 %."""
+    n, p = 200, 100
+    spread = nl.data.stats_spread("iid", n, p, 2, range(400))
+    assert spread.draws == 400 and spread.t.shape == (2,) and spread.T.shape == (2, 2)
+    assert spread.tau0 == pytest.approx(np.sqrt(2 / (n * p)) / 2, rel=0.12)
+    np.testing.assert_allclose(spread.t, 1 / np.sqrt(n // 2 - 1), rtol=0.12)
+    # t sums to 0 over equal classes: both entries move together
+    assert spread.t[0] == pytest.approx(spread.t[1], rel=1e-9)
+    assert np.all(spread.T > 0)
+
+
+def test_stats_spread_needs_two_distinct_seeds():
+    for seeds in ([3], [3, 3], 5):
+        with pytest.raises(ValueError, match="seeds"):
+            nl.data.stats_spread("iid", 40, 20, 2, seeds)
