@@ -58,7 +58,7 @@ def model_offsets_verdict(sparsities: Sequence[float], offsets: Sequence[float],
         raise ValueError(f"offsets must be finite and ses finite and >= 0, got offsets {offsets}, ses {ses}")
     under = [e for e, o, se in zip(sparsities, offsets, ses) if o < -z * se]
     over = [e for e, o, se in zip(sparsities, offsets, ses) if o > z * se]
-    inside = [e for e in sparsities if e not in under + over]
+    inside = offsets_within(sparsities, offsets, ses, z)
     bound = "two" if z == 2.0 else f"{z:g}"
     if not under and not over:
         return (f"Each offset is within {bound} standard errors of zero: at this shift the noise model accounts "
@@ -75,3 +75,16 @@ def model_offsets_verdict(sparsities: Sequence[float], offsets: Sequence[float],
     # the first sentence names the networks and the model, the later ones refer back to them
     return " ".join(part.format(*(("the networks", "the model") if k == 0 else ("they", "it")))
                     for k, part in enumerate(parts))
+
+
+def offsets_within(sparsities: Sequence[float], offsets: Sequence[float], ses: Sequence[float],
+                   z: float = 2.0) -> list:
+    """The sparsities whose offset lies within ``z`` of its standard errors of zero (|offset| <= z se): where
+    the model fits, the rule of :func:`model_offsets_verdict`."""
+    return [e for e, o, se in zip(sparsities, offsets, ses) if abs(float(o)) <= z * float(se)]
+
+
+def gap_phrase(points: float, se: float, with_se: bool) -> str:
+    """A gap below a reference, in percentage points: ``"0.27 ± 0.25 points below"`` (negative points:
+    ``"above"``; the standard error only ``with_se``, i.e. when the draws give one)."""
+    return f"{abs(points):.2f} {f'± {se:.2f} ' if with_se else ''}points {'below' if points > 0 else 'above'}"

@@ -74,3 +74,11 @@ def test_model_offsets_verdict_boundary_and_errors():
         text.model_offsets_verdict([0.5, 0.9], [0.1], [0.1, 0.1])
     with pytest.raises(ValueError, match="ses finite and >= 0"):
         text.model_offsets_verdict([0.5], [0.1], [-0.1])
+
+
+def test_gap_phrase_and_offsets_within():
+    assert text.gap_phrase(0.2667, 0.2528, True) == "0.27 ± 0.25 points below"
+    assert text.gap_phrase(-0.31, 0.2, False) == "0.31 points above"
+    # exactly z standard errors counts as within, as in model_offsets_verdict
+    assert text.offsets_within([0.5, 0.9, 0.99], [0.4, -0.41, 3.7], [0.2, 0.2, 0.7]) == [0.5]
+    assert text.offsets_within([0.5], [0.5], [0.2], z=3.0) == [0.5]
