@@ -109,6 +109,21 @@ def optional_path(name: str, value):
     return value
 
 
+def chosen_directory(name: str, value, env_var: str, default_label: str, default) -> tuple[str, Path]:
+    """(label, resolved path) of a directory chosen in the order: the argument ``value`` (named ``name``),
+    else the environment variable ``env_var`` if set and non-empty, else ``default`` (shown as
+    ``default_label``).  One place for that order, so a directory and the name an error message gives it
+    cannot disagree."""
+    optional_path(name, value)
+    if value is not None and str(value) != "":
+        label, path = name, value
+    elif os.environ.get(env_var):
+        label, path = f"${env_var}", os.environ[env_var]
+    else:
+        label, path = default_label, default
+    return label, Path(path).expanduser().resolve()
+
+
 def _not_a_list(name: str, value, what: str = "a list") -> ValueError:
     """The error for a list-valued parameter given a str, a scalar or None, with the papermill hint
     (``papermill -p widths "[300, 300, 200]"`` passes the string, not a list)."""

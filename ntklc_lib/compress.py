@@ -110,9 +110,22 @@ class LayerSolution:
     matched: tuple
 
 
-def _scale(target: float) -> float:
-    # relative residuals, except for a zero target (odd activations have d2 = 0) where it is absolute
-    return max(abs(target), 1e-12)
+def _natural_scales(targets: dict, tau: float) -> dict:
+    """Scales of |d1|, |d2|, d3 and var for one layer's targets, from the layer itself: d2 ~ d1 / tau, the
+    others like the variance.  They say when a target counts as zero (odd activations have d2 = 0), relative
+    to the layer, so that the solver and its residuals behave the same at every input scale tau (an absolute
+    floor treated a small non-zero target at tau = 1e4 as zero, and misreported its residual)."""
+    d1 = math.sqrt(max(targets["d1sq"], targets["var"] / tau**2))
+    return {"d1sq": d1, "d2sq": d1 / tau, "d3": max(abs(targets["d3"]), targets["var"] / tau**2),
+            "var": targets["var"]}
+
+
+def _moment_scales(targets: dict, tau: float) -> dict:
+    """Divisors of the errors in d1^2, d2^2, d3, var: |target|, or the natural scale (squared for d1^2 and
+    d2^2) where the target is zero relative to it (below 1e-12 of it)."""
+    nat = _natural_scales(targets, tau)
+    nat = {k: v * v if k in ("d1sq", "d2sq") else v for k, v in nat.items()}
+    return {k: abs(targets[k]) if abs(targets[k]) > 1e-12 * nat[k] else nat[k] for k in nat}
 
 
 def _equation_values(family, z, tau) -> dict:
@@ -136,8 +149,9 @@ def _objective(family, z, names, targets, tau):
         return 0.0
     x1, x2, logb = z
     m = _family_moments(family, x1, x2, float(np.exp(np.clip(logb, -60, 60))), tau)
+    scales = _moment_scales(targets, tau)
     return float(sum(math.log(max(m[k], 1e-300) / max(targets[k], 1e-300)) ** 2 if k == "var"
-                     else ((m[k] - targets[k]) / _scale(targets[k])) ** 2 for k in names))
+                     else ((m[k] - targets[k]) / scales[k]) ** 2 for k in names))
 
 
 def _grid_starts(family, eqs, targets, tau, count=8):
@@ -152,7 +166,8 @@ def _grid_starts(family, eqs, targets, tau, count=8):
         b = np.sqrt(targets[first] / unit[first]) if targets[first] > 0 else np.ones_like(x1)
         b = np.where(np.isfinite(b) & (b > 0), b, np.nan)
         m = {k: v * b * b for k, v in unit.items() if k != "mean"}
-        res = sum(((m[k] - targets[k]) / _scale(targets[k])) ** 2 for k in eqs)
+        scales = _moment_scales(targets, tau)
+        res = sum(((m[k] - targets[k]) / scales[k]) ** 2 for k in eqs)
     res = np.where(np.isfinite(res), res, np.inf)
     order = np.argsort(res)
     starts = []
@@ -176,10 +191,7 @@ def _solve_layer(targets: dict, tau: float, eqs: tuple, objective: tuple, famili
     fewer equations the free direction minimizes the objective (SLSQP with equality constraints)
     and the equations are then polished.  Deterministic: a fixed grid, no random restarts.
     """
-    # natural scales for zero targets: d2 ~ d1 / tau, the others like the variance
-    nat = {"d1sq": math.sqrt(max(targets["d1sq"], targets["var"] / tau**2)),
-           "d2sq": math.sqrt(max(targets["d1sq"], targets["var"] / tau**2)) / tau,
-           "d3": max(abs(targets["d3"]), targets["var"] / tau**2), "var": targets["var"]}
+    nat = _natural_scales(targets, tau)
     root = {"d1sq": math.sqrt(targets["d1sq"]), "d2sq": math.sqrt(targets["d2sq"]),
             "d3": targets["d3"], "var": targets["var"]}
     scales = {k: (abs(root[k]) if abs(root[k]) > 1e-12 * nat[k] else nat[k]) for k in root}
@@ -234,11 +246,10 @@ def _why_unsolvable(eqs, targets: dict, tau: float, tau_original: float, familie
     return "".join(f"; {r}" for r in reasons)
 
 
-def _relative_residual(got: float, target: float, targets: dict, tau: float) -> float:
-    # relative for non-zero targets; for a zero target (d2 of an odd activation) relative to d1^2 / tau^2
-    if abs(target) > 1e-12:
-        return (got - target) / abs(target)
-    return got / max(targets["d1sq"] / tau**2, targets["var"] / tau**4)
+def _relative_residual(name: str, got: float, targets: dict, tau: float) -> float:
+    # relative for non-zero targets; for a target that is zero relative to the layer (d2 of an odd
+    # activation) relative to the natural scale, max(d1^2 / tau^2, var / tau^4) for d2^2
+    return (got - targets[name]) / _moment_scales(targets, tau)[name]
 
 
 @dataclass(frozen=True)
@@ -332,7 +343,7 @@ def solve(acts, tau0: float, mode: str = "moments", families=FAMILIES) -> Compre
         # achieved moments from the Activation's own closed forms: an independent check of the solver
         mc = A.moments(act, tau_c[-1])
         got = {"d1sq": float(mc.d1) ** 2, "d2sq": float(mc.d2) ** 2, "d3": float(mc.d3), "var": float(mc.var)}
-        res = {k: _relative_residual(got[k], tgt[k], tgt, tau_c[-1]) for k in eqs}
+        res = {k: _relative_residual(k, got[k], tgt, tau_c[-1]) for k in eqs}
         for j, k in enumerate(MOMENT_NAMES):
             targets[l, j], achieved[l, j] = tgt[k], got[k]
             if k in eqs:

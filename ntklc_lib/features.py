@@ -389,14 +389,8 @@ def cache_key(config: FeatureConfig, data_fingerprint: str) -> str:
 def _choose_cache_dir(cache_dir) -> tuple[str, Path]:
     """(label, resolved path) of the cache directory: the argument, else $NTKLC_CACHE_DIR, else
     ~/.cache/ntklc-book.  The one place that order is written, so the directory and its name cannot disagree."""
-    checks.optional_path("cache_dir", cache_dir)
-    if cache_dir is not None and str(cache_dir) != "":
-        label, path = "cache_dir", cache_dir
-    elif os.environ.get(CACHE_ENV_VAR):
-        label, path = f"${CACHE_ENV_VAR}", os.environ[CACHE_ENV_VAR]
-    else:
-        label, path = "~/.cache/ntklc-book", Path.home() / ".cache" / "ntklc-book"
-    return label, Path(path).expanduser().resolve()
+    return checks.chosen_directory("cache_dir", cache_dir, CACHE_ENV_VAR, "~/.cache/ntklc-book",
+                                   Path.home() / ".cache" / "ntklc-book")
 
 
 def resolve_cache_dir(cache_dir=None) -> Path:

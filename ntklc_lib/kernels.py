@@ -241,6 +241,16 @@ def _piecewise_gauss(cuts: np.ndarray, m: int, half_width: float = 13.0):
     return x.reshape(lead + (-1,)), w.reshape(lead + (-1,))
 
 
+def _on_shared_grid(g, d: np.ndarray, x: np.ndarray):
+    """Yield (rows, g(sqrt(d[rows]) x)): a slice and a (c, Q) block, for consecutive row blocks of d: (n,)
+    against one grid x: (Q,).  Blocks hold at most 25e6 values (200 MB), one block at unit scale up to
+    n ~ 19000, so memory stays bounded however large n or the grid is."""
+    step = max(1, 25_000_000 // x.size)
+    for s in range(0, d.size, step):
+        rows = slice(s, s + step)
+        yield rows, g(np.sqrt(d[rows])[:, None] * x[None, :])
+
+
 def _hermite_coefficients(g, d: np.ndarray, breakpoints) -> tuple[np.ndarray, np.ndarray]:
     """c_k(d_i) = E g(sqrt(d_i) xi) h_k(xi), k = 0.._MEHLER_MAX: (n, K + 1), and E g(sqrt(d_i) xi)^2: (n,).
 
@@ -252,11 +262,8 @@ def _hermite_coefficients(g, d: np.ndarray, breakpoints) -> tuple[np.ndarray, np
         x, w = _scaled_trapezoid(d)
         H = A.hermite_normalized(x, _MEHLER_MAX)                      # (Q, K + 1)
         C, second = np.empty((d.size, _MEHLER_MAX + 1)), np.empty(d.size)
-        # rows of G per block (200 MB): one block at unit scale up to n ~ 19000, as before the grid scaled
-        step = max(1, 25_000_000 // x.size)
-        for s in range(0, d.size, step):
-            G = g(np.sqrt(d[s:s + step])[:, None] * x[None, :])     # (c, Q)
-            C[s:s + step], second[s:s + step] = (G * w) @ H, (G * G) @ w
+        for rows, G in _on_shared_grid(g, d, x):                     # G: (c, Q)
+            C[rows], second[rows] = (G * w) @ H, (G * G) @ w
         return C, second
     bp = np.asarray(breakpoints, dtype=np.float64)
     n = d.size
@@ -453,11 +460,11 @@ def _layer_map(act, Kprev: np.ndarray, center: float, derivative: bool, tol: flo
 
 
 def _deriv_sq(act, d):
+    """E f'(sqrt(d_i) xi)^2: (n,), on the shared trapezoid grid."""
     x, w = _scaled_trapezoid(d)
     out = np.empty(d.size)
-    step = max(1, 25_000_000 // x.size)
-    for s in range(0, d.size, step):
-        out[s:s + step] = (act.deriv(np.sqrt(d[s:s + step])[:, None] * x[None, :]) ** 2) @ w
+    for rows, D in _on_shared_grid(act.deriv, d, x):
+        out[rows] = (D * D) @ w
     return out
 
 

@@ -44,6 +44,28 @@ def relative_error(K, K_ref) -> float:
     return _symmetric_norm(K - K_ref) / ref
 
 
+def best_scale_and_identity(K, K_ref) -> tuple[float, float]:
+    """(a, c) minimizing ||a K + c I - K_ref|| in Frobenius norm; K, K_ref: (n, n) symmetric.
+
+    The fairest comparison of a kernel with another overall scale and another diagonal (e.g. a network whose
+    activation was quantized without matching) with a reference: a rescaling and a ridge-like identity
+    term change neither eigenvectors nor the spectrum's shape.  Raises when K is a multiple of the identity
+    (a and c are then not determined).
+    """
+    K = checks.symmetric_matrix("K", K)
+    K_ref = checks.symmetric_matrix("K_ref", K_ref)
+    if K.shape != K_ref.shape:
+        raise ValueError(f"K and K_ref must have the same shape, got {K.shape} and {K_ref.shape}")
+    n = K.shape[0]
+    trace = float(np.trace(K))
+    # normal equations of the two-parameter least squares, in the inner product <A, B> = sum A * B
+    normal = np.array([[float(np.sum(K * K)), trace], [trace, float(n)]])
+    if np.linalg.det(normal) <= 1e-12 * normal[0, 0] * n:
+        raise ValueError("K is a multiple of the identity: its best scale and identity term are not determined")
+    a, c = np.linalg.solve(normal, [float(np.sum(K * K_ref)), float(np.trace(K_ref))])
+    return float(a), float(c)
+
+
 @dataclass(frozen=True)
 class Spectrum:
     """eigenvalues: (n,) ascending; vectors: (n, k) eigenvectors of the k largest eigenvalues (last = top)."""

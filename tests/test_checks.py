@@ -203,3 +203,23 @@ def test_path_accepts_strings_and_paths_only(tmp_path):
         with pytest.raises(ValueError, match=re.escape(f"path must be a path (a string or os.PathLike), "
                                                         f"got {bad!r}")):
             checks.path("path", bad)
+
+
+def test_chosen_directory_takes_the_argument_then_the_environment_then_the_default(monkeypatch, tmp_path):
+    env = "NTKLC_TEST_CHOSEN_DIR"
+    default = tmp_path / "default"
+    monkeypatch.delenv(env, raising=False)
+    assert checks.chosen_directory("cache_dir", None, env, "~/default", default) == ("~/default", default.resolve())
+    monkeypatch.setenv(env, "")            # set but empty counts as unset
+    assert checks.chosen_directory("cache_dir", "", env, "~/default", default)[0] == "~/default"
+    monkeypatch.setenv(env, str(tmp_path / "from_env"))
+    assert checks.chosen_directory("cache_dir", "", env, "~/default", default) == (
+        f"${env}", (tmp_path / "from_env").resolve())
+    # a relative argument is resolved against the working directory, "~" expanded
+    monkeypatch.chdir(tmp_path)
+    assert checks.chosen_directory("cache_dir", "arg", env, "~/default", default) == (
+        "cache_dir", (tmp_path / "arg").resolve())
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert checks.chosen_directory("cache_dir", "~/x", env, "~/default", default)[1] == (tmp_path / "x").resolve()
+    with pytest.raises(ValueError, match=r"cache_dir must be None or a path"):
+        checks.chosen_directory("cache_dir", 3, env, "~/default", default)

@@ -311,3 +311,30 @@ def test_input_correlation_of_a_constant_activation_is_refused_by_name():
     # (1/sqrt(2 pi)) / (1/2) = sqrt(2/pi)
     step01 = nl.activations.step([0.0], [0.0, 1.0])
     assert C.input_correlation(step01, 1.0) == pytest.approx(math.sqrt(2 / math.pi), rel=1e-12)
+
+
+def test_a_positively_homogeneous_activation_gets_the_same_plan_at_every_input_scale():
+    # ReLU(c t) = c ReLU(t): thresholds in units of tau and tau_L^2-relative shifts cannot depend on tau0.
+    # An absolute 1e-12 floor once made small targets at tau0 = 1e6 count as zero: another root was
+    # chosen (thresholds off by 2) and its residuals were reported as 0.97.
+    ref = nl.compress.solve(["relu"] * 3, 1.0)
+    ref_shift = ref.identity_shift / ref.tau_original[-1] ** 2
+    for tau0 in (1e-6, 1e6, 1e8):
+        plan = nl.compress.solve(["relu"] * 3, tau0)
+        # the last layer's thresholds are fixed by an optimizer over a flat direction: 1e-5 of a unit
+        for got, want in zip(plan.layers, ref.layers):
+            assert got.family == want.family
+            assert np.allclose(got.x, want.x, rtol=0, atol=1e-5), (tau0, got.x, want.x)
+        assert abs(plan.identity_shift / plan.tau_original[-1] ** 2 - ref_shift) < 1e-10
+        assert np.nanmax(np.abs(plan.residuals)) < 1e-10
+
+
+def test_residuals_stay_relative_for_small_nonzero_targets_at_large_scales():
+    # tanh at tau0 = 1e4: d3 and d2 targets are tiny but not zero; the residual must be (got - target) / scale
+    plan = nl.compress.solve(["tanh"] * 2, 1e4)
+    assert np.nanmax(np.abs(plan.residuals)) < 1e-10
+    for layer in plan.layers:
+        for k in layer.matched:
+            target, got = layer.targets[k], layer.achieved[k]
+            natural = max(layer.targets["d1sq"] / layer.tau_in**2, layer.targets["var"] / layer.tau_in**4)
+            assert abs(got - target) <= 1e-10 * max(abs(target), natural if k == "d2sq" else abs(target))

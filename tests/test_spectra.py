@@ -154,3 +154,21 @@ def test_class_separation_input_errors():
         spectra.class_separation(np.array([0.0, np.nan, 1, 2, 3, 4]), y)
     with pytest.raises(ValueError, match="constant within each class"):
         spectra.class_separation(np.array([1.0, 1, 1, 2, 2, 2]), y)
+
+
+def test_best_scale_and_identity_recovers_an_exact_affine_relation_and_solves_the_least_squares():
+    rng = np.random.default_rng(3)
+    Z = rng.standard_normal((40, 15))
+    K = Z @ Z.T / 15
+    a, c = spectra.best_scale_and_identity(K, 2.5 * K + 0.7 * np.eye(40))
+    assert a == pytest.approx(2.5, rel=1e-12) and c == pytest.approx(0.7, rel=1e-10)
+    # a reference not of that form: agree with numpy's least squares on the vectorized problem
+    W = rng.standard_normal((40, 40))
+    ref = K + (W + W.T) / 10
+    design = np.column_stack([K.ravel(), np.eye(40).ravel()])
+    want = np.linalg.lstsq(design, ref.ravel(), rcond=None)[0]
+    assert np.allclose(spectra.best_scale_and_identity(K, ref), want, rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="multiple of the identity"):
+        spectra.best_scale_and_identity(3 * np.eye(5), K[:5, :5])
+    with pytest.raises(ValueError, match="same shape"):
+        spectra.best_scale_and_identity(K, K[:5, :5])

