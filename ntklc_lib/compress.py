@@ -246,12 +246,6 @@ def _why_unsolvable(eqs, targets: dict, tau: float, tau_original: float, familie
     return "".join(f"; {r}" for r in reasons)
 
 
-def _relative_residual(name: str, got: float, targets: dict, tau: float) -> float:
-    # relative for non-zero targets; for a target that is zero relative to the layer (d2 of an odd
-    # activation) relative to the natural scale, max(d1^2 / tau^2, var / tau^4) for d2^2
-    return (got - targets[name]) / _moment_scales(targets, tau)[name]
-
-
 @dataclass(frozen=True)
 class CompressionPlan:
     """Quantized activations for every layer of a net (THEORY.md section 4).
@@ -343,7 +337,10 @@ def solve(acts, tau0: float, mode: str = "moments", families=FAMILIES) -> Compre
         # achieved moments from the Activation's own closed forms: an independent check of the solver
         mc = A.moments(act, tau_c[-1])
         got = {"d1sq": float(mc.d1) ** 2, "d2sq": float(mc.d2) ** 2, "d3": float(mc.d3), "var": float(mc.var)}
-        res = {k: _relative_residual(k, got[k], tgt, tau_c[-1]) for k in eqs}
+        # relative residuals; for a target that is zero relative to the layer (d2 of an odd activation)
+        # relative to its natural scale, max(d1^2 / tau^2, var / tau^4) for d2^2
+        scales = _moment_scales(tgt, tau_c[-1])
+        res = {k: (got[k] - tgt[k]) / scales[k] for k in eqs}
         for j, k in enumerate(MOMENT_NAMES):
             targets[l, j], achieved[l, j] = tgt[k], got[k]
             if k in eqs:
