@@ -70,6 +70,9 @@ class RawMoments:
     """Uncentred Gaussian moments of f at scale tau (arrays shaped like tau; numpy scalars for a scalar tau).
 
     mean = E f(tau xi), d1 = E f', d2 = E f'', g2 = E (f^2)'', dd = E f'^2, second = E f^2.
+    var = E (f - mean)^2 and d3 = E ((f - mean)^2)'': a closed form gives them where it can without the
+    cancellation of second - mean^2 and g2 - 2 mean d2, which lose every digit when f is nearly constant
+    over the Gaussian (cos or sigmoid at small tau); None there, and :func:`raw_moments` subtracts.
     """
 
     mean: np.ndarray
@@ -78,6 +81,8 @@ class RawMoments:
     g2: np.ndarray
     dd: np.ndarray
     second: np.ndarray
+    var: np.ndarray | None = None
+    d3: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -214,13 +219,18 @@ def _sin_raw(tau):
     tau = np.asarray(tau, dtype=np.float64)
     e1, e2 = np.exp(-tau**2 / 2), np.exp(-2 * tau**2)
     z = np.zeros_like(tau)
-    return RawMoments(mean=z, d1=e1, d2=z, g2=2 * e2, dd=(1 + e2) / 2, second=(1 - e2) / 2)
+    # expm1: 1 - e2 loses its digits at small tau
+    return RawMoments(mean=z, d1=e1, d2=z, g2=2 * e2, dd=(1 + e2) / 2, second=-np.expm1(-2 * tau**2) / 2)
 
 
 def _cos_raw(tau):
     tau = np.asarray(tau, dtype=np.float64)
     e1, e2 = np.exp(-tau**2 / 2), np.exp(-2 * tau**2)
-    return RawMoments(mean=e1, d1=np.zeros_like(tau), d2=-e1, g2=-2 * e2, dd=(1 - e2) / 2, second=(1 + e2) / 2)
+    # centred: var = (1 + e^{-2 tau^2})/2 - e^{-tau^2} = expm1(-tau^2)^2 / 2 and
+    # d3 = -2 e^{-2 tau^2} + 2 e^{-tau^2} = -2 e^{-tau^2} expm1(-tau^2), without cancellation
+    em1 = np.expm1(-tau**2)
+    return RawMoments(mean=e1, d1=np.zeros_like(tau), d2=-e1, g2=-2 * e2, dd=-np.expm1(-2 * tau**2) / 2,
+                      second=(1 + e2) / 2, var=em1**2 / 2, d3=-2 * np.exp(-tau**2) * em1)
 
 
 def _abs_raw(tau):
@@ -249,7 +259,9 @@ def _poly2(coefficients) -> Activation:
         return RawMoments(mean=c0 + c2 * t2, d1=c1 * one, d2=2 * c2 * one,
                           g2=2 * (c1**2 + 4 * c2**2 * t2) + 4 * c2 * (c0 + c2 * t2),
                           dd=c1**2 + 4 * c2**2 * t2,
-                          second=c0**2 + c1**2 * t2 + 3 * c2**2 * t2**2 + 2 * c0 * c2 * t2)
+                          second=c0**2 + c1**2 * t2 + 3 * c2**2 * t2**2 + 2 * c0 * c2 * t2,
+                          # centred, free of c0 (which the subtractions would carry as rounding)
+                          var=c1**2 * t2 + 2 * c2**2 * t2**2, d3=2 * c1**2 + 8 * c2**2 * t2)
 
     def dual(a, b, c):
         # Isserlis: E[u^2 v^2] = ab + 2c^2
@@ -431,14 +443,25 @@ def step(thresholds, values, name: str | None = None) -> Activation:
         tau = np.asarray(tau, dtype=np.float64)
         x = s / tau[..., None]                                  # (..., m)
         phi = npdf(x)
-        tail = 1 - ncdf(x)                                       # P(tau xi > s_j)
+        tail = ncdf(-x)                                          # P(tau xi > s_j); 1 - ncdf(x) rounds to 0
+        mean = v[0] + tail @ jumps
+        # centred: the values' spread about the mean, weighted by each piece's probability, and the
+        # jumps of (f - mean)^2; second - mean^2 loses every digit when one piece holds nearly all the mass
+        # each piece's probability from the side where it is small: P(a < tau xi < b) as a difference of
+        # lower tails below 0 and of upper tails above it, so a far piece keeps its digits
+        lo = np.concatenate([np.full(tau.shape + (1,), -np.inf), x], axis=-1)
+        hi = np.concatenate([x, np.full(tau.shape + (1,), np.inf)], axis=-1)
+        probs = np.where(lo >= 0, ncdf(-lo) - ncdf(-hi), ncdf(hi) - ncdf(lo))      # (..., m + 1)
+        w = v - mean[..., None]                                  # (..., m + 1)
         return RawMoments(
-            mean=v[0] + tail @ jumps,
+            mean=mean,
             d1=(phi @ jumps) / tau,
             d2=((s * phi) @ jumps) / tau**3,
             g2=((s * phi) @ jumps_sq) / tau**3,
             dd=np.full_like(tau, np.inf) if np.any(jumps != 0) else np.zeros_like(tau),
             second=v[0] ** 2 + tail @ jumps_sq,
+            var=np.sum(probs * w * w, axis=-1),
+            d3=np.sum(s * phi * np.diff(w * w, axis=-1), axis=-1) / tau**3,
         )
 
     def dual(a, b, c):
@@ -452,7 +475,12 @@ def step(thresholds, values, name: str | None = None) -> Activation:
 
 def binary(intervals, b: float = 1.0, name: str | None = None) -> Activation:
     """sigma^c(t) = b 1{t in S}, S the union of the given (low, high) intervals (±inf allowed)."""
-    iv = sorted((float(lo), float(hi)) for lo, hi in intervals)
+    b = checks.finite_number("b", b)
+    try:
+        iv = sorted((float(lo), float(hi)) for lo, hi in intervals)
+    except (TypeError, ValueError):
+        raise ValueError(f"intervals must be a list of (low, high) pairs of numbers (±inf allowed), "
+                         f"got {intervals!r}") from None
     if any(math.isnan(z) for pair in iv for z in pair):
         raise ValueError(f"intervals must have numeric bounds (±inf allowed), got NaN in {iv}")
     if any(lo >= hi for lo, hi in iv) or any(iv[k][1] > iv[k + 1][0] for k in range(len(iv) - 1)):
@@ -591,6 +619,9 @@ def get_list(acts) -> list[Activation]:
     """A list of activations from names / Activations / callables; a single one becomes a 1-list."""
     if isinstance(acts, (str, Activation)) or callable(acts):
         acts = [acts]
+    if isinstance(acts, (dict, set)) or not hasattr(acts, "__iter__"):
+        raise ValueError(f"acts must be an activation or a list of them (one per layer), got "
+                         f"{type(acts).__name__} {acts!r}")
     out = [get(a) for a in acts]
     if not out:
         raise ValueError("acts must contain at least one activation (one per layer)")
@@ -960,10 +991,13 @@ _QUAD_LIMIT = 40.0   # |xi| beyond 40 has Gaussian mass < 1e-340
 _SHAPE_POINTS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
 
 
-def _expect(h, tau: float, breakpoints, what: str = "a moment", name: str = "custom") -> float:
+def _expect(h, tau: float, breakpoints, what: str = "a moment", name: str = "custom",
+            epsrel: float = 1e-12, epsabs: float = 1e-14) -> float:
     """E h(xi) for xi ~ N(0,1), adaptive quadrature split at breakpoints (already in xi units) and, where
     tau > 1, at xi = t / tau for t = 0, +-1/2, +-1, ..., +-32 (at tau <= 1 f's shape is at least as wide
-    as the Gaussian weight and the pieces are those of the breakpoints alone).
+    as the Gaussian weight and the pieces are those of the breakpoints alone).  epsrel: the relative
+    tolerance, and epsabs the absolute one, above 1e-12 and 1e-14 only where h itself carries rounding of
+    that size.
 
     A quadrature that does not converge raises ValueError naming ``what`` (the moment) and ``name`` (the
     activation): scipy only warns and returns its best guess, e.g. a finite E f'^2 for f = sqrt|t|, whose
@@ -976,7 +1010,7 @@ def _expect(h, tau: float, breakpoints, what: str = "a moment", name: str = "cus
             with np.errstate(over="raise", invalid="raise"), warnings.catch_warnings():
                 warnings.simplefilter("error", integrate.IntegrationWarning)
                 val, _ = integrate.quad(lambda x: h(x) * math.exp(-0.5 * x * x) / SQRT2PI, lo, hi,
-                                        limit=200, epsabs=1e-14, epsrel=1e-12)
+                                        limit=200, epsabs=epsabs, epsrel=epsrel)
         except (OverflowError, FloatingPointError):
             # the integrand overflows: the moment diverges (reported by raw_moments)
             return math.inf
@@ -991,17 +1025,29 @@ def _expect(h, tau: float, breakpoints, what: str = "a moment", name: str = "cus
 
 
 def _raw_by_quadrature(act: Activation, tau: np.ndarray) -> RawMoments:
-    out = {k: np.empty_like(tau) for k in ("mean", "d1", "d2", "g2", "dd", "second")}
+    out = {k: np.empty_like(tau) for k in ("mean", "d1", "d2", "g2", "dd", "second", "var", "d3")}
     f = act.fn
     for idx, t in np.ndenumerate(tau):
         bp = [b / t for b in act.breakpoints]
         fx = lambda x: float(f(np.array(t * x)))
-        out["mean"][idx] = _expect(fx, t, bp, "E f", act.name)
-        out["second"][idx] = _expect(lambda x: fx(x) ** 2, t, bp, "E f^2", act.name)
+        m = _expect(fx, t, bp, "E f", act.name)
+        # the rest of f - m, in units of its size c over the bulk of the Gaussian: an offset (f + 30) or
+        # a nearly constant f (sigmoid at small tau) would otherwise cancel in E f^2 - m^2 and
+        # E (f^2)'' - 2 m E f'', or fall below the quadrature's absolute tolerance
+        c = max(abs(fx(x) - m) for x in np.linspace(-6.0, 6.0, 97)) or 1.0
+        sx = lambda x: (fx(x) - m) / c
+        # f's own rounding, relative to that size, bounds what the quadrature can reach
+        noise = np.finfo(np.float64).eps * (abs(m) + c) / c
+        tol = (max(1e-12, 100 * noise), max(1e-14, 10 * noise))
+        var = c * c * _expect(lambda x: sx(x) ** 2, t, bp, "E (f - E f)^2", act.name, *tol)
         # Stein's lemma: E f' = E[xi f]/tau, E f'' = E[(xi^2-1) f]/tau^2 (valid for non-smooth f)
-        out["d1"][idx] = _expect(lambda x: x * fx(x), t, bp, "E f'", act.name) / t
-        out["d2"][idx] = _expect(lambda x: (x * x - 1) * fx(x), t, bp, "E f''", act.name) / t**2
-        out["g2"][idx] = _expect(lambda x: (x * x - 1) * fx(x) ** 2, t, bp, "E (f^2)''", act.name) / t**2
+        d1 = c * _expect(lambda x: x * sx(x), t, bp, "E f'", act.name, *tol) / t
+        d2 = c * _expect(lambda x: (x * x - 1) * sx(x), t, bp, "E f''", act.name, *tol) / t**2
+        d3 = c * c * _expect(lambda x: (x * x - 1) * sx(x) ** 2, t, bp, "E ((f - E f)^2)''", act.name,
+                             *tol) / t**2
+        out["mean"][idx], out["var"][idx], out["d1"][idx], out["d2"][idx], out["d3"][idx] = m, var, d1, d2, d3
+        out["second"][idx] = var + m * m
+        out["g2"][idx] = d3 + 2 * m * d2
         if act.deriv is None:
             out["dd"][idx] = np.inf
         else:
@@ -1037,7 +1083,9 @@ def raw_moments(act, tau) -> RawMoments:
     tau = check_tau(tau)
     with np.errstate(over="ignore", invalid="ignore"):
         r = act.raw(tau) if act.raw is not None else _raw_by_quadrature(act, tau)
-    for key in ("mean", "d1", "d2", "g2", "second"):
+    for key in ("mean", "d1", "d2", "g2", "second", "var", "d3"):
+        if getattr(r, key) is None:
+            continue
         val = np.asarray(getattr(r, key))
         if not np.all(np.isfinite(val)):
             # NaN where f is undefined (log1p below -1, sqrt below 0) makes the moments NaN too: say where
@@ -1053,7 +1101,15 @@ def raw_moments(act, tau) -> RawMoments:
                 f"{where}E f(tau xi)^2 must be finite for the kernels to exist")
     # one type per field whatever the closed form computed it with: a closed form may give a 0-d
     # array for one moment and a numpy scalar for another; [()] turns both into np.float64
-    return RawMoments(**{key: np.asarray(val, dtype=np.float64)[()] for key, val in vars(r).items()})
+    fields = dict(vars(r))
+    # centred where the closed form or the quadrature gave them; else by subtraction, exact enough where
+    # f is not nearly constant over the Gaussian
+    if fields["var"] is None:
+        fields["var"] = np.maximum(np.asarray(r.second) - np.asarray(r.mean) ** 2, 0.0)
+    if fields["d3"] is None:
+        # (sigma^2)'' = (f^2)'' - 2 m f'' for sigma = f - m
+        fields["d3"] = np.asarray(r.g2) - 2 * np.asarray(r.mean) * np.asarray(r.d2)
+    return RawMoments(**{key: np.asarray(val, dtype=np.float64)[()] for key, val in fields.items()})
 
 
 def moments(act, tau) -> Moments:
@@ -1065,7 +1121,5 @@ def moments(act, tau) -> Moments:
     act = get(act)
     tau = check_tau(tau)
     r = raw_moments(act, tau)
-    var = np.maximum(r.second - r.mean**2, 0.0)
-    # (sigma^2)'' = (f^2)'' - 2 m f'' for sigma = f - m
-    d3 = r.g2 - 2 * r.mean * r.d2
+    var, d3 = np.maximum(r.var, 0.0), r.d3
     return Moments(tau=tau[()], mean=r.mean, d1=r.d1, d2=r.d2, d3=d3, dd=r.dd, var=var)

@@ -31,14 +31,18 @@ def magnitude_pruned(net: RandomFeatureNet, sparsity: float) -> RandomFeatureNet
 
     The kept weights are multiplied by sqrt(size / sum of kept w^2), so each layer's entries have mean
     square exactly 1; centring constants and scales are the dense net's.  Ties in |w| at the cut (rare,
-    but float32 weights can tie) go to the lower flat index.
+    but float32 weights can tie) go to the lower flat index.  A layer where that count rounds to 0 raises
+    ValueError naming ``sparsity`` (as :func:`random_pruned` does).
     """
     _require_gaussian(net)
     eps = checks.sparsity("sparsity", sparsity)
     pruned = []
-    for W in net.weights:
+    for l, W in enumerate(net.weights):
         flat = W.reshape(-1)
-        k = max(1, int(round((1.0 - eps) * flat.numel())))
+        k = int(round((1.0 - eps) * flat.numel()))
+        if k == 0:
+            # keeping one weight anyway would record a sparsity the layer does not have
+            require_nonzero(torch.zeros(W.shape, dtype=torch.bool), eps, f"layer {l + 1}")
         # a stable sort, so that ties go to the lower index as documented (topk breaks them arbitrarily)
         keep = torch.argsort(flat.abs().to(torch.float64), descending=True, stable=True)[:k]
         out = torch.zeros_like(flat, dtype=torch.float64)

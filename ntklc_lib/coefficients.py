@@ -46,6 +46,11 @@ def layer_moments(acts, tau0: float) -> tuple[list, np.ndarray]:
     ms = []
     for act in acts:
         m = A.moments(act, taus[-1])
+        # the recursions square d1 and d2: beyond ~1e154 that overflows (relu's d2 = 1/(sqrt(2 pi) tau))
+        if max(abs(float(m.d1)), abs(float(m.d2)), abs(float(m.d3))) > 1e150:
+            raise ValueError(f"activation {act.name!r} at tau = {taus[-1]:.4g} has moments beyond 1e150 "
+                             f"(d1 = {float(m.d1):.3g}, d2 = {float(m.d2):.3g}, d3 = {float(m.d3):.3g}), whose "
+                             f"squares overflow: tau0 = {tau0:g} is too small for these activations")
         ms.append(m)
         if not m.var > 0:
             raise ValueError(f"activation {act.name!r} has zero variance at tau={taus[-1]:.4g}: "

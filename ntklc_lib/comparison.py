@@ -16,9 +16,10 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+from scipy.stats import t as student_t
 
 from . import activations as A
-from . import baselines, checks, networks, readout
+from . import baselines, checks, memory, networks, readout
 from .networks import RandomFeatureNet
 
 FIXED_METHODS = ("dense ReLU", "ReLU, ternary W", "magnitude pruning", "random pruning", "sign, ternary W")
@@ -167,6 +168,50 @@ def difference_se(std_a: float, count_a: int, std_b: float, count_b: int) -> flo
     return math.sqrt(sum(terms))
 
 
+def satterthwaite_dof(variances, dofs) -> float:
+    """Welch-Satterthwaite degrees of freedom of a sum of independent variance estimates:
+    (sum v)^2 / sum(v^2 / dof).  variances, dofs: (k,) each estimate (of a mean's variance) and its degrees of
+    freedom.  Terms with variance 0 drop out; nan when a remaining term has no degrees of freedom (one draw)
+    or none remains."""
+    v = checks.finite_matrix("variances", variances, ndim=1)
+    dofs = checks.finite_matrix("dofs", dofs, ndim=1)
+    if v.shape != dofs.shape:
+        raise ValueError(f"variances and dofs must have the same length, got {v.size} and {dofs.size}")
+    if np.any(v < 0) or np.any(dofs < 0):
+        raise ValueError(f"variances and dofs must be >= 0, got {v.tolist()} and {dofs.tolist()}")
+    keep = v > 0
+    if not keep.any() or np.any(dofs[keep] == 0):
+        return float("nan")
+    return float(v[keep].sum() ** 2 / np.sum(v[keep] ** 2 / dofs[keep]))
+
+
+def welch_dof(std_a: float, count_a: int, std_b: float, count_b: int) -> float:
+    """Welch-Satterthwaite degrees of freedom of :func:`difference_se`'s difference,
+    (a + b)^2 / (a^2 / (count_a - 1) + b^2 / (count_b - 1)) with a = std_a^2 / count_a, b = std_b^2 / count_b:
+    the t distribution to judge the difference by.  nan when a count is 1 (no spread) or both stds are 0."""
+    terms = []
+    for name, std, count in (("std_a", std_a, count_a), ("std_b", std_b, count_b)):
+        std = checks.finite_number(name, std)
+        if std < 0:
+            raise ValueError(f"{name} must be >= 0 (a standard deviation), got {std}")
+        count = checks.positive_int(f"count_{name[-1]}", count)
+        # one draw has no spread to estimate: its term makes the test impossible, whatever its std
+        terms.append((std * std / count if count > 1 else 1.0, count - 1))
+    return satterthwaite_dof([v for v, _ in terms], [d for _, d in terms])
+
+
+def gap_beyond_noise(points: float, se: float, dof: float, level: float = 0.95) -> int:
+    """-1, 0 or 1: whether a difference of ``points`` with standard error ``se`` lies below zero, within the
+    noise, or above zero, by a two-sided Student's t test at ``level`` on ``dof`` degrees of freedom
+    (:func:`welch_dof`).  0 when there is no test (se 0 or dof nan: one draw)."""
+    points, se = checks.finite_number("points", points), checks.finite_number("se", se)
+    level = checks.in_range("level", level, 0.0, 1.0, low_closed=False)
+    if se <= 0 or not dof > 0:
+        return 0
+    critical = float(student_t.ppf(0.5 + level / 2, dof))
+    return int(np.sign(points)) if abs(points) > critical * se else 0
+
+
 def gap_below(reference: AccuracySummary, other: AccuracySummary, count: int) -> tuple[float, float]:
     """How far ``other``'s mean accuracy lies below ``reference``'s, in percentage points (negative: above),
     and the standard error of that difference (:func:`difference_se`), both means over ``count`` draws
@@ -174,6 +219,52 @@ def gap_below(reference: AccuracySummary, other: AccuracySummary, count: int) ->
     count = checks.positive_int("count", count)
     return (100 * (float(reference.mean) - float(other.mean)),
             100 * difference_se(reference.std, count, other.std, count))
+
+
+def against_reference(records, reference, others, count: int) -> list[dict]:
+    """Each of ``others`` against ``reference``, all (method, sparsity) pairs of ``records`` (as in
+    :func:`summarize`) over ``count`` weight draws each: a dict per other with "method", "sparsity",
+    "accuracy" (mean, points), "points_below" the reference and its "se" (:func:`gap_below`), and "side",
+    1 / -1 / 0 for below the reference, above it, or within the noise of the draws by Welch's t test at the
+    5 % level (:func:`gap_beyond_noise`; 0 for one draw)."""
+    records = list(records)
+    ref = summarize(records, *reference)
+    out = []
+    for method, sparsity in others:
+        other = summarize(records, method, sparsity)
+        points, se = gap_below(ref, other, count)
+        side = gap_beyond_noise(points, se, welch_dof(ref.std, count, other.std, count))
+        out.append({"method": method, "sparsity": sparsity, "accuracy": 100 * other.mean,
+                    "points_below": points, "se": se, "side": side})
+    return out
+
+
+EQUAL_MEMORY_OTHERS = ("ReLU, ternary W", "NTK-LC (moments)", "NTK-LC (scale)")
+
+
+def pruning_sparsity_at_ternary_memory(p: int, widths, sparsity: float) -> float | None:
+    """The sparsity at which magnitude pruning takes the memory of sparse ternary nets of the same widths at
+    ``sparsity`` (entropy bound; :func:`memory.pruned_sparsity_for_bits`), or None when no pruned net is that
+    small (at narrow widths its position overhead alone takes more)."""
+    target = memory.ternary_entropy_bits(p, widths, checks.sparsity("sparsity", sparsity))
+    try:
+        return memory.pruned_sparsity_for_bits(p, widths, target)
+    except ValueError:
+        return None
+
+
+def pruning_at_equal_memory(records, pruned_sparsity: float, sparsity: float, count: int) -> dict:
+    """Magnitude pruning at ``pruned_sparsity`` (:func:`pruning_sparsity_at_ternary_memory`) against the
+    ternary-weight methods of ``EQUAL_MEMORY_OTHERS`` at ``sparsity``, from ``records``: a dict with the
+    pruned net's "sparsity", "bits", "accuracy" and "std" (points), the ternary "ternary_sparsity" and
+    "ternary_bits", and "against" (:func:`against_reference`)."""
+    records = list(records)
+    pruned = summarize(records, "magnitude pruning", pruned_sparsity)
+    return {"sparsity": pruned_sparsity, "bits": pruned.bits, "accuracy": 100 * pruned.mean,
+            "std": 100 * pruned.std, "ternary_sparsity": sparsity,
+            "ternary_bits": summarize(records, EQUAL_MEMORY_OTHERS[0], sparsity).bits,
+            "against": against_reference(records, ("magnitude pruning", pruned_sparsity),
+                                         [(m, sparsity) for m in EQUAL_MEMORY_OTHERS], count)}
 
 
 def model_offsets(means, stds, count: int, model_draws, reference_std: float = 0.0) -> tuple[list[float], list[float]]:
@@ -197,6 +288,21 @@ def model_offsets(means, stds, count: int, model_draws, reference_std: float = 0
     sd = float(draws.std(ddof=1)) if draws.size > 1 else 0.0
     return ([float(a - mean) for a in means],
             [math.hypot(difference_se(s, count, sd, draws.size), reference_std) for s in stds])
+
+
+def model_offsets_dof(stds, count: int, model_draws, reference_std: float = 0.0,
+                      reference_count: int = 1) -> list[float]:
+    """Welch-Satterthwaite degrees of freedom of each standard error of :func:`model_offsets` (same
+    arguments; reference_count: the draws that ``reference_std`` was estimated from).  (k,) floats, nan where
+    a term with spread rests on one draw."""
+    stds = checks.finite_matrix("stds", stds, ndim=1)
+    draws = checks.finite_matrix("model_draws", model_draws, ndim=1)
+    count = checks.positive_int("count", count)
+    reference_count = checks.positive_int("reference_count", reference_count)
+    reference_std = checks.finite_number("reference_std", reference_std)
+    sd = float(draws.std(ddof=1)) if draws.size > 1 else 0.0
+    return [satterthwaite_dof([s * s / count, sd * sd / draws.size, reference_std ** 2],
+                              [count - 1, draws.size - 1, reference_count - 1]) for s in stds]
 
 
 def spread_x(x: float, k: int, count: int, step: float = 0.012, linthresh: float = 0.1) -> float:

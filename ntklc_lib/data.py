@@ -97,7 +97,14 @@ def _check_model(means, covs, p: int, K: int | None = None) -> tuple[np.ndarray,
         want = f"({K}, {p})" if K is not None else f"(K, {p}), one row per class"
         raise ValueError(f"means must have shape (K, p) = {want}, got {means.shape}")
     K = means.shape[0]
-    covs = np.asarray(covs, dtype=np.float64)
+    # finite_matrix refuses complex entries (np.asarray dropped their imaginary part with a mere warning),
+    # strings and ragged lists, naming covs
+    try:
+        ndim = np.ndim(covs)
+    except ValueError:
+        raise ValueError(f"covs must have shape ({K}, {p}) (diagonals) or ({K}, {p}, {p}), got a ragged "
+                         "list") from None
+    covs = checks.finite_matrix("covs", covs, ndim=ndim if ndim in (2, 3) else 2)
     if covs.shape not in ((K, p), (K, p, p)):
         raise ValueError(f"covs must have shape ({K}, {p}) (diagonals) or ({K}, {p}, {p}), got {covs.shape}")
     if not np.all(np.isfinite(covs)):

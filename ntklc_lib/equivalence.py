@@ -31,6 +31,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import torch
 from scipy.sparse.linalg import eigsh
+from scipy.stats import t as student_t
 
 from . import activations as A
 from . import checks, data, datasets, kernels, spectra
@@ -308,7 +309,14 @@ def matched_step(act, tau: float) -> A.Activation:
     if d1 == 0:
         raise ValueError(f"act has d1 = 0 at tau = {tau}: a single step cannot match it (use a symmetric ternary)")
     s = tau**2 * d2 / d1
-    b = tau * d1 / A.npdf(s / tau)
+    density = float(A.npdf(s / tau))
+    # far out the density underflows and b = tau d1 / phi(s/tau) overflows: no step of finite height
+    # reaches those moments (before: a division by zero and an error about non-finite thresholds)
+    if not density > 0 or not math.isfinite(tau * d1 / density):
+        raise ValueError(f"act's moments at tau = {tau:g} need a step at s/tau = {s / tau:.4g} of height "
+                         f"tau d1 / phi(s/tau), which overflows: a single step b 1{{t > s}} cannot match "
+                         f"d1 = {d1:.4g} and d2 = {d2:.4g} there (use a symmetric ternary)")
+    b = tau * d1 / density
     return A.binary([(s, np.inf)], b, name="matched step")
 
 
@@ -522,14 +530,34 @@ def common_bins(eigenvalue_sets, bins: int = 60, upper: float | None = None) -> 
 @dataclass(frozen=True)
 class LogLogFit:
     """Least-squares line log(error) = intercept + slope log(n); slope_se: its standard error
-    (nan with two points)."""
+    (nan with two points); dof: its degrees of freedom, points - 2."""
 
     slope: float
     intercept: float
     slope_se: float
+    dof: int = 0
 
     def predict(self, sizes) -> np.ndarray:
         return np.exp(self.intercept) * np.asarray(sizes, dtype=np.float64) ** self.slope
+
+    def interval(self, level: float = 0.95) -> tuple[float, float]:
+        """(lo, hi): the slope's confidence interval, Student's t on dof degrees of freedom
+        (nan bounds when dof = 0: a line through two points has no standard error)."""
+        level = checks.in_range("level", level, 0.0, 1.0, low_closed=False)
+        if self.dof < 1:
+            return float("nan"), float("nan")
+        half = float(student_t.ppf(0.5 + level / 2, self.dof)) * self.slope_se
+        return self.slope - half, self.slope + half
+
+    def against(self, reference: float, level: float = 0.95) -> str:
+        """"steeper" / "flatter" when the whole interval lies below / above ``reference`` (e.g. -0.5),
+        "unresolved" when it holds it or there is no interval."""
+        lo, hi = self.interval(level)
+        if hi < reference:
+            return "steeper"
+        if lo > reference:
+            return "flatter"
+        return "unresolved"
 
 
 def loglog_slope(sizes, errors) -> LogLogFit:
@@ -555,7 +583,7 @@ def loglog_slope(sizes, errors) -> LogLogFit:
         resid = le - D @ coef
         s2 = float(resid @ resid) / (x.size - 2)
         se = math.sqrt(s2 / float(np.sum((lx - lx.mean()) ** 2)))
-    return LogLogFit(slope=float(coef[1]), intercept=float(coef[0]), slope_se=se)
+    return LogLogFit(slope=float(coef[1]), intercept=float(coef[0]), slope_se=se, dof=int(x.size - 2))
 
 
 @dataclass(frozen=True)

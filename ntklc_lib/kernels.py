@@ -86,6 +86,10 @@ def structured_from_gram(G: np.ndarray, p: int, st: MixtureStats, c1: float, c2:
                          ident: float) -> np.ndarray:
     """c1 G + V A V^T + ident I: (n, n) from the Gram matrix G = X^T X: (n, n) of data in dimension p,
     with V = [J/sqrt(p), psi] and A built from (c2, c3) and t, T (THEORY.md section 3).  G is not changed."""
+    st = check_stats("st", st)
+    p = checks.positive_int("p", p)
+    # finite: a NaN in G would come out as a NaN kernel without a word
+    G = checks.square_matrix("G", G)
     if st.p is not None and st.p != p:
         raise ValueError(f"p = {p} differs from the dimension {st.p} the statistics were computed in")
     n = G.shape[0]

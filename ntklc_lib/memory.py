@@ -84,18 +84,48 @@ def ternary_entropy_bits(p: int, widths, sparsity: float) -> float:
 def pruned_bits(p: int, widths, sparsity: float) -> float:
     """Float32 values of the kept weights plus their positions (bitmap or CSR, whichever is smaller per layer).
 
-    The number kept per layer is round((1 - sparsity) d_l d_{l-1}), as in ``baselines.magnitude_pruned``.
+    The number kept per layer is round((1 - sparsity) d_l d_{l-1}), as in ``baselines.magnitude_pruned``;
+    a sparsity that keeps none of a layer raises ValueError, as there.
     """
     d = _dims(p, widths)
     eps = checks.sparsity("sparsity", sparsity)
     total = 0.0
     for l in range(len(d) - 1):
         size = d[l] * d[l + 1]
-        kept = max(1, int(round((1.0 - eps) * size)))
+        kept = int(round((1.0 - eps) * size))
+        if kept == 0:
+            # magnitude_pruned refuses such a net; counting one weight would price a net that is not built
+            raise ValueError(f"sparsity = {eps!r} keeps no weight of layer {l + 1} ({d[l + 1]} x {d[l]} = "
+                             f"{size} weights); it must be <= {1.0 - 1.0 / size:.6g} there")
         bitmap = size
         csr = kept * max(1, math.ceil(math.log2(d[l]))) + 32 * (d[l + 1] + 1)
         total += 32 * kept + min(bitmap, csr)
     return total
+
+
+def pruned_sparsity_for_bits(p: int, widths, bits: float) -> float:
+    """The smallest sparsity whose pruned net (:func:`pruned_bits`) takes at most ``bits``, to within 1e-12:
+    magnitude pruning at the memory of another net.  0 when the dense positions and values already fit;
+    ValueError naming ``bits`` when even one weight kept in the smallest layer takes more."""
+    d = _dims(p, widths)
+    bits = checks.positive_float("bits", bits)
+    if pruned_bits(p, widths, 0.0) <= bits:
+        return 0.0
+    # the sparsest net that is built: one weight kept in its smallest layer
+    hi = 1.0 - 1.0 / min(d[l] * d[l + 1] for l in range(len(d) - 1))
+    least = pruned_bits(p, widths, hi)
+    if least > bits:
+        raise ValueError(f"bits must be >= {least:.6g} (the pruned net's memory with one weight kept in its "
+                         f"smallest layer), got {bits:.6g}")
+    lo = 0.0
+    # pruned_bits falls (weakly) as the sparsity grows: bisect for where it first fits
+    while hi - lo > 1e-12:
+        mid = 0.5 * (lo + hi)
+        if pruned_bits(p, widths, mid) <= bits:
+            hi = mid
+        else:
+            lo = mid
+    return hi
 
 
 def readout_bits(d_L: int, n_classes: int) -> int:

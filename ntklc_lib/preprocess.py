@@ -36,6 +36,8 @@ def fit_normalizer(X_raw) -> Normalizer:
 
 def apply(normalizer: Normalizer, X_raw) -> np.ndarray:
     """(X_raw - mean) / scale for X_raw: (p, n) -> (p, n) float64."""
+    if not isinstance(normalizer, Normalizer):
+        raise ValueError(f"normalizer must be a Normalizer (from fit_normalizer), got {type(normalizer).__name__}")
     X = checks.finite_matrix("X_raw", X_raw)
     if X.shape[0] != normalizer.mean.shape[0]:
         raise ValueError(f"X_raw must have p = {normalizer.mean.shape[0]} rows, got shape {X.shape}")

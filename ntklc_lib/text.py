@@ -44,47 +44,106 @@ def sparsity_list(sparsities: Sequence[float]) -> str:
     return word_list([f"{float(e):g}" for e in sparsities])
 
 
+def _critical_values(n: int, z: float, dofs):
+    """Per-offset critical values: ``z`` standard errors each, or with ``dofs`` Student's t at the two-sided
+    5 % level on each one's degrees of freedom (nan dofs: no test, an infinite value)."""
+    if dofs is None:
+        return [float(z)] * n
+    dofs = [float(d) for d in dofs]
+    if len(dofs) != n:
+        raise ValueError(f"dofs must have one entry per sparsity ({n}), got {len(dofs)}")
+    if any(d <= 0 for d in dofs):
+        raise ValueError(f"dofs must be > 0 or nan, got {dofs}")
+    from scipy.stats import t as student_t
+
+    return [float(student_t.ppf(0.975, d)) if math.isfinite(d) else math.inf for d in dofs]
+
+
 def model_offsets_verdict(sparsities: Sequence[float], offsets: Sequence[float], ses: Sequence[float],
-                          z: float = 2.0) -> str:
+                          z: float = 2.0, dofs: Sequence[float] | None = None) -> str:
     """Where compressed networks lie from the noise model's accuracy, sparsity by sparsity: ``offsets``
     (network mean minus model mean) and their standard errors ``ses``, one each per sparsity, any unit.
-    An offset beyond ``z`` standard errors counts as below or above the model; sentences naming the
-    sparsities of each kind."""
+    An offset beyond ``z`` standard errors counts as below or above the model; with ``dofs`` (one per
+    offset, e.g. ``comparison.model_offsets_dof``) beyond Student's t at the two-sided 5 % level on them
+    instead (Welch's test), as a few draws need.  Sentences naming the sparsities of each kind."""
     sparsities, offsets, ses = list(sparsities), [float(o) for o in offsets], [float(e) for e in ses]
     if not (len(sparsities) == len(offsets) == len(ses)) or not sparsities:
         raise ValueError(f"sparsities, offsets and ses must have one entry per sparsity (at least one), got "
                          f"lengths {len(sparsities)}, {len(offsets)} and {len(ses)}")
     if not all(math.isfinite(e) and e >= 0 for e in ses) or not all(math.isfinite(o) for o in offsets):
         raise ValueError(f"offsets must be finite and ses finite and >= 0, got offsets {offsets}, ses {ses}")
-    under = [e for e, o, se in zip(sparsities, offsets, ses) if o < -z * se]
-    over = [e for e, o, se in zip(sparsities, offsets, ses) if o > z * se]
-    inside = offsets_within(sparsities, offsets, ses, z)
-    bound = "two" if z == 2.0 else f"{z:g}"
+    crit = _critical_values(len(sparsities), z, dofs)
+    under = [e for e, o, se, c in zip(sparsities, offsets, ses, crit) if o < -c * se]
+    over = [e for e, o, se, c in zip(sparsities, offsets, ses, crit) if o > c * se]
+    inside = offsets_within(sparsities, offsets, ses, z, dofs)
+    if dofs is None:
+        bound = "two" if z == 2.0 else f"{z:g}"
+        beyond, within = f"by more than {bound} standard errors", f"within {bound} standard errors of"
+    else:
+        beyond, within = "beyond the noise (Welch's t test, 5 % level)", "within the noise of"
     if not under and not over:
-        return (f"Each offset is within {bound} standard errors of zero: at this shift the noise model accounts "
+        each = (f"within {bound} standard errors of zero" if dofs is None else
+                "within the noise of the draws (Welch's t test, 5 % level)")
+        return (f"Each offset is {each}: at this shift the noise model accounts "
                 "for the loss at every sparsity tested.")
     parts = []
     if under:
-        parts.append(f"At ε = {sparsity_list(under)} {{}} lie below the model by more than {bound} standard "
-                     "errors: there the noise does not account for the whole loss.")
+        parts.append(f"At ε = {sparsity_list(under)} {{}} lie below the model {beyond}: there the noise "
+                     "does not account for the whole loss.")
     if over:
-        parts.append(f"At ε = {sparsity_list(over)} {{}} lie above {{}} by more than {bound} standard errors: "
+        parts.append(f"At ε = {sparsity_list(over)} {{}} lie above {{}} {beyond}: "
                      "there the model overstates the loss.")
     if inside:
-        parts.append(f"At ε = {sparsity_list(inside)} {{}} are within {bound} standard errors of {{}}.")
+        parts.append(f"At ε = {sparsity_list(inside)} {{}} are {within} {{}}.")
     # the first sentence names the networks and the model, the later ones refer back to them
     return " ".join(part.format(*(("the networks", "the model") if k == 0 else ("they", "it")))
                     for k, part in enumerate(parts))
 
 
 def offsets_within(sparsities: Sequence[float], offsets: Sequence[float], ses: Sequence[float],
-                   z: float = 2.0) -> list:
-    """The sparsities whose offset lies within ``z`` of its standard errors of zero (|offset| <= z se): where
-    the model fits, the rule of :func:`model_offsets_verdict`."""
-    return [e for e, o, se in zip(sparsities, offsets, ses) if abs(float(o)) <= z * float(se)]
+                   z: float = 2.0, dofs: Sequence[float] | None = None) -> list:
+    """The sparsities whose offset lies within ``z`` of its standard errors of zero (|offset| <= z se), or
+    with ``dofs`` within Student's t at the two-sided 5 % level: where the model fits, the rule of
+    :func:`model_offsets_verdict`."""
+    crit = _critical_values(len(list(sparsities)), z, dofs)
+    return [e for e, o, se, c in zip(sparsities, offsets, ses, crit) if abs(float(o)) <= c * float(se)]
 
 
 def gap_phrase(points: float, se: float, with_se: bool) -> str:
     """A gap below a reference, in percentage points: ``"0.27 ± 0.25 points below"`` (negative points:
     ``"above"``; the standard error only ``with_se``, i.e. when the draws give one)."""
     return f"{abs(points):.2f} {f'± {se:.2f} ' if with_se else ''}points {'below' if points > 0 else 'above'}"
+
+
+def pruning_at_equal_memory(result, sparsity: float, ternary_bits: float, with_se: bool) -> tuple[str, str]:
+    """(a list item, a verdict sentence) for ``comparison.pruning_at_equal_memory``'s ``result``, or for None
+    when magnitude pruning cannot reach the memory (``ternary_bits``) of the ternary nets at ``sparsity``.
+    with_se: the draws give standard errors (more than one draw)."""
+    if result is None:
+        return (f"magnitude pruning cannot reach the memory of the ternary networks at sparsity {sparsity:g} "
+                f"({ternary_bits:.3g} bits): its positions and one value per layer already take more",
+                "Magnitude pruning cannot get as small as the sparsest ternary networks here, so the two are "
+                "not compared at equal memory.")
+    against = word_list([f"{r['method']} {r['accuracy']:.2f} %, " + gap_phrase(r["points_below"], r["se"], with_se)
+                         + " it" + ("" if not with_se else " (resolved)" if r["side"] else " (not resolved)")
+                         for r in result["against"]])
+    item = (f"magnitude pruning at the memory of the ternary networks at sparsity {sparsity:g} "
+            f"({result['bits']:.3g} bits against their {ternary_bits:.3g}), which takes sparsity "
+            f"{result['sparsity']:.4f}: {result['accuracy']:.2f} % "
+            + (f"(± {result['std']:.2f})" if with_se else "(one draw)")
+            + f". Against it, the networks of sparsity {sparsity:g} reach {against}"
+            + (" (resolved or not by Welch's t test at the 5 % level, over the weight draws)" if with_se else ""))
+    # per plan: pruning above the NTK-LC net (side 1), below it (-1), or within the noise (0)
+    words = {1: "beats", -1: "loses to", 0: "cannot be told from"}
+    plans = [(r["method"][len("NTK-LC ("):-1], r["side"]) for r in result["against"]
+             if r["method"].startswith("NTK-LC (")]
+    sides = {side for _, side in plans}
+    if len(sides) == 1:
+        side = sides.pop()
+        verdict = (f"At equal memory, magnitude pruning {words[side]} full NTK-LC with "
+                   + ("either plan" if side == 0 else "both plans" if len(plans) > 1 else "its plan"))
+    else:
+        verdict = ("At equal memory, magnitude pruning "
+                   + word_list([f"{words[side]} full NTK-LC with the \"{plan}\" plan" for plan, side in plans]))
+    return item, (verdict + f" here (pruned to the memory of the ternary networks at sparsity {sparsity:g}"
+                  + ("" if with_se else "; one draw, so no test") + ").")

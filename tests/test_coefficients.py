@@ -42,3 +42,11 @@ def test_alpha1_is_the_linear_part_of_the_limit_kernel():
 def test_zero_variance_layer_is_rejected():
     with pytest.raises(ValueError, match="zero variance"):
         nl.coefficients.ck([nl.activations.get("poly2", coefficients=(1.0, 0.0, 0.0))], 1.0)
+
+
+def test_a_tau0_so_small_that_the_moments_overflow_is_named():
+    # relu's d2 = 1/(sqrt(2 pi) tau0) = 4e159 at 1e-160; its square overflowed with a bare OverflowError
+    with pytest.raises(ValueError, match=r"tau0 = 1e-160 is too small for these activations"):
+        nl.coefficients.ck(["relu"], 1e-160)
+    # 1e-100 still works, and alpha_1 = d1^2 = 1/4 whatever the scale (relu is homogeneous)
+    assert nl.coefficients.ck(["relu"], 1e-100).alpha[-1][0] == pytest.approx(0.25, rel=1e-12)

@@ -5,10 +5,11 @@ import math
 
 import numpy as np
 import pytest
+from scipy.stats import ttest_ind
 import torch
 
 import ntklc_lib as nl
-from ntklc_lib import baselines, comparison, compress, networks, readout
+from ntklc_lib import baselines, comparison, compress, memory, networks, readout
 
 P, WIDTHS, ACTS = 60, (80, 50), ("relu", "relu")
 
@@ -297,6 +298,30 @@ def test_difference_se_against_the_spread_of_simulated_differences():
         comparison.difference_se(0.5, 0, 0.2, 5)
 
 
+def test_welch_test_agrees_with_scipys_unequal_variance_t_test():
+    """welch_dof and gap_beyond_noise against scipy.stats.ttest_ind(equal_var=False) on the same samples:
+    the same degrees of freedom and, at the 5 % level, the same decision."""
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        a = rng.normal(0.0, 1.0, 3)
+        b = rng.normal(rng.uniform(-3, 3), rng.uniform(0.2, 2.0), 3)
+        sa, sb = a.std(ddof=1), b.std(ddof=1)
+        ref = ttest_ind(a, b, equal_var=False)
+        dof = comparison.welch_dof(sa, 3, sb, 3)
+        assert dof == pytest.approx(ref.df, rel=1e-10)
+        side = comparison.gap_beyond_noise(a.mean() - b.mean(), comparison.difference_se(sa, 3, sb, 3), dof)
+        assert side == (int(np.sign(ref.statistic)) if ref.pvalue < 0.05 else 0)
+    # one draw each, or no spread at all: no test
+    assert math.isnan(comparison.welch_dof(0.1, 1, 0.2, 3)) and math.isnan(comparison.welch_dof(0, 3, 0, 3))
+    assert comparison.gap_beyond_noise(5.0, 0.0, float("nan")) == 0
+    # with 3 draws each a gap of 2.1 standard errors is not resolved (t on about 4 dof needs 2.78);
+    # the normal rule of two standard errors would have called it
+    assert comparison.gap_beyond_noise(2.1, 1.0, comparison.welch_dof(1.0, 3, 1.0, 3)) == 0
+    assert comparison.gap_beyond_noise(-2.9, 1.0, 4.0) == -1
+    with pytest.raises(ValueError, match=r"std_a must be >= 0"):
+        comparison.welch_dof(-1.0, 3, 1.0, 3)
+
+
 def test_gap_below_from_summaries_of_records():
     """gap_below on the summaries of simulated records: the difference of the two means in points, and a
     standard error that matches the spread of 20 000 simulated gaps (3 draws each, standard deviations 0.01
@@ -318,6 +343,63 @@ def test_gap_below_from_summaries_of_records():
     assert comparison.gap_below(other, ref, 1) == pytest.approx((-gap, 100 * math.sqrt(ref.std**2 + other.std**2)))
     with pytest.raises(ValueError, match=r"count must be a positive integer"):
         comparison.gap_below(ref, other, 0)
+
+
+def test_against_reference_uses_welchs_test_on_the_records():
+    """Each other method against a reference, from records: means and gaps by hand, the side by scipy's
+    unequal-variance t test on the same accuracies."""
+    acc = {("p", 0.998): (0.90, 0.91, 0.92), ("t", 0.99): (0.915, 0.92, 0.925), ("m", 0.99): (0.80, 0.82, 0.81),
+           ("s", 0.99): (0.88, 0.95, 0.70)}
+    recs = [{"method": m, "sparsity": e, "accuracy": a, "bits": 1.0} for (m, e), accs in acc.items() for a in accs]
+    rows = comparison.against_reference(recs, ("p", 0.998), [("t", 0.99), ("m", 0.99), ("s", 0.99)], 3)
+    assert [r["method"] for r in rows] == ["t", "m", "s"]
+    for r in rows:
+        mine = np.array(acc[(r["method"], r["sparsity"])])
+        assert r["accuracy"] == pytest.approx(100 * mine.mean(), rel=1e-12)
+        assert r["points_below"] == pytest.approx(100 * (0.91 - mine.mean()), abs=1e-10)
+        test = ttest_ind(acc[("p", 0.998)], mine, equal_var=False)
+        assert r["side"] == (int(np.sign(test.statistic)) if test.pvalue < 0.05 else 0)
+    # t: 0.5 points above, not resolved; m: 10 points below, resolved; s: wide spread, not resolved
+    assert [r["side"] for r in rows] == [0, 1, 0]
+    with pytest.raises(ValueError, match="records hold no run of method 'x'"):
+        comparison.against_reference(recs, ("p", 0.998), [("x", 0.5)], 3)
+
+
+def test_pruning_at_the_memory_of_ternary_nets():
+    """The pruned sparsity takes no more bits than the ternary nets (entropy bound) and a slightly denser
+    pruning would; narrow layers cannot get that small (None); the summary names each ternary method."""
+    p, widths = 784, (1000, 1000, 1000)
+    eps = comparison.pruning_sparsity_at_ternary_memory(p, widths, 0.99)
+    target = memory.ternary_entropy_bits(p, widths, 0.99)
+    assert memory.pruned_bits(p, widths, eps) <= target < memory.pruned_bits(p, widths, eps - 1e-5)
+    assert 0.99 < eps < 1.0                                # float32 values and positions cost more per weight
+    # width 64: a few weights with their CSR row pointers (32 bits per row) already take more than the
+    # ternary nets at 0.99 (about 3350 bits)
+    assert comparison.pruning_sparsity_at_ternary_memory(512, (64, 64), 0.99) is None
+    recs = ([{"method": "magnitude pruning", "sparsity": eps, "accuracy": a, "bits": 7.0} for a in (0.9, 0.91)]
+            + [{"method": m, "sparsity": 0.99, "accuracy": a, "bits": 6.0}
+               for m in comparison.EQUAL_MEMORY_OTHERS for a in (0.8, 0.82)])
+    out = comparison.pruning_at_equal_memory(recs, eps, 0.99, 2)
+    assert out["accuracy"] == pytest.approx(90.5) and out["bits"] == 7.0 and out["ternary_bits"] == 6.0
+    assert [r["method"] for r in out["against"]] == list(comparison.EQUAL_MEMORY_OTHERS)
+    assert all(r["points_below"] == pytest.approx(9.5) for r in out["against"])
+
+
+def test_satterthwaite_dof_of_the_model_offsets():
+    """model_offsets_dof: the Welch-Satterthwaite formula written out for three variance terms, and nan where
+    a term with spread rests on one draw."""
+    stds, draws, ref_std = [1.0, 2.0], np.array([90.0, 91.0, 89.5, 90.5]), 0.5
+    dofs = comparison.model_offsets_dof(stds, 3, draws, reference_std=ref_std, reference_count=3)
+    sd2 = draws.var(ddof=1)
+    for s, dof in zip(stds, dofs):
+        v = [s**2 / 3, sd2 / 4, ref_std**2]
+        assert dof == pytest.approx(sum(v) ** 2 / (v[0]**2 / 2 + v[1]**2 / 3 + v[2]**2 / 2), rel=1e-12)
+    # the reference estimated from one draw: no test
+    assert all(math.isnan(d) for d in comparison.model_offsets_dof(stds, 3, draws, ref_std, reference_count=1))
+    # a term without spread drops out, even with one draw
+    assert not math.isnan(comparison.model_offsets_dof(stds, 3, draws, 0.0, reference_count=1)[0])
+    with pytest.raises(ValueError, match="variances and dofs must be >= 0"):
+        comparison.satterthwaite_dof([1.0, -1.0], [2, 2])
 
 
 def test_model_offsets_against_a_direct_computation():

@@ -353,3 +353,14 @@ def test_stats_spread_needs_two_distinct_seeds():
     for seeds in ([3], [3, 3], 5):
         with pytest.raises(ValueError, match="seeds"):
             nl.data.stats_spread("iid", 40, 20, 2, seeds)
+
+
+@pytest.mark.parametrize("covs, match", [
+    # before: the imaginary part was dropped with a mere ComplexWarning, and the sample drawn
+    (np.ones((1, 3)) * (1 + 1j), r"covs must be real, got complex"),
+    ([["a", "b", "c"]], r"covs must be an array of real numbers"),
+    ([[1, 2], [3]], r"covs must have shape \(1, 3\) \(diagonals\) or \(1, 3, 3\), got a ragged list"),
+])
+def test_gmm_names_covs_that_are_not_real_arrays(covs, match):
+    with pytest.raises(ValueError, match=match):
+        nl.data.gmm(n=10, p=3, means=np.zeros((1, 3)), covs=covs)

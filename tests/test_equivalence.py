@@ -10,6 +10,8 @@ import types
 import numpy as np
 import pytest
 import torch
+from scipy.stats import linregress
+from scipy.stats import t as student_t
 
 import ntklc_lib as nl
 from ntklc_lib import equivalence as eq
@@ -325,6 +327,35 @@ def test_loglog_slope_recovers_a_power_law():
             eq.loglog_slope(*bad)
 
 
+def test_loglog_interval_is_students_t_and_covers_at_its_level():
+    # against scipy's linregress and the t quantile on m - 2 degrees of freedom
+    x = np.array([250, 500, 1000, 2000, 4000])
+    e = np.array([0.124, 0.084, 0.053, 0.031, 0.0199])
+    fit = eq.loglog_slope(x, e)
+    ref = linregress(np.log(x), np.log(e))
+    half = student_t.ppf(0.975, 3) * ref.stderr
+    assert fit.dof == 3
+    np.testing.assert_allclose(fit.interval(), (ref.slope - half, ref.slope + half), rtol=1e-12)
+    assert fit.against(-0.5) == "steeper" and fit.against(-0.9) == "flatter"
+    assert fit.against(fit.slope) == "unresolved"
+    # a 90 % interval is narrower and inside the 95 % one
+    assert fit.interval()[0] < fit.interval(0.9)[0] < fit.interval(0.9)[1] < fit.interval()[1]
+    # Monte Carlo coverage of the true slope -0.5 with Gaussian noise in log e: 0.95 within 4 standard
+    # errors of a proportion over 4000 fits (sd 0.0034)
+    rng = np.random.default_rng(3)
+    covered = []
+    for _ in range(4000):
+        lo, hi = eq.loglog_slope(x, x**-0.5 * np.exp(0.1 * rng.standard_normal(x.size))).interval()
+        covered.append(lo <= -0.5 <= hi)
+    assert abs(np.mean(covered) - 0.95) < 4 * math.sqrt(0.95 * 0.05 / 4000)
+    # two points: no interval, so no verdict
+    two = eq.loglog_slope([100, 200], [0.1, 0.05])
+    assert two.dof == 0 and np.isnan(two.interval()).all() and two.against(-0.5) == "unresolved"
+    for bad in (0.0, 1.0, 1.5):
+        with pytest.raises(ValueError, match="level"):
+            fit.interval(bad)
+
+
 def test_error_vs_dimension_shrinks_and_is_reproducible():
     nets = {"relu": ["relu"], "binary": [STEPS[0]]}
     sweep = eq.error_vs_dimension("mixed", [100, 400], nets, "ck", seed=5)
@@ -611,3 +642,18 @@ def test_error_vs_dimension_mean_scale_and_draw_slopes():
     for bad in (-0.5, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="mean_scale"):
             eq.error_vs_dimension("mixed", [50, 100], nets, mean_scale=bad)
+
+
+def test_matched_step_names_moments_no_finite_step_reaches():
+    """poly2 (0, 0.05, 1) at tau = 1 needs s/tau = tau d2/d1 = 40, where phi underflows: before, a division by
+    zero and an error about non-finite thresholds."""
+    act = nl.activations.get("poly2", coefficients=(0.0, 0.05, 1.0))
+    with pytest.raises(ValueError, match=r"need a step at s/tau = 40 .*cannot match d1 = 0\.05 and d2 = 2"):
+        eq.matched_step(act, 1.0)
+    # within reach the step matches d1 and d2, against the closed form written out here
+    step = eq.matched_step(nl.activations.get("poly2", coefficients=(0.0, 1.0, 0.5)), 1.0)
+    s = 1.0 * 1.0 / 1.0                                  # tau^2 d2 / d1 with d2 = 2 c2 = 1, d1 = c1 = 1
+    b = 1.0 / (math.exp(-0.5 * s * s) / math.sqrt(2 * math.pi))
+    m = nl.activations.moments(step, 1.0)
+    assert float(m.d1) == pytest.approx(b * math.exp(-0.5 * s * s) / math.sqrt(2 * math.pi), rel=1e-12)
+    assert float(m.d2) == pytest.approx(1.0, rel=1e-12)

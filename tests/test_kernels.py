@@ -618,3 +618,18 @@ def test_limit_kernels_refuse_data_far_off_the_book_scale_and_name_a_zero_sample
     Z[:, 5] = 0.0
     with pytest.raises(ValueError, match=r"diagonal entry 5 is 0, not > 0: sample 5 is identically zero"):
         K.ck_limit(Z, ["relu"])
+
+
+def test_structured_from_gram_checks_its_inputs():
+    """A NaN Gram matrix came out as a NaN kernel, and stats=None as an AttributeError naming no argument."""
+    sample = nl.data.gmm(case="mixed", n=40, p=30, seed=0)
+    st = nl.data.mixture_stats(sample.X, sample.y, means=sample.means, covs=sample.covs)
+    with pytest.raises(ValueError, match=r"G contains 1600 non-finite entries"):
+        K.structured_from_gram(np.full((40, 40), np.nan), 30, st, 1.0, 0.0, 0.0, 1.0)
+    with pytest.raises(ValueError, match=r"st must be a MixtureStats"):
+        K.structured_from_gram(np.eye(40), 30, None, 1.0, 1.0, 1.0, 1.0)
+    with pytest.raises(ValueError, match=r"G must be a square \(n, n\) matrix"):
+        K.structured_from_gram(np.ones((40, 39)), 30, st, 1.0, 0.0, 0.0, 1.0)
+    # the checks leave a good call as it was: c1 G + ident I when c2 = c3 = 0
+    G = sample.X.T @ sample.X
+    np.testing.assert_allclose(K.structured_from_gram(G, 30, st, 2.0, 0.0, 0.0, 0.5), 2.0 * G + 0.5 * np.eye(40))

@@ -41,6 +41,39 @@ def test_pruned_bits_take_the_cheaper_position_code():
     assert memory.pruned_bits(100, (50,), 0.99) == 32 * 50 + 50 * 7 + 32 * 51
 
 
+def test_pruned_bits_refuse_a_sparsity_that_keeps_no_weight():
+    # 0.99999 of 5000 weights is 0.05 kept: magnitude_pruned refuses that net, so it is not priced either
+    with pytest.raises(ValueError, match=r"sparsity = 0\.99999 keeps no weight of layer 1 \(50 x 100 = 5000 "
+                                         r"weights\); it must be <= 0\.9998 there"):
+        memory.pruned_bits(100, (50,), 0.99999)
+
+
+@pytest.mark.parametrize("target", [2e4, 2e5, 1.5e6, 3.0e6])
+def test_pruned_sparsity_for_bits_is_the_smallest_that_fits(target):
+    p, widths = 784, (300, 200)
+    eps = memory.pruned_sparsity_for_bits(p, widths, target)
+    # by hand: the kept counts of the two layers, and positions as a bitmap or CSR, whichever is smaller
+    def by_hand(e):
+        total = 0
+        for d_in, d_out in ((784, 300), (300, 200)):
+            kept = round((1 - e) * d_in * d_out)
+            total += 32 * kept + min(d_in * d_out, kept * math.ceil(math.log2(d_in)) + 32 * (d_out + 1))
+        return total
+    assert by_hand(eps) <= target
+    assert by_hand(eps - 1e-6) > target                     # a little less sparse no longer fits
+    # at least one weight kept in every layer, so the net can be built
+    assert round((1 - eps) * 300 * 200) >= 1
+
+
+def test_pruned_sparsity_for_bits_names_an_unreachable_target():
+    assert memory.pruned_sparsity_for_bits(100, (50,), 1e9) == 0.0      # the dense net's own count fits
+    # one weight kept: 32 bits of value, CSR 1 * 7 + 32 * 51 = 1639 bits of positions
+    with pytest.raises(ValueError, match=r"bits must be >= 1671 \(the pruned net's memory with one weight"):
+        memory.pruned_sparsity_for_bits(100, (50,), 1000)
+    with pytest.raises(ValueError, match="bits"):
+        memory.pruned_sparsity_for_bits(100, (50,), -5)
+
+
 @pytest.mark.parametrize("eps", [0.0, 0.3, 0.9, 0.999, 1.0])
 def test_rice_and_packed_codes_round_trip(eps):
     rng = np.random.default_rng(0)

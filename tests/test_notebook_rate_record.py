@@ -10,6 +10,7 @@ import numpy as np
 import papermill
 import pytest
 import yaml
+from scipy.stats import t as student_t
 
 from nbtools import NOTEBOOKS, ROOT
 from ntklc_lib import equivalence as eq
@@ -52,6 +53,13 @@ def test_stored_record_is_quoted(tmp_path, monkeypatch):
     resid = y - (slope * x + intercept)
     se = np.sqrt(resid @ resid / (x.size - 2) / np.sum((x - x.mean()) ** 2))
     assert f"Fitted through its single draws from n = 200 on, its slope is {slope:.3f} ± {se:.3f}" in text
+    # its 95 % interval, Student's t on 6 - 2 degrees of freedom, against -1/2
+    half = student_t.ppf(0.975, 4) * se
+    assert f"(95 % interval [{slope - half:.3f}, {slope + half:.3f}], which " in text
+    # the expected range by its label (a later verdict paragraph once took its variable's name)
+    last_in = -0.65 <= local[-1] <= -0.35
+    assert f"lies {'inside' if last_in else 'outside'} the range [−0.65, −0.35]. A least-squares line" in text
+    assert results["stored_rate"]["comparable"] is True
     np.testing.assert_allclose(results["stored_rate"]["tail_slope"], slope, rtol=1e-10)
     gap_se = np.hypot(se, results["relu_ck_slope_se"])
     flattens = bool(slope - results["relu_ck_slope"] > 2 * gap_se)
@@ -59,6 +67,18 @@ def test_stored_record_is_quoted(tmp_path, monkeypatch):
     assert ("standard errors of the difference, so the excess over 1/√n fades" in text) == flattens
     # another seed than the chapter's: no draws in common with its repeated sweep
     assert "are those of the repeated sweep above" not in text
+
+
+def test_a_record_of_another_experiment_is_not_compared(tmp_path, monkeypatch):
+    # the NTK of the same network: quoted, but its slope is not set against the first sweep's CK slope
+    sweep = eq.error_vs_dimension("mixed", [100, 200, 400], {"ReLU x3": ["relu"] * 3}, "ntk", seed=7, repeats=2)
+    path = tmp_path / "rate.json"
+    path.write_text(json.dumps({"command": "made by the test", "sweep": eq.sweep_to_record(sweep)}))
+    text, results = _run(tmp_path, monkeypatch, str(path))
+    assert "measured the NTK of `ReLU x3`" in text
+    assert "The record is not of the first sweep's experiment" in text
+    assert "standard errors of the difference" not in text and "it does not replace the first sweep" not in text
+    assert results["stored_rate"]["comparable"] is False and results["stored_rate"]["flattens"] is False
 
 
 def test_a_record_of_the_chapters_own_draws_says_so(tmp_path, monkeypatch):

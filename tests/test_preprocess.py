@@ -55,3 +55,8 @@ def test_mnist_train_test_shapes_and_scale():
 def test_bad_arguments_raise_value_errors_naming_them(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_apply_names_a_normalizer_of_the_wrong_type():
+    with pytest.raises(ValueError, match=r"normalizer must be a Normalizer \(from fit_normalizer\), got NoneType"):
+        preprocess.apply(None, np.ones((2, 2)))

@@ -1,5 +1,6 @@
 """ntklc_lib.text: wording of glued numbers."""
 import pytest
+from scipy.stats import t as student_t
 
 from ntklc_lib import text
 
@@ -82,3 +83,59 @@ def test_gap_phrase_and_offsets_within():
     # exactly z standard errors counts as within, as in model_offsets_verdict
     assert text.offsets_within([0.5, 0.9, 0.99], [0.4, -0.41, 3.7], [0.2, 0.2, 0.7]) == [0.5]
     assert text.offsets_within([0.5], [0.5], [0.2], z=3.0) == [0.5]
+
+
+def test_model_offsets_verdict_with_degrees_of_freedom_uses_students_t():
+    """CIFAR-10's offset at 0.99 was -0.78 +- 0.375, 2.08 standard errors: below the model by the normal rule,
+    but not by Welch's t test on its 5.7 degrees of freedom (critical value 2.48, scipy's t quantile)."""
+    crit = student_t.ppf(0.975, 5.7)
+    assert 2.47 < crit < 2.49
+    assert text.model_offsets_verdict([0.99], [-0.78], [0.375]).startswith("At ε = 0.99 the networks lie below")
+    assert text.model_offsets_verdict([0.99], [-0.78], [0.375], dofs=[5.7]) == (
+        "Each offset is within the noise of the draws (Welch's t test, 5 % level): at this shift the noise model "
+        "accounts for the loss at every sparsity tested.")
+    # just beyond the critical value, and just inside it
+    verdict = text.model_offsets_verdict([0.5, 0.99], [-1.01 * crit * 0.375, 0.99 * crit * 0.375],
+                                         [0.375, 0.375], dofs=[5.7, 5.7])
+    assert verdict == ("At ε = 0.5 the networks lie below the model beyond the noise (Welch's t test, 5 % level): "
+                       "there the noise does not account for the whole loss. At ε = 0.99 they are within the "
+                       "noise of it.")
+    assert text.offsets_within([0.5, 0.99], [-1.01 * crit, 0.99 * crit], [1.0, 1.0], dofs=[5.7, 5.7]) == [0.99]
+    # nan degrees of freedom (one draw): no test, so within
+    assert text.offsets_within([0.9], [10.0], [0.1], dofs=[float("nan")]) == [0.9]
+    with pytest.raises(ValueError, match=r"dofs must have one entry per sparsity \(2\)"):
+        text.model_offsets_verdict([0.5, 0.9], [0.1, 0.1], [0.1, 0.1], dofs=[3.0])
+    with pytest.raises(ValueError, match="dofs must be > 0 or nan"):
+        text.offsets_within([0.9], [0.1], [0.1], dofs=[0.0])
+
+
+def test_pruning_at_equal_memory_texts():
+    result = {"sparsity": 0.99812, "bits": 252000.0, "accuracy": 85.123, "std": 0.5, "ternary_sparsity": 0.99,
+              "ternary_bits": 252768.0,
+              "against": [{"method": "ReLU, ternary W", "accuracy": 91.7, "points_below": -6.58, "se": 0.4,
+                           "side": -1},
+                          {"method": "NTK-LC (moments)", "accuracy": 82.5, "points_below": 2.62, "se": 0.6,
+                           "side": 1},
+                          {"method": "NTK-LC (scale)", "accuracy": 87.6, "points_below": -2.46, "se": 2.0,
+                           "side": 0}]}
+    item, verdict = text.pruning_at_equal_memory(result, 0.99, 252768.0, True)
+    assert item == ("magnitude pruning at the memory of the ternary networks at sparsity 0.99 (2.52e+05 bits "
+                    "against their 2.53e+05), which takes sparsity 0.9981: 85.12 % (± 0.50). Against it, the "
+                    "networks of sparsity 0.99 reach ReLU, ternary W 91.70 %, 6.58 ± 0.40 points above it "
+                    "(resolved), NTK-LC (moments) 82.50 %, 2.62 ± 0.60 points below it (resolved) and NTK-LC "
+                    "(scale) 87.60 %, 2.46 ± 2.00 points above it (not resolved) (resolved or not by Welch's t "
+                    "test at the 5 % level, over the weight draws)")
+    assert verdict == ('At equal memory, magnitude pruning beats full NTK-LC with the "moments" plan and '
+                       'cannot be told from full NTK-LC with the "scale" plan here (pruned to the memory of the '
+                       'ternary networks at sparsity 0.99).')
+    for side, words in ((1, "beats full NTK-LC with both plans"), (-1, "loses to full NTK-LC with both plans"),
+                        (0, "cannot be told from full NTK-LC with either plan")):
+        same = {**result, "against": [{**r, "side": side} for r in result["against"]]}
+        assert text.pruning_at_equal_memory(same, 0.99, 252768.0, True)[1].startswith(
+            f"At equal memory, magnitude pruning {words} here")
+    assert text.pruning_at_equal_memory(result, 0.99, 252768.0, False)[1].endswith(
+        "at sparsity 0.99; one draw, so no test).")
+    none_item, none_verdict = text.pruning_at_equal_memory(None, 0.9, 5826.5, False)
+    assert none_item.startswith("magnitude pruning cannot reach the memory of the ternary networks at sparsity "
+                                "0.9 (5.83e+03 bits)")
+    assert "not compared at equal memory" in none_verdict
