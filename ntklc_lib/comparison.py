@@ -224,18 +224,18 @@ def gap_below(reference: AccuracySummary, other: AccuracySummary, count: int) ->
 def against_reference(records, reference, others, count: int) -> list[dict]:
     """Each of ``others`` against ``reference``, all (method, sparsity) pairs of ``records`` (as in
     :func:`summarize`) over ``count`` weight draws each: a dict per other with "method", "sparsity",
-    "accuracy" (mean, points), "points_below" the reference and its "se" (:func:`gap_below`), and "side",
-    1 / -1 / 0 for below the reference, above it, or within the noise of the draws by Welch's t test at the
-    5 % level (:func:`gap_beyond_noise`; 0 for one draw)."""
+    "accuracy" (mean, points), "points_below" the reference and its "se" (:func:`gap_below`), "dof"
+    (:func:`welch_dof`), and "side", 1 / -1 / 0 for below the reference, above it, or within the noise of
+    the draws by Welch's t test at the 5 % level (:func:`gap_beyond_noise`; 0 for one draw)."""
     records = list(records)
     ref = summarize(records, *reference)
     out = []
     for method, sparsity in others:
         other = summarize(records, method, sparsity)
         points, se = gap_below(ref, other, count)
-        side = gap_beyond_noise(points, se, welch_dof(ref.std, count, other.std, count))
+        dof = welch_dof(ref.std, count, other.std, count)
         out.append({"method": method, "sparsity": sparsity, "accuracy": 100 * other.mean,
-                    "points_below": points, "se": se, "side": side})
+                    "points_below": points, "se": se, "dof": dof, "side": gap_beyond_noise(points, se, dof)})
     return out
 
 

@@ -358,6 +358,7 @@ def test_against_reference_uses_welchs_test_on_the_records():
         assert r["accuracy"] == pytest.approx(100 * mine.mean(), rel=1e-12)
         assert r["points_below"] == pytest.approx(100 * (0.91 - mine.mean()), abs=1e-10)
         test = ttest_ind(acc[("p", 0.998)], mine, equal_var=False)
+        assert r["dof"] == pytest.approx(test.df, rel=1e-10)
         assert r["side"] == (int(np.sign(test.statistic)) if test.pvalue < 0.05 else 0)
     # t: 0.5 points above, not resolved; m: 10 points below, resolved; s: wide spread, not resolved
     assert [r["side"] for r in rows] == [0, 1, 0]
