@@ -212,6 +212,20 @@ def gap_beyond_noise(points: float, se: float, dof: float, level: float = 0.95) 
     return int(np.sign(points)) if abs(points) > critical * se else 0
 
 
+def paired_difference_se(correct_a, correct_b) -> tuple[float, float]:
+    """How far b's accuracy lies below a's on one test set, in points, and the standard error of that
+    difference from the test set's own sampling: correct_a, correct_b: (n,) whether each test sample was
+    classified correctly by a and by b.  The two are paired (the same samples), so the error is that of the
+    mean of d_i = a_i - b_i, 100 sd(d) / sqrt(n) (ddof 1), the spread the weight draws do not show."""
+    a = np.asarray(correct_a)
+    b = np.asarray(correct_b)
+    if a.dtype != bool or b.dtype != bool or a.ndim != 1 or a.shape != b.shape or a.size < 2:
+        raise ValueError(f"correct_a and correct_b must be boolean arrays of one and the same shape (n,), n >= 2, "
+                         f"got {a.dtype} {a.shape} and {b.dtype} {b.shape}")
+    d = a.astype(np.float64) - b.astype(np.float64)
+    return 100 * float(d.mean()), 100 * float(d.std(ddof=1)) / math.sqrt(d.size)
+
+
 def gap_below(reference: AccuracySummary, other: AccuracySummary, count: int) -> tuple[float, float]:
     """How far ``other``'s mean accuracy lies below ``reference``'s, in percentage points (negative: above),
     and the standard error of that difference (:func:`difference_se`), both means over ``count`` draws
