@@ -200,15 +200,21 @@ def welch_dof(std_a: float, count_a: int, std_b: float, count_b: int) -> float:
     return satterthwaite_dof([v for v, _ in terms], [d for _, d in terms])
 
 
+def t_critical(dof: float, level: float = 0.95) -> float:
+    """The two-sided Student's t critical value at ``level`` on ``dof`` degrees of freedom: a difference
+    beyond it times its standard error is resolved.  inf where there is no test (dof nan or <= 0)."""
+    level = checks.in_range("level", level, 0.0, 1.0, low_closed=False)
+    return float(student_t.ppf(0.5 + level / 2, dof)) if dof > 0 else math.inf
+
+
 def gap_beyond_noise(points: float, se: float, dof: float, level: float = 0.95) -> int:
     """-1, 0 or 1: whether a difference of ``points`` with standard error ``se`` lies below zero, within the
     noise, or above zero, by a two-sided Student's t test at ``level`` on ``dof`` degrees of freedom
     (:func:`welch_dof`).  0 when there is no test (se 0 or dof nan: one draw)."""
     points, se = checks.finite_number("points", points), checks.finite_number("se", se)
-    level = checks.in_range("level", level, 0.0, 1.0, low_closed=False)
-    if se <= 0 or not dof > 0:
+    critical = t_critical(dof, level)
+    if se <= 0 or math.isinf(critical):
         return 0
-    critical = float(student_t.ppf(0.5 + level / 2, dof))
     return int(np.sign(points)) if abs(points) > critical * se else 0
 
 

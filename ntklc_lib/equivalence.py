@@ -31,10 +31,9 @@ from typing import Mapping, Sequence
 import numpy as np
 import torch
 from scipy.sparse.linalg import eigsh
-from scipy.stats import t as student_t
 
 from . import activations as A
-from . import checks, data, datasets, kernels, spectra
+from . import checks, comparison, data, datasets, kernels, spectra
 
 KINDS = ("ck", "ntk")
 
@@ -543,11 +542,10 @@ class LogLogFit:
     def interval(self, level: float = 0.95) -> tuple[float, float]:
         """(lo, hi): the slope's confidence interval, Student's t on dof degrees of freedom
         (nan bounds when dof = 0: a line through two points has no standard error)."""
-        level = checks.in_range("level", level, 0.0, 1.0, low_closed=False)
-        if self.dof < 1:
+        critical = comparison.t_critical(self.dof, level)
+        if math.isinf(critical):
             return float("nan"), float("nan")
-        half = float(student_t.ppf(0.5 + level / 2, self.dof)) * self.slope_se
-        return self.slope - half, self.slope + half
+        return self.slope - critical * self.slope_se, self.slope + critical * self.slope_se
 
     def against(self, reference: float, level: float = 0.95) -> str:
         """"steeper" / "flatter" when the whole interval lies below / above ``reference`` (e.g. -0.5),

@@ -4,6 +4,8 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
+from .comparison import t_critical
+
 
 def word_list(items: Sequence) -> str:
     """``items`` as an English list: ``"a"``, ``"a and b"``, ``"a, b and c"`` (each item as ``str``)."""
@@ -54,9 +56,7 @@ def _critical_values(n: int, z: float, dofs):
         raise ValueError(f"dofs must have one entry per sparsity ({n}), got {len(dofs)}")
     if any(d <= 0 for d in dofs):
         raise ValueError(f"dofs must be > 0 or nan, got {dofs}")
-    from scipy.stats import t as student_t
-
-    return [float(student_t.ppf(0.975, d)) if math.isfinite(d) else math.inf for d in dofs]
+    return [t_critical(d) for d in dofs]
 
 
 def model_offsets_verdict(sparsities: Sequence[float], offsets: Sequence[float], ses: Sequence[float],
