@@ -306,8 +306,9 @@ def _plackett_dual(s: np.ndarray, v: np.ndarray, a, b, c) -> np.ndarray:
     a, b, c = np.broadcast_arrays(*(np.asarray(z, dtype=np.float64) for z in (a, b, c)))
     jumps = np.diff(v)
     sa, sb = np.sqrt(a), np.sqrt(b)
-    mean_u = v[0] + (1 - ncdf(s / sa[..., None])) @ jumps
-    mean_v = v[0] + (1 - ncdf(s / sb[..., None])) @ jumps
+    # P(u > s_j) as ncdf(-s_j / sa): 1 - ncdf(x) rounds to 0 beyond x = 8.3 (as in raw's tail)
+    mean_u = v[0] + ncdf(-s / sa[..., None]) @ jumps
+    mean_v = v[0] + ncdf(-s / sb[..., None]) @ jumps
     out = mean_u * mean_v
     theta_max = np.arcsin(np.clip(c / (sa * sb), -1.0, 1.0))
     half = 0.5 * theta_max
@@ -413,6 +414,10 @@ def step(thresholds, values, name: str | None = None) -> Activation:
     truncation certified below 1e-13 relative), Plackett's integral elsewhere (:func:`_step_dual`).
     dd is infinite (Dirac masses).
     """
+    for arg, val in (("thresholds", thresholds), ("values", values)):
+        if np.ndim(val) > 1:
+            # ravel would read a (2, m) table as one list of 2m thresholds: another activation
+            raise ValueError(f"{arg} must be a flat list of numbers (1-D), got shape {np.shape(val)}")
     s = np.asarray(thresholds, dtype=np.float64).ravel()
     v = np.asarray(values, dtype=np.float64).ravel()
     if v.size != s.size + 1:

@@ -155,6 +155,16 @@ def test_step_dual_equals_bivariate_normal_cdf():
         assert act.dual(a, b, c) == pytest.approx(exact, abs=2e-7)
 
 
+def test_step_plackett_dual_keeps_far_tail_means():
+    """A threshold at 9 sigma: P(u > 9) = 1.1e-19 was computed as 1 - Phi(9), which rounds to 0, so the
+    Plackett dual of independent inputs (rho = 0, only the means' product) was 0 instead of P(u > 9)^2."""
+    act = A.step([9.0], [0.0, 1.0])
+    exact = stats.norm.sf(9.0) ** 2                       # scipy's survival function: no cancellation
+    assert A.step_dual_plackett(act, 1.0, 1.0, 0.0) == pytest.approx(exact, rel=1e-12, abs=0)
+    # the series path (what act.dual uses at rho = 0) agrees
+    assert act.dual(1.0, 1.0, 0.0) == pytest.approx(exact, rel=1e-9, abs=0)
+
+
 STEPS = [
     A.binary([(0.5, np.inf)], 2.0),
     A.ternary_symmetric(0.5),
@@ -274,6 +284,11 @@ def test_errors_are_clear():
         nl.activations.moments(nl.activations.custom(lambda t: np.exp(t * t)), 1.0)
     with pytest.raises(ValueError, match="strictly increasing"):
         nl.activations.step([1.0, 0.0], [0, 1, 0])
+    # a (2, 1) table of thresholds used to be flattened into two thresholds: another activation
+    with pytest.raises(ValueError, match=r"thresholds must be a flat list .*shape \(2, 1\)"):
+        nl.activations.step([[-1.0], [1.0]], [0, 1, 0])
+    with pytest.raises(ValueError, match=r"values must be a flat list .*shape \(1, 3\)"):
+        nl.activations.step([-1.0, 1.0], [[0, 1, 0]])
     # math.tanh takes one float: the kernels call f on whole grids, where it failed with a bare TypeError
     with pytest.raises(ValueError, match=r"fn must be vectorized: .*TypeError.*np.tanh, not math.tanh"):
         nl.activations.custom(math.tanh)

@@ -44,6 +44,9 @@ def test_spectral_real_names_n_when_the_source_has_too_few_images(monkeypatch, t
     ({"n": 10_000}, r"sweep_factors must give sizes <= 16000 .*got \[1250, 2500, 5000, 10000, 20000\]"),
     # before: the error did not say which n the default factors need
     ({"n": 100}, r"sweep_factors must give at least three distinct sizes >= 32, .*with these factors, n >= 252"),
+    # before: the bound named the class means as its reason; it is 16 samples per class
+    ({"n": 300, "n_classes": 19}, r"n_classes must lie in \[2, n // 16 = 18\] \(at least 16 samples per class\), "
+                                  r"got 19"),
 ])
 def test_spectral_gmm_bounds_the_sizes(monkeypatch, overrides, match):
     with pytest.raises(ValueError, match=match):
@@ -61,3 +64,12 @@ def test_cifar10_names_too_few_training_or_test_vectors(monkeypatch, overrides):
     # before: the error came from deep inside readout.ridge and named val_fraction or y
     with pytest.raises(ValueError, match=r"n_train must be >= 100 and n_test >= 10 .*got n_train = "):
         _run_first_cells(monkeypatch, "cifar10_compression", 3, overrides)
+
+
+def test_gmm_data_bounds_the_seed_by_the_spread_draws(monkeypatch):
+    # before: accepted, and the spread's seed 10000 (seed + 1) failed later, named seeds[0]
+    seed_max = (2**64 - 50) // 10_000 - 1
+    _run_first_cells(monkeypatch, "gmm_data", 3, {"seed": seed_max, "n": 40, "p": 40})
+    with pytest.raises(ValueError, match=rf"seed must be <= {seed_max} \(the spread's draws use seeds "
+                                         rf"10000 \(seed \+ 1\) \+ r\), got {seed_max + 1}"):
+        _run_first_cells(monkeypatch, "gmm_data", 3, {"seed": seed_max + 1})
