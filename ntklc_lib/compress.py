@@ -160,13 +160,14 @@ def _grid_starts(family, eqs, targets, tau, count=8):
     keep = X1 < X2
     x1, x2 = X1[keep], X2[keep]
     unit = _family_moments(family, x1, x2, 1.0, tau)
-    first = eqs[0]
-    # each moment scales as b^2, so b follows from the first equation
+    scales = _moment_scales(targets, tau)
+    # each moment scales as b^2, so b follows from the first equation whose target is not zero; a zero
+    # target (d1 of an even activation) says nothing of b, and b = 1 left every start far off at large tau
+    lead = next((k for k in eqs if targets[k] != 0 and scales[k] == abs(targets[k])), None)
     with np.errstate(divide="ignore", invalid="ignore"):
-        b = np.sqrt(targets[first] / unit[first]) if targets[first] > 0 else np.ones_like(x1)
+        b = np.sqrt(targets[lead] / unit[lead]) if lead is not None else np.ones_like(x1)
         b = np.where(np.isfinite(b) & (b > 0), b, np.nan)
         m = {k: v * b * b for k, v in unit.items() if k != "mean"}
-        scales = _moment_scales(targets, tau)
         res = sum(((m[k] - targets[k]) / scales[k]) ** 2 for k in eqs)
     res = np.where(np.isfinite(res), res, np.inf)
     order = np.argsort(res)

@@ -340,3 +340,35 @@ def test_residuals_stay_relative_for_small_nonzero_targets_at_large_scales():
             target, got = layer.targets[k], layer.achieved[k]
             natural = max(layer.targets["d1sq"] / layer.tau_in**2, layer.targets["var"] / layer.tau_in**4)
             assert abs(got - target) <= 1e-10 * max(abs(target), natural if k == "d2sq" else abs(target))
+
+
+def _step_moments_scipy(act, tau):
+    """d1 (Stein: E sigma'(tau xi) = sum_j J_j phi(s_j / tau) / tau) and the variance of a step activation,
+    from scipy's normal law (independent of the library's closed forms)."""
+    from scipy import stats
+    s, v = np.asarray(act.thresholds), np.asarray(act.values)
+    above = stats.norm.sf(s / tau)                                  # P(tau xi > s_j)
+    mean = v[0] + above @ np.diff(v)
+    second = v[0] ** 2 + above @ np.diff(v * v)
+    d1 = np.diff(v) @ stats.norm.pdf(s / tau) / tau
+    return d1, second - mean**2
+
+
+@pytest.mark.parametrize("tau", [1.0, 1000.0])
+def test_an_even_activation_is_solved_at_any_scale(tau):
+    # abs has d1 = 0: the grid starts took b = 1 whenever the first target was 0, so at tau = 1000 (b near
+    # 1600 needed) no start converged and solve said no quantizer exists
+    plan = C.solve(["abs"], tau, mode="scale")
+    d1, var = _step_moments_scipy(plan.compressed[0], tau)
+    assert var == pytest.approx(tau**2 * (1 - 2 / math.pi), rel=1e-9)   # Var |tau xi|
+    assert abs(d1) * tau <= 1e-9 * math.sqrt(var)
+
+
+def test_a_quadratic_net_is_solved_however_far_its_scale_drifts():
+    # poly2 x 5 in moments mode: the scale drifts to tau = 8.4e3 at the last layer, where d1sq = 0 and the
+    # old b = 1 starts all failed ("no quantized activation ... matches d1sq=0, d2sq=4")
+    plan = C.solve(["poly2"] * 5, 1.0, mode="moments")
+    assert np.nanmax(np.abs(plan.residuals)) < 1e-9
+    last = plan.layers[-1]
+    d1, _ = _step_moments_scipy(plan.compressed[-1], last.tau_in)
+    assert abs(d1) * last.tau_in <= 1e-9 * math.sqrt(last.achieved["var"])

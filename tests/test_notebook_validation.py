@@ -73,3 +73,9 @@ def test_gmm_data_bounds_the_seed_by_the_spread_draws(monkeypatch):
     with pytest.raises(ValueError, match=rf"seed must be <= {seed_max} \(the spread's draws use seeds "
                                          rf"10000 \(seed \+ 1\) \+ r\), got {seed_max + 1}"):
         _run_first_cells(monkeypatch, "gmm_data", 3, {"seed": seed_max + 1})
+
+
+def test_activation_solving_names_n_when_it_is_too_small(monkeypatch):
+    # before: "case 'mixed' needs p > 8 (n_classes - 1), got p=8", naming p, which the reader did not set
+    with pytest.raises(ValueError, match=r"n must be >= 100 \(spectra need a bulk of eigenvalues\), got 8"):
+        _run_first_cells(monkeypatch, "activation_solving", 3, {"n": 8})

@@ -172,3 +172,55 @@ def test_best_scale_and_identity_recovers_an_exact_affine_relation_and_solves_th
         spectra.best_scale_and_identity(3 * np.eye(5), K[:5, :5])
     with pytest.raises(ValueError, match="same shape"):
         spectra.best_scale_and_identity(K, K[:5, :5])
+
+
+def _spiked_pair(n=60, seed=1):
+    """A kernel-like pair: PSD bulks plus one large spike each, not an affine image of each other."""
+    rng = np.random.default_rng(seed)
+    G1, G2 = rng.standard_normal((n, n)), rng.standard_normal((n, n))
+    u = rng.standard_normal(n)
+    u /= np.linalg.norm(u)
+    K = G1 @ G1.T / n + 30 * np.outer(u, u)
+    K_ref = 0.5 * (G1 @ G1.T + 0.6 * G2 @ G2.T) / n + 25 * np.outer(u, u) + 0.3 * np.eye(n)
+    return K, K_ref
+
+
+@pytest.mark.parametrize("identity", [True, False])
+def test_best_spectral_fit_is_the_minimum_of_the_spectral_norm(identity):
+    """Against Nelder-Mead on ||a K + c I - K_ref||_2 computed by SVD (np.linalg.norm(., 2)), from the
+    Frobenius fit and from the optimum itself; the Frobenius fit is feasible, so it cannot do better."""
+    from scipy import optimize
+    K, K_ref = _spiked_pair()
+    fit = spectra.best_spectral_fit(K, K_ref, identity=identity)
+    ref = np.linalg.norm(K_ref, 2)
+    I = np.eye(K.shape[0])
+
+    def dist(z):
+        return np.linalg.norm(z[0] * K + (z[1] if identity else 0.0) * I - K_ref, 2) / ref
+    assert fit.error == pytest.approx(dist([fit.scale, fit.shift]), rel=1e-10)
+    a_f, c_f = spectra.best_scale_and_identity(K, K_ref)
+    frob = dist([a_f, c_f if identity else 0.0])
+    assert fit.error < frob                                     # strictly better here
+    for start in ([a_f, c_f], [fit.scale, fit.shift], [0.0, 0.0]):
+        nm = optimize.minimize(dist, start, method="Nelder-Mead",
+                               options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000})
+        assert fit.error <= nm.fun + 1e-9
+    if not identity:
+        assert fit.shift == 0.0
+
+
+def test_best_spectral_fit_recovers_an_exact_relation_and_refuses_undetermined_ones():
+    K = sym(70, seed=4)
+    # bounded Brent stops within sqrt(machine epsilon) of the kink: a to about 1e-8 relative
+    fit = spectra.best_spectral_fit(K, 2.5 * K + 0.7 * np.eye(70))
+    assert (fit.scale, fit.shift) == pytest.approx((2.5, 0.7), rel=1e-7)
+    assert fit.error < 1e-7
+    assert spectra.best_spectral_fit(K, -3 * K, identity=False).scale == pytest.approx(-3, rel=1e-7)
+    with pytest.raises(ValueError, match="K is a multiple of the identity"):
+        spectra.best_spectral_fit(3 * np.eye(5), K[:5, :5])
+    with pytest.raises(ValueError, match="K is the zero matrix"):
+        spectra.best_spectral_fit(np.zeros((5, 5)), K[:5, :5], identity=False)
+    with pytest.raises(ValueError, match="K and K_ref must have the same shape"):
+        spectra.best_spectral_fit(K, K[:5, :5])
+    with pytest.raises(ValueError, match="identity must be True or False"):
+        spectra.best_spectral_fit(K, K, identity="no")
