@@ -264,8 +264,9 @@ EQUAL_MEMORY_OTHERS = ("ReLU, ternary W", "NTK-LC (moments)", "NTK-LC (scale)")
 
 def pruning_sparsity_at_ternary_memory(p: int, widths, sparsity: float) -> float | None:
     """The sparsity at which magnitude pruning takes the memory of sparse ternary nets of the same widths at
-    ``sparsity`` (entropy bound; :func:`memory.pruned_sparsity_for_bits`), or None when no pruned net is that
-    small (at narrow widths its position overhead alone takes more)."""
+    ``sparsity``, both by their entropy bounds (:func:`memory.pruned_sparsity_for_bits` with positions
+    "entropy": the mask priced as the ternary zeros are), or None when no pruned net is that small (one
+    float32 weight and its position already take more)."""
     target = memory.ternary_entropy_bits(p, widths, checks.sparsity("sparsity", sparsity))
     try:
         return memory.pruned_sparsity_for_bits(p, widths, target)

@@ -6,9 +6,10 @@ Formulas count the hidden-layer weights, N = sum_l d_l d_{l-1}:
 - ternary packed: 2 bits per weight (four ternary digits per byte), 2 N;
 - ternary entropy-coded: the entropy of the law (0 w.p. eps, ±s w.p. (1-eps)/2 each),
   H(eps) + (1 - eps) bits per weight (H the binary entropy in bits), the limit of any lossless code;
-- pruned float32 nets: the kept float32 values plus their positions, stored as the cheaper of a bitmap
-  (1 bit per weight) and CSR (a ceil(log2 d_in)-bit column index per kept weight plus a 32-bit row
-  pointer per row), per layer;
+- pruned float32 nets: the kept float32 values plus their positions, priced like the ternary weights'
+  zeros, by the entropy of each layer's mask (``positions="entropy"``, the default), or as a simple file
+  stores them, the cheaper of a bitmap (1 bit per weight) and CSR (a ceil(log2 d_in)-bit column index per
+  kept weight plus a 32-bit row pointer per row) per layer (``positions="file"``);
 - readout: 32 (d_L K + K) bits for the float32 weights and bias.
 
 The file of a compressed net (:func:`save_compressed`) is an uncompressed ``.npz`` holding, per layer,
@@ -81,14 +82,25 @@ def ternary_entropy_bits(p: int, widths, sparsity: float) -> float:
     return n_weights(p, widths) * ternary_entropy_per_weight(sparsity)
 
 
-def pruned_bits(p: int, widths, sparsity: float) -> float:
-    """Float32 values of the kept weights plus their positions (bitmap or CSR, whichever is smaller per layer).
+POSITION_CODES = ("entropy", "file")
+
+
+def pruned_bits(p: int, widths, sparsity: float, positions: str = "entropy") -> float:
+    """Float32 values of the kept weights plus their positions, summed over the layers.
+
+    positions "entropy": size H(kept / size) bits per layer, the entropy of its mask, the limit of any
+    lossless code of the positions and the standard :func:`ternary_entropy_bits` prices the ternary zeros
+    by; at equal memory a pruned and a ternary net then differ only in the bits of their values (32 per
+    kept weight against 1 sign bit).  "file": the cheaper of a bitmap (size bits) and CSR (a
+    ceil(log2 d_in)-bit column index per kept weight plus a 32-bit row pointer per row), what a simple
+    sparse file takes; at high sparsity its row pointers alone can outweigh the entropy of the mask.
 
     The number kept per layer is round((1 - sparsity) d_l d_{l-1}), as in ``baselines.magnitude_pruned``;
     a sparsity that keeps none of a layer raises ValueError, as there.
     """
     d = _dims(p, widths)
     eps = checks.sparsity("sparsity", sparsity)
+    checks.one_of("positions", positions, set(POSITION_CODES))
     total = 0.0
     for l in range(len(d) - 1):
         size = d[l] * d[l + 1]
@@ -97,23 +109,28 @@ def pruned_bits(p: int, widths, sparsity: float) -> float:
             # magnitude_pruned refuses such a net; counting one weight would price a net that is not built
             raise ValueError(f"sparsity = {eps!r} keeps no weight of layer {l + 1} ({d[l + 1]} x {d[l]} = "
                              f"{size} weights); it must be <= {1.0 - 1.0 / size:.6g} there")
-        bitmap = size
-        csr = kept * max(1, math.ceil(math.log2(d[l]))) + 32 * (d[l + 1] + 1)
-        total += 32 * kept + min(bitmap, csr)
+        if positions == "entropy":
+            q = kept / size
+            total += 32 * kept + size * sum(-r * math.log2(r) for r in (q, 1.0 - q) if r > 0)
+        else:
+            bitmap = size
+            csr = kept * max(1, math.ceil(math.log2(d[l]))) + 32 * (d[l + 1] + 1)
+            total += 32 * kept + min(bitmap, csr)
     return total
 
 
-def pruned_sparsity_for_bits(p: int, widths, bits: float) -> float:
-    """The smallest sparsity whose pruned net (:func:`pruned_bits`) takes at most ``bits``, to within 1e-12:
-    magnitude pruning at the memory of another net.  0 when the dense positions and values already fit;
-    ValueError naming ``bits`` when even one weight kept in the smallest layer takes more."""
+def pruned_sparsity_for_bits(p: int, widths, bits: float, positions: str = "entropy") -> float:
+    """The smallest sparsity whose pruned net (:func:`pruned_bits` with ``positions``) takes at most ``bits``,
+    to within 1e-12: magnitude pruning at the memory of another net.  0 when the dense positions and values
+    already fit; ValueError naming ``bits`` when even one weight kept in the smallest layer takes more."""
     d = _dims(p, widths)
     bits = checks.positive_float("bits", bits)
-    if pruned_bits(p, widths, 0.0) <= bits:
+    checks.one_of("positions", positions, set(POSITION_CODES))
+    if pruned_bits(p, widths, 0.0, positions) <= bits:
         return 0.0
     # the sparsest net that is built: one weight kept in its smallest layer
     hi = 1.0 - 1.0 / min(d[l] * d[l + 1] for l in range(len(d) - 1))
-    least = pruned_bits(p, widths, hi)
+    least = pruned_bits(p, widths, hi, positions)
     if least > bits:
         raise ValueError(f"bits must be >= {least:.6g} (the pruned net's memory with one weight kept in its "
                          f"smallest layer), got {bits:.6g}")
@@ -121,7 +138,7 @@ def pruned_sparsity_for_bits(p: int, widths, bits: float) -> float:
     # pruned_bits falls (weakly) as the sparsity grows: bisect for where it first fits
     while hi - lo > 1e-12:
         mid = 0.5 * (lo + hi)
-        if pruned_bits(p, widths, mid) <= bits:
+        if pruned_bits(p, widths, mid, positions) <= bits:
             hi = mid
         else:
             lo = mid
@@ -136,7 +153,8 @@ def readout_bits(d_L: int, n_classes: int) -> int:
 def net_bits(net: RandomFeatureNet, coding: str = "entropy") -> float:
     """Hidden-layer weight bits of a net by formula, chosen by its weight law.
 
-    gaussian: 32 N; magnitude/random pruned: :func:`pruned_bits`; ternary: ``coding`` "entropy"
+    gaussian: 32 N; magnitude/random pruned: :func:`pruned_bits`, positions by the entropy of the mask
+    for ``coding`` "entropy" and as a file stores them for "packed"; ternary: ``coding`` "entropy"
     (:func:`ternary_entropy_bits`) or "packed" (:func:`ternary_packed_bits`).
     """
     check_net("net", net)
@@ -144,7 +162,8 @@ def net_bits(net: RandomFeatureNet, coding: str = "entropy") -> float:
     if net.weight_law == "gaussian":
         return float(dense_bits(net.p, net.widths))
     if net.weight_law in ("magnitude_pruned", "random_pruned"):
-        return float(pruned_bits(net.p, net.widths, net.sparsity))
+        return float(pruned_bits(net.p, net.widths, net.sparsity,
+                                 "entropy" if coding == "entropy" else "file"))
     if coding == "packed":
         return float(ternary_packed_bits(net.p, net.widths))
     return float(ternary_entropy_bits(net.p, net.widths, net.sparsity))

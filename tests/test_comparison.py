@@ -374,9 +374,16 @@ def test_pruning_at_the_memory_of_ternary_nets():
     target = memory.ternary_entropy_bits(p, widths, 0.99)
     assert memory.pruned_bits(p, widths, eps) <= target < memory.pruned_bits(p, widths, eps - 1e-5)
     assert 0.99 < eps < 1.0                                # float32 values and positions cost more per weight
-    # width 64: a few weights with their CSR row pointers (32 bits per row) already take more than the
-    # ternary nets at 0.99 (about 3350 bits)
-    assert comparison.pruning_sparsity_at_ternary_memory(512, (64, 64), 0.99) is None
+    # positions priced by the entropy of the mask, as the ternary zeros are: with file positions (32-bit
+    # CSR row pointers) width 64 had no pruned net as small as the ternary nets at 0.99 (about 3350 bits)
+    eps64 = comparison.pruning_sparsity_at_ternary_memory(512, (64, 64), 0.99)
+    target64 = memory.ternary_entropy_bits(512, (64, 64), 0.99)
+    assert memory.pruned_bits(512, (64, 64), eps64) <= target64 < memory.pruned_bits(512, (64, 64), eps64 - 1e-5)
+    with pytest.raises(ValueError):
+        memory.pruned_sparsity_for_bits(512, (64, 64), target64, positions="file")
+    # one layer of 5000 weights at 0.9995: the ternary nets take 5000 (H + 1 - eps) = 33.6 bits, less
+    # than one float32 weight and the entropy of its position (45.7 bits)
+    assert comparison.pruning_sparsity_at_ternary_memory(100, (50,), 0.9995) is None
     recs = ([{"method": "magnitude pruning", "sparsity": eps, "accuracy": a, "bits": 7.0} for a in (0.9, 0.91)]
             + [{"method": m, "sparsity": 0.99, "accuracy": a, "bits": 6.0}
                for m in comparison.EQUAL_MEMORY_OTHERS for a in (0.8, 0.82)])

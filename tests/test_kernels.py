@@ -633,3 +633,22 @@ def test_structured_from_gram_checks_its_inputs():
     # the checks leave a good call as it was: c1 G + ident I when c2 = c3 = 0
     G = sample.X.T @ sample.X
     np.testing.assert_allclose(K.structured_from_gram(G, 30, st, 2.0, 0.0, 0.0, 0.5), 2.0 * G + 0.5 * np.eye(40))
+
+
+@pytest.mark.parametrize("eps", [0.5, 0.9])
+def test_ternary_positions_are_independent_of_the_gaussian_draw_of_the_same_seed(eps):
+    """torch.rand on the generator of torch.randn's Gaussians read the same uniforms: the ternary net of
+    seed k kept the small-|w| positions of the dense net of seed k (mean |w| 0.29 there against 0.85
+    elsewhere at eps = 0.9), so magnitude pruning and the ternary net of one seed had disjoint supports.
+    Independent draws give the same mean |w| (E|w| = sqrt(2/pi)) on the kept and the zeroed positions,
+    here to 5 Monte Carlo standard errors of the difference (|w| has variance 1 - 2/pi)."""
+    shape = (200, 500)
+    for seed in (0, 7):
+        G = K.sample_weights(shape, "gaussian", 0.0, torch.Generator().manual_seed(seed)).abs().numpy()
+        T = K.sample_weights(shape, "ternary", eps, torch.Generator().manual_seed(seed)).numpy()
+        kept = T != 0
+        n_kept, n_zero = int(kept.sum()), int((~kept).sum())
+        se = math.sqrt((1 - 2 / math.pi) * (1 / n_kept + 1 / n_zero))
+        assert abs(G[kept].mean() - G[~kept].mean()) < 5 * se
+        # and the two halves of the Box-Muller pairs (positions i and i + 8 of each block of 16)
+        assert abs(np.corrcoef(G.ravel(), kept.ravel())[0, 1]) < 5 / math.sqrt(G.size)

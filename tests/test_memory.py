@@ -34,11 +34,33 @@ def test_bit_formulas():
     assert memory.dense_bits(p, widths) / memory.ternary_entropy_bits(p, widths, 0.9) > 50
 
 
-def test_pruned_bits_take_the_cheaper_position_code():
+def test_pruned_bits_in_a_file_take_the_cheaper_position_code():
     # one layer 100 -> 50: size 5000; eps = 0.5 keeps 2500 (bitmap 5000 bits < CSR 2500*7 + 32*51)
-    assert memory.pruned_bits(100, (50,), 0.5) == 32 * 2500 + 5000
+    assert memory.pruned_bits(100, (50,), 0.5, positions="file") == 32 * 2500 + 5000
     # eps = 0.99 keeps 50 (CSR 50*7 + 32*51 = 1982 bits < bitmap 5000)
-    assert memory.pruned_bits(100, (50,), 0.99) == 32 * 50 + 50 * 7 + 32 * 51
+    assert memory.pruned_bits(100, (50,), 0.99, positions="file") == 32 * 50 + 50 * 7 + 32 * 51
+
+
+def test_pruned_bits_price_the_positions_by_the_entropy_of_the_mask():
+    # the default: log2 of the number of masks is the fewest bits that name one of them; per layer
+    # log2 C(size, kept) <= size H(kept / size) <= log2 C(size, kept) + log2(size + 1) (Cover and Thomas,
+    # 11.1.3), against the binomial coefficient computed exactly with integers
+    for p, widths, eps in ((100, (50,), 0.99), (100, (50,), 0.5), (784, (300, 200), 0.999)):
+        dims = (p,) + widths
+        values = exact = 0.0
+        for d_in, d_out in zip(dims[:-1], dims[1:]):
+            size = d_in * d_out
+            kept = round((1 - eps) * size)
+            values += 32 * kept
+            exact += math.log2(math.comb(size, kept))
+        got = memory.pruned_bits(p, widths, eps)
+        slack = sum(math.log2(a * b + 1) for a, b in zip(dims[:-1], dims[1:]))
+        assert values + exact <= got <= values + exact + slack
+        # at eps = 0.99 one layer of 5000 weights: 50 kept, H(0.01) = 0.0808 bits per weight
+        if widths == (50,) and eps == 0.99:
+            assert got == pytest.approx(32 * 50 + 5000 * (-0.01 * math.log2(0.01) - 0.99 * math.log2(0.99)))
+    with pytest.raises(ValueError, match="positions"):
+        memory.pruned_bits(100, (50,), 0.5, positions="csr")
 
 
 def test_pruned_bits_refuse_a_sparsity_that_keeps_no_weight():
@@ -48,16 +70,23 @@ def test_pruned_bits_refuse_a_sparsity_that_keeps_no_weight():
         memory.pruned_bits(100, (50,), 0.99999)
 
 
+@pytest.mark.parametrize("positions", ["entropy", "file"])
 @pytest.mark.parametrize("target", [2e4, 2e5, 1.5e6, 3.0e6])
-def test_pruned_sparsity_for_bits_is_the_smallest_that_fits(target):
+def test_pruned_sparsity_for_bits_is_the_smallest_that_fits(target, positions):
     p, widths = 784, (300, 200)
-    eps = memory.pruned_sparsity_for_bits(p, widths, target)
-    # by hand: the kept counts of the two layers, and positions as a bitmap or CSR, whichever is smaller
+    eps = memory.pruned_sparsity_for_bits(p, widths, target, positions)
+    # by hand: the kept counts of the two layers, and positions as the entropy of the mask, or as a bitmap
+    # or CSR, whichever is smaller
     def by_hand(e):
         total = 0
         for d_in, d_out in ((784, 300), (300, 200)):
-            kept = round((1 - e) * d_in * d_out)
-            total += 32 * kept + min(d_in * d_out, kept * math.ceil(math.log2(d_in)) + 32 * (d_out + 1))
+            size = d_in * d_out
+            kept = round((1 - e) * size)
+            if positions == "entropy":
+                q = kept / size
+                total += 32 * kept + size * sum(-r * math.log2(r) for r in (q, 1 - q) if r > 0)
+            else:
+                total += 32 * kept + min(size, kept * math.ceil(math.log2(d_in)) + 32 * (d_out + 1))
         return total
     assert by_hand(eps) <= target
     assert by_hand(eps - 1e-6) > target                     # a little less sparse no longer fits
@@ -69,7 +98,11 @@ def test_pruned_sparsity_for_bits_names_an_unreachable_target():
     assert memory.pruned_sparsity_for_bits(100, (50,), 1e9) == 0.0      # the dense net's own count fits
     # one weight kept: 32 bits of value, CSR 1 * 7 + 32 * 51 = 1639 bits of positions
     with pytest.raises(ValueError, match=r"bits must be >= 1671 \(the pruned net's memory with one weight"):
-        memory.pruned_sparsity_for_bits(100, (50,), 1000)
+        memory.pruned_sparsity_for_bits(100, (50,), 1000, positions="file")
+    # by the entropy of the mask, one of 5000 positions: 5000 H(1/5000) = 13.73 bits
+    least = 32 + 5000 * (-(1 / 5000) * math.log2(1 / 5000) - (4999 / 5000) * math.log2(4999 / 5000))
+    with pytest.raises(ValueError, match=rf"bits must be >= {least:.6g} \(the pruned net's memory"):
+        memory.pruned_sparsity_for_bits(100, (50,), 40)
     with pytest.raises(ValueError, match="bits"):
         memory.pruned_sparsity_for_bits(100, (50,), -5)
 
