@@ -420,14 +420,22 @@ def _state_dict(net: RandomFeatureNet, readout: Readout | None) -> dict:
     if readout is not None:
         check_readout("readout", readout)
     state = {f"layer{l}.weight": W.detach().to(torch.float32).contiguous() for l, W in enumerate(net.weights)}
+    # what else the predictions need, as :func:`save_compressed` stores it: the centring constants and the
+    # scales they refer to, and the readout's standardization
+    state["centers"] = torch.tensor(np.asarray(net.centers, dtype=np.float64))
+    state["tau"] = torch.tensor(np.asarray(net.tau, dtype=np.float64))
     if readout is not None:
         state["readout.weight"] = torch.from_numpy(readout.weight.astype(np.float32))
         state["readout.bias"] = torch.from_numpy(readout.bias.astype(np.float32))
+        state["readout.mean"] = torch.from_numpy(readout.mean.astype(np.float32))
+        state["readout.scale"] = torch.tensor([float(readout.scale)], dtype=torch.float64)
     return state
 
 
 def save_dense(path, net: RandomFeatureNet, readout: Readout | None = None) -> Path:
-    """The reference: the net's float32 state dict (hidden weights, readout) written with ``torch.save``."""
+    """The reference: the net's float32 state dict written with ``torch.save``: the hidden weights, the
+    centring constants and their scales, and the readout (weight, bias, and the mean and scale that
+    standardize its features), all a dense net's predictions need besides its activations' names."""
     path = Path(checks.path("path", path))
     torch.save(_state_dict(net, readout), path)
     return path

@@ -337,3 +337,28 @@ def test_state_dict_bits_is_the_size_of_a_file_named_archive(tmp_path):
         for stem in ("x", "net", "a_file_name_of_forty_seven_characters_123456789"):
             other = memory.file_bits(memory.save_dense(tmp_path / f"{stem}.pt", net))
             assert other != bits and abs(other - bits) <= 8 * 1000
+
+
+def test_dense_state_dict_holds_all_its_predictions_need(tmp_path):
+    """The reference file held the hidden and readout weights but not the centring constants or the
+    readout's standardization (mean, scale), which the compressed file stores: it was not a whole model.
+    Rebuilt from the file alone (activations by name), the net and readout give the same predictions;
+    without the stored mean they do not, so the entry is needed."""
+    import dataclasses
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 200)) / math.sqrt(30)
+    y = (X[0] > 0).astype(np.int64) + (X[1] > 0)
+    net = networks.dense_net(30, (40, 20), ["relu", "tanh"], seed=0)
+    r = readout.ridge_fit(networks.features(net, X), y, 1e-2)
+    state = torch.load(memory.save_dense(tmp_path / "d.pt", net, r))
+    L = len(net.widths)
+    rebuilt = networks.RandomFeatureNet(
+        tuple(state[f"layer{l}.weight"] for l in range(L)), ("relu", "tanh"),
+        tuple(state["centers"].tolist()), state["tau"].numpy(), "gaussian")
+    r_file = dataclasses.replace(
+        r, weight=state["readout.weight"].numpy(), bias=state["readout.bias"].numpy(),
+        mean=state["readout.mean"].numpy(), scale=float(state["readout.scale"][0]))
+    want = readout.predict(r, networks.features(net, X))
+    F = networks.features(rebuilt, X)
+    np.testing.assert_array_equal(readout.predict(r_file, F), want)
+    assert not np.array_equal(readout.predict(dataclasses.replace(r_file, mean=0 * r_file.mean), F), want)

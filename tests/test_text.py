@@ -50,8 +50,8 @@ def test_sparsity_list():
 
 @pytest.mark.parametrize("offsets,ses,expected", [
     ([0.1, -0.2, 0.3], [0.2, 0.2, 0.2],
-     "Each offset is within two standard errors of zero: at this shift the noise model accounts for the loss "
-     "at every sparsity tested."),
+     "Each offset is within two standard errors of zero: at this shift the noise model is consistent with the "
+     "loss at every sparsity tested (the draws resolve no departure from it)."),
     ([-1.2, -1.5, 0.0], [0.3, 0.2, 0.2],
      "At ε = 0.5 and 0.9 the networks lie below the model by more than two standard errors: there the noise "
      "does not account for the whole loss. At ε = 0.99 they are within two standard errors of it."),
@@ -93,7 +93,7 @@ def test_model_offsets_verdict_with_degrees_of_freedom_uses_students_t():
     assert text.model_offsets_verdict([0.99], [-0.78], [0.375]).startswith("At ε = 0.99 the networks lie below")
     assert text.model_offsets_verdict([0.99], [-0.78], [0.375], dofs=[5.7]) == (
         "Each offset is within the noise of the draws (Welch's t test, 5 % level): at this shift the noise model "
-        "accounts for the loss at every sparsity tested.")
+        "is consistent with the loss at every sparsity tested (the draws resolve no departure from it).")
     # just beyond the critical value, and just inside it
     verdict = text.model_offsets_verdict([0.5, 0.99], [-1.01 * crit * 0.375, 0.99 * crit * 0.375],
                                          [0.375, 0.375], dofs=[5.7, 5.7])
