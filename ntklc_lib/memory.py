@@ -88,12 +88,14 @@ POSITION_CODES = ("entropy", "file")
 def pruned_bits(p: int, widths, sparsity: float, positions: str = "entropy") -> float:
     """Float32 values of the kept weights plus their positions, summed over the layers.
 
-    positions "entropy": size H(kept / size) bits per layer, the entropy of its mask, the limit of any
-    lossless code of the positions and the standard :func:`ternary_entropy_bits` prices the ternary zeros
-    by; at equal memory a pruned and a ternary net then differ only in the bits of their values (32 per
-    kept weight against 1 sign bit).  "file": the cheaper of a bitmap (size bits) and CSR (a
-    ceil(log2 d_in)-bit column index per kept weight plus a 32-bit row pointer per row), what a simple
-    sparse file takes; at high sparsity its row pointers alone can outweigh the entropy of the mask.
+    positions "entropy": size H(kept / size) bits per layer, the entropy of its mask and the standard
+    :func:`ternary_entropy_bits` prices the ternary zeros by.  It is within reach whatever the mask (a
+    magnitude mask is not random): an enumerative code names one of the C(size, kept) masks with that many
+    ones in ceil(log2 C(size, kept)) <= size H(kept / size) + 1 bits.  At equal memory a pruned and a
+    ternary net then differ only in the bits of their values (32 per kept weight against 1 sign bit).
+    "file": the cheaper of a bitmap (size bits) and CSR (a ceil(log2 d_in)-bit column index per kept weight
+    plus a 32-bit row pointer per row), what a simple sparse file takes; at high sparsity its row pointers
+    alone can outweigh the entropy of the mask.
 
     The number kept per layer is round((1 - sparsity) d_l d_{l-1}), as in ``baselines.magnitude_pruned``;
     a sparsity that keeps none of a layer raises ValueError, as there.
