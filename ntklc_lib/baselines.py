@@ -7,6 +7,8 @@
 - :func:`random_pruned`: each Gaussian weight kept independently with probability 1 - sparsity and
   scaled by 1/sqrt(1 - sparsity) (unit variance in law); activations unchanged.
 - :func:`sign_net`: naive quantization, sign activations and sparse ternary weights, no moment matching.
+
+:func:`pruned_fraction` and :func:`units_without_inputs` describe what pruning left.
 """
 from __future__ import annotations
 
@@ -81,3 +83,13 @@ def pruned_fraction(net: RandomFeatureNet) -> np.ndarray:
     """Fraction of zero weights in each layer: (L,)."""
     check_net("net", net)
     return np.array([float((W == 0).sum()) / W.numel() for W in net.weights])
+
+
+def units_without_inputs(net: RandomFeatureNet) -> np.ndarray:
+    """Fraction of each layer's units whose incoming weights are all zero: (L,).
+
+    Such a unit's pre-activation is 0 whatever the input, so its centred feature is a constant: pruning
+    layer by layer at high sparsity leaves the net fewer working units than its width.  For a random
+    mask the expected fraction in layer l is sparsity^(d_{l-1}); a magnitude mask is not random."""
+    check_net("net", net)
+    return np.array([float((~W.bool().any(dim=1)).double().mean()) for W in net.weights])

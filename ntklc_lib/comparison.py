@@ -315,13 +315,16 @@ def model_offsets_dof(stds, count: int, model_draws, reference_std: float = 0.0,
                       reference_count: int = 1) -> list[float]:
     """Welch-Satterthwaite degrees of freedom of each standard error of :func:`model_offsets` (same
     arguments; reference_count: the draws that ``reference_std`` was estimated from).  (k,) floats, nan where
-    a term with spread rests on one draw."""
+    a term with spread rests on one draw, and nan throughout for one draw of the networks (count 1) or
+    of the model: their std of 0 is then unmeasured, not absent (as :func:`welch_dof` has it)."""
     stds = checks.finite_matrix("stds", stds, ndim=1)
     draws = checks.finite_matrix("model_draws", model_draws, ndim=1)
     count = checks.positive_int("count", count)
     reference_count = checks.positive_int("reference_count", reference_count)
     reference_std = checks.finite_number("reference_std", reference_std)
-    sd = float(draws.std(ddof=1)) if draws.size > 1 else 0.0
+    if count < 2 or draws.size < 2:
+        return [math.nan] * stds.size
+    sd = float(draws.std(ddof=1))
     return [satterthwaite_dof([s * s / count, sd * sd / draws.size, reference_std ** 2],
                               [count - 1, draws.size - 1, reference_count - 1]) for s in stds]
 

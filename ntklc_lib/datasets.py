@@ -153,8 +153,10 @@ def load_mnist(data_dir=None, split: str = "train", download: bool = False,
     errors = []
     try:
         ds = tvd.MNIST(root=str(root), train=train, download=False)
-    except RuntimeError as exc:
-        errors.append(str(exc))
+    except (RuntimeError, AssertionError, ValueError) as exc:
+        # RuntimeError: files missing; a bare AssertionError (its magic-number check) or ValueError: files
+        # there but not IDX, e.g. still gzip-compressed under the uncompressed name
+        errors.append(str(exc) or f"{type(exc).__name__} while parsing them")
     else:
         return _checked(ds.data.numpy(), ds.targets.numpy(), f"torchvision MNIST files in {raw}", split,
                         (28, 28))
@@ -307,6 +309,10 @@ def require_per_class(name: str, n_per_class: int, labels, classes, source: str,
     factor = checks.positive_int("factor", factor)
     labels = np.asarray(labels)
     counts = {int(c): int(np.sum(labels == c)) for c in checks.list_of("classes", classes, checks.non_negative_int)}
+    empty = [c for c, m in counts.items() if m == 0]
+    if empty:
+        raise ValueError(f"{source} holds no sample of class {', '.join(map(str, empty))} ({counts} samples per "
+                         f"class): the classes must be among its labels {sorted(set(labels.tolist()))}")
     smallest = min(counts.values())
     if n_per_class > smallest:
         raise ValueError(

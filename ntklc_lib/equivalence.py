@@ -157,7 +157,12 @@ def moments_monte_carlo(act, tau: float, n_samples: int = 1_000_000, seed: int =
 
     d1, d1_se = est(xi * sigma / tau)
     d2, d2_se = est(he2 * sigma / tau**2)
-    d3, d3_se = est(he2 * sigma * sigma / tau**2)
+    d3, _ = est(he2 * sigma * sigma / tau**2)
+    # sigma is centred by the sample mean of f, and d3 moves with it: shifting f by c changes the
+    # estimate by -2 c d2 (to first order), so d3's standard error comes from the terms with that
+    # influence added (their mean is d3 exactly: sigma sums to zero).  d1, d2 and var do not move
+    # with the centring to first order (E xi = E he2 = E sigma = 0).
+    _, d3_se = est(he2 * sigma * sigma / tau**2 - 2.0 * d2 * sigma)
     var, var_se = est(sigma * sigma)
     if act.deriv is None:
         dd, dd_se = float("nan"), float("nan")
@@ -714,8 +719,9 @@ def error_vs_dimension(case: str, sizes: Sequence[int], acts: Mapping[str, Seque
     kind = _kind(kind)
     checks.one_of("case", case, set(data.CASES))
     sizes = checks.positive_ints("sizes", sizes)
-    if len(set(sizes)) != len(sizes):
-        raise ValueError(f"sizes must be distinct, got {list(sizes)}")
+    if any(b <= a for a, b in zip(sizes, sizes[1:])):
+        # local slopes join neighbours, and a record of the sweep must list its sizes in order
+        raise ValueError(f"sizes must be increasing (distinct, smallest first), got {list(sizes)}")
     if not isinstance(acts, Mapping) or not acts:
         raise ValueError("acts must be a non-empty mapping label -> list of per-layer activations")
     nets = {str(k): A.get_list(v) for k, v in acts.items()}

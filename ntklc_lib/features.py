@@ -281,7 +281,8 @@ def train(images, labels, config: FeatureConfig = FeatureConfig(), device="cpu",
     optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=0.9, nesterov=True,
                                 weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: one_cycle(s, total))
-    gen = torch.Generator().manual_seed(config.seed + 1)   # data order and augmentation, apart from the init
+    # data order and augmentation, apart from the init (modulo: seed 2**64 - 1 is a valid seed too)
+    gen = torch.Generator().manual_seed((config.seed + 1) % checks.SEED_LIMIT)
     x_all, y_all = _to_nchw(images), torch.from_numpy(labels)
 
     from tqdm.auto import tqdm   # imported here: only training shows a bar, and only when asked
@@ -495,7 +496,7 @@ def features_from_images(train_images, train_labels, test_images, test_labels,
         return dataclasses.replace(load_features(path), source=source)
 
     tr = subset_indices(len(train_labels), config.n_train, config.seed, "n_train")
-    te = subset_indices(len(test_labels), config.n_test, config.seed + 1, "n_test")
+    te = subset_indices(len(test_labels), config.n_test, (config.seed + 1) % checks.SEED_LIMIT, "n_test")
     net = train(train_images[tr], train_labels[tr], config, device=dev, progress=progress)
     feats = Features(
         X_train=extract(net.model, train_images[tr], device=dev), y_train=train_labels[tr],

@@ -5,7 +5,7 @@
 - ``ck_limit`` / ``ntk_limit``: exact infinite-width kernels, layer by layer, each layer a 2-D Gaussian
   expectation of the previous kernel: closed forms where they exist (ReLU arc-cosine, leaky ReLU, erf,
   abs, sin, cos, polynomials, step functions: Mehler's series with exact coefficients where the
-  correlation is small, Plackett's integral elsewhere), otherwise a Mehler (Hermite) series with a
+  correlation is small, Plackett's integral by quadrature elsewhere), otherwise a Mehler (Hermite) series with a
   certified truncation bound and a 2-D trapezoid rule for the pairs where the bound is not small
   enough (near duplicates); for activations with breakpoints (kinks, jumps) both use Gauss-Legendre
   pieces split there;
@@ -554,7 +554,10 @@ def sample_weights(shape, kind: str, sparsity: float, generator: torch.Generator
                    dtype=torch.float64, what: str = "the draw") -> torch.Tensor:
     """i.i.d. unit-variance weights: N(0, 1), or sparse ternary ±1/sqrt(1-eps) w.p. (1-eps)/2, 0 w.p. eps.
 
-    A ternary draw is independent of the Gaussian draw from a generator with the same seed.
+    A ternary draw is independent of the Gaussian draw from a generator with the same seed.  Ternary
+    draws of one seed at different sparsities share their uniforms (common random numbers): the non-zero
+    positions at a higher sparsity are a subset of those at a lower one (their signs are not: about half
+    agree).
 
     generator: a seeded ``torch.Generator`` (required: torch's global generator would make the draw
     depend on whatever ran before).  A ternary draw with no non-zero weight raises ValueError naming

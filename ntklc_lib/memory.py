@@ -9,7 +9,7 @@ Formulas count the hidden-layer weights, N = sum_l d_l d_{l-1}:
 - pruned float32 nets: the kept float32 values plus their positions, priced like the ternary weights'
   zeros, by the entropy of each layer's mask (``positions="entropy"``, the default), or as a simple file
   stores them, the cheaper of a bitmap (1 bit per weight) and CSR (a ceil(log2 d_in)-bit column index per
-  kept weight plus a 32-bit row pointer per row) per layer (``positions="file"``);
+  kept weight plus d_out + 1 32-bit row pointers) per layer (``positions="file"``);
 - readout: 32 (d_L K + K) bits for the float32 weights and bias.
 
 The file of a compressed net (:func:`save_compressed`) is an uncompressed ``.npz`` holding, per layer,
@@ -55,10 +55,14 @@ def n_weights(p: int, widths) -> int:
     return int(sum(d[l] * d[l + 1] for l in range(len(d) - 1)))
 
 
+def _entropy_bits(q: float) -> float:
+    """-q log2 q - (1-q) log2 (1-q) for q in [0, 1], unchecked (0 at both ends)."""
+    return float(sum(-r * math.log2(r) for r in (q, 1.0 - q) if r > 0))
+
+
 def binary_entropy(eps: float) -> float:
     """H(eps) = -eps log2 eps - (1-eps) log2 (1-eps) in bits (0 at eps = 0)."""
-    eps = checks.sparsity("sparsity", eps)
-    return float(sum(-q * math.log2(q) for q in (eps, 1.0 - eps) if q > 0))
+    return _entropy_bits(checks.sparsity("sparsity", eps))
 
 
 def ternary_entropy_per_weight(sparsity: float) -> float:
@@ -85,6 +89,15 @@ def ternary_entropy_bits(p: int, widths, sparsity: float) -> float:
 POSITION_CODES = ("entropy", "file")
 
 
+def _sparsest_keeping_one(size: int) -> float:
+    """The largest sparsity (a float) at which a layer of ``size`` weights keeps round((1 - eps) size) >= 1:
+    just below 1 - 0.5 / size (round(0.5) is 0, half to even)."""
+    eps = 1.0 - 0.5 / size
+    while int(round((1.0 - eps) * size)) < 1:
+        eps = float(np.nextafter(eps, 0.0))
+    return eps
+
+
 def pruned_bits(p: int, widths, sparsity: float, positions: str = "entropy") -> float:
     """Float32 values of the kept weights plus their positions, summed over the layers.
 
@@ -94,7 +107,7 @@ def pruned_bits(p: int, widths, sparsity: float, positions: str = "entropy") -> 
     ones in ceil(log2 C(size, kept)) <= size H(kept / size) + 1 bits.  At equal memory a pruned and a
     ternary net then differ only in the bits of their values (32 per kept weight against 1 sign bit).
     "file": the cheaper of a bitmap (size bits) and CSR (a ceil(log2 d_in)-bit column index per kept weight
-    plus a 32-bit row pointer per row), what a simple sparse file takes; at high sparsity its row pointers
+    plus d_out + 1 32-bit row pointers), what a simple sparse file takes; at high sparsity its row pointers
     alone can outweigh the entropy of the mask.
 
     The number kept per layer is round((1 - sparsity) d_l d_{l-1}), as in ``baselines.magnitude_pruned``;
@@ -110,10 +123,10 @@ def pruned_bits(p: int, widths, sparsity: float, positions: str = "entropy") -> 
         if kept == 0:
             # magnitude_pruned refuses such a net; counting one weight would price a net that is not built
             raise ValueError(f"sparsity = {eps!r} keeps no weight of layer {l + 1} ({d[l + 1]} x {d[l]} = "
-                             f"{size} weights); it must be <= {1.0 - 1.0 / size:.6g} there")
+                             f"{size} weights); it must be below {1.0 - 0.5 / size:.6g} there")
         if positions == "entropy":
-            q = kept / size
-            total += 32 * kept + size * sum(-r * math.log2(r) for r in (q, 1.0 - q) if r > 0)
+            # kept / size may be 1 (sparsity 0), outside binary_entropy's range
+            total += 32 * kept + size * _entropy_bits(kept / size)
         else:
             bitmap = size
             csr = kept * max(1, math.ceil(math.log2(d[l]))) + 32 * (d[l + 1] + 1)
@@ -130,8 +143,8 @@ def pruned_sparsity_for_bits(p: int, widths, bits: float, positions: str = "entr
     checks.one_of("positions", positions, set(POSITION_CODES))
     if pruned_bits(p, widths, 0.0, positions) <= bits:
         return 0.0
-    # the sparsest net that is built: one weight kept in its smallest layer
-    hi = 1.0 - 1.0 / min(d[l] * d[l + 1] for l in range(len(d) - 1))
+    # the sparsest net that is built: one weight kept in its smallest layer (the larger ones keep more)
+    hi = min(_sparsest_keeping_one(d[l] * d[l + 1]) for l in range(len(d) - 1))
     least = pruned_bits(p, widths, hi, positions)
     if least > bits:
         raise ValueError(f"bits must be >= {least:.6g} (the pruned net's memory with one weight kept in its "
@@ -157,7 +170,9 @@ def net_bits(net: RandomFeatureNet, coding: str = "entropy") -> float:
 
     gaussian: 32 N; magnitude/random pruned: :func:`pruned_bits`, positions by the entropy of the mask
     for ``coding`` "entropy" and as a file stores them for "packed"; ternary: ``coding`` "entropy"
-    (:func:`ternary_entropy_bits`) or "packed" (:func:`ternary_packed_bits`).
+    (:func:`ternary_entropy_bits`) or "packed" (:func:`ternary_packed_bits`).  Like the ternary nets, a
+    random-pruned net is priced by its law: at its nominal round((1 - sparsity) size) kept weights per
+    layer, about which its actual count varies by ~sqrt of that.
     """
     check_net("net", net)
     checks.one_of("coding", coding, {"entropy", "packed"})
@@ -313,8 +328,10 @@ def _activation_from(record: dict, l: int, z) -> A.Activation:
 def save_compressed(path, net: RandomFeatureNet, readout: Readout | None = None, coding: str = "auto") -> Path:
     """Write a ternary net (and its readout) to ``path`` (an uncompressed .npz); returns the path.
 
-    coding: "packed2" (2 bits per weight), "rice" (sparse code near the entropy), or "auto" (the smaller
-    of the two, per layer).  Raises ValueError for nets whose weights are not ternary.
+    coding: "packed2" (2 bits per weight), "rice" (sparse code near the entropy), or "auto" (per layer, the
+    code whose data is smaller; the entries' headers are not counted, and rice writes three entries to
+    packed2's one, about 0.4 kB more, so for layers of a few thousand weights "auto" can write a slightly
+    larger file than "packed2").  Raises ValueError for nets whose weights are not ternary.
     """
     checks.path("path", path)
     checks.one_of("coding", coding, set(CODINGS))

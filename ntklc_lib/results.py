@@ -11,7 +11,7 @@ from . import checks
 
 
 def _plain(obj):
-    """numpy scalars/arrays and dataclass-like values -> JSON-serializable Python objects.
+    """numpy scalars and arrays (and dicts, lists, tuples of them) -> JSON-serializable Python objects.
 
     Non-finite floats (Python or numpy) become the strings "nan", "inf", "-inf", so the file stays strict
     JSON.  Keys become strings; two keys that give the same string (1 and "1") raise ValueError.
@@ -29,7 +29,9 @@ def _plain(obj):
     if isinstance(obj, np.ndarray):
         return _plain(obj.tolist())
     if isinstance(obj, np.generic):
-        return _plain(obj.item())
+        value = obj.item()
+        # np.longdouble's item() is a np.longdouble again: recursing on it would never end
+        return _plain(float(value) if isinstance(value, np.floating) else value)
     if isinstance(obj, float) and not np.isfinite(obj):
         return str(obj)
     return obj

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
+from . import checks
 from .comparison import t_critical
 
 
@@ -59,6 +60,12 @@ def _critical_values(n: int, z: float, dofs):
     return [t_critical(d) for d in dofs]
 
 
+def _bounds(crit, ses) -> list:
+    """Critical value times standard error per offset; an infinite critical value (no test) stays infinite
+    whatever the standard error (inf * 0 would be nan, and every comparison with nan is false)."""
+    return [c * float(se) if math.isfinite(c) else math.inf for c, se in zip(crit, ses)]
+
+
 def model_offsets_verdict(sparsities: Sequence[float], offsets: Sequence[float], ses: Sequence[float],
                           z: float = 2.0, dofs: Sequence[float] | None = None) -> str:
     """Where compressed networks lie from the noise model's accuracy, sparsity by sparsity: ``offsets``
@@ -72,9 +79,10 @@ def model_offsets_verdict(sparsities: Sequence[float], offsets: Sequence[float],
                          f"lengths {len(sparsities)}, {len(offsets)} and {len(ses)}")
     if not all(math.isfinite(e) and e >= 0 for e in ses) or not all(math.isfinite(o) for o in offsets):
         raise ValueError(f"offsets must be finite and ses finite and >= 0, got offsets {offsets}, ses {ses}")
-    crit = _critical_values(len(sparsities), z, dofs)
-    under = [e for e, o, se, c in zip(sparsities, offsets, ses, crit) if o < -c * se]
-    over = [e for e, o, se, c in zip(sparsities, offsets, ses, crit) if o > c * se]
+    z = checks.positive_float("z", z)
+    bounds = _bounds(_critical_values(len(sparsities), z, dofs), ses)
+    under = [e for e, o, b in zip(sparsities, offsets, bounds) if o < -b]
+    over = [e for e, o, b in zip(sparsities, offsets, bounds) if o > b]
     inside = offsets_within(sparsities, offsets, ses, z, dofs)
     if dofs is None:
         bound = "two" if z == 2.0 else f"{z:g}"
@@ -106,14 +114,20 @@ def offsets_within(sparsities: Sequence[float], offsets: Sequence[float], ses: S
     """The sparsities whose offset lies within ``z`` of its standard errors of zero (|offset| <= z se), or
     with ``dofs`` within Student's t at the two-sided 5 % level: where the model fits, the rule of
     :func:`model_offsets_verdict`."""
-    crit = _critical_values(len(list(sparsities)), z, dofs)
-    return [e for e, o, se, c in zip(sparsities, offsets, ses, crit) if abs(float(o)) <= c * float(se)]
+    z = checks.positive_float("z", z)
+    sparsities = list(sparsities)
+    bounds = _bounds(_critical_values(len(sparsities), z, dofs), ses)
+    return [e for e, o, b in zip(sparsities, offsets, bounds) if abs(float(o)) <= b]
 
 
 def gap_phrase(points: float, se: float, with_se: bool) -> str:
     """A gap below a reference, in percentage points: ``"0.27 ± 0.25 points below"`` (negative points:
-    ``"above"``; the standard error only ``with_se``, i.e. when the draws give one)."""
-    return f"{abs(points):.2f} {f'± {se:.2f} ' if with_se else ''}points {'below' if points > 0 else 'above'}"
+    ``"above"``; one that rounds to 0.00: ``"from"``; the standard error only ``with_se``, i.e. when the
+    draws give one)."""
+    shown = f"{abs(points):.2f}"
+    # the word follows the rounded figure: "0.00 points above" would assert a direction it does not show
+    side = "from" if float(shown) == 0 else "below" if points > 0 else "above"
+    return f"{shown} {f'± {se:.2f} ' if with_se else ''}points {side}"
 
 
 def pruning_at_equal_memory(result, sparsity: float, ternary_bits: float, with_se: bool) -> tuple[str, str]:
@@ -142,9 +156,25 @@ def pruning_at_equal_memory(result, sparsity: float, ternary_bits: float, with_s
     if len(sides) == 1:
         side = sides.pop()
         verdict = (f"At equal memory, magnitude pruning {words[side]} full NTK-LC with "
-                   + ("either plan" if side == 0 else "both plans" if len(plans) > 1 else "its plan"))
+                   + ("its plan" if len(plans) == 1 else "either plan" if side == 0 else "both plans"))
     else:
         verdict = ("At equal memory, magnitude pruning "
                    + word_list([f"{words[side]} full NTK-LC with the \"{plan}\" plan" for plan, side in plans]))
     return item, (verdict + f" here (pruned to the memory of the ternary networks at sparsity {sparsity:g}"
                   + ("" if with_se else "; one draw, so no test") + ").")
+
+
+def units_without_inputs_sentence(fractions: Sequence[float], sparsity: float) -> str:
+    """A sentence on ``baselines.units_without_inputs`` of a pruned net: ``fractions`` (L,) in [0, 1], one
+    per hidden layer, of the net pruned to ``sparsity``."""
+    fractions = [checks.in_range("fractions", f, 0.0, 1.0, high_closed=True) for f in fractions]
+    if not fractions:
+        raise ValueError("fractions must hold one entry per hidden layer, got none")
+    sparsity = checks.sparsity("sparsity", sparsity)
+    if not any(fractions):
+        return f"At sparsity {sparsity:.4f} every unit keeps at least one input weight."
+    later = (f" (and {word_list([f'{100 * f:.1f} %' for f in fractions[1:]])} of the later layers')"
+             if len(fractions) > 1 else "")
+    return (f"At sparsity {sparsity:.4f}, pruning layer by layer leaves {100 * fractions[0]:.1f} % of the first "
+            f"hidden layer's units{later} without a single input weight: their features are constants, so "
+            "the pruned network works with fewer units than its width.")

@@ -1,6 +1,7 @@
 """Baselines: magnitude pruning, random pruning, naive sign quantization."""
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -73,6 +74,20 @@ def test_sign_net_features_have_unit_norm_and_the_library_kernel():
 def test_pruned_fraction(dense):
     np.testing.assert_allclose(baselines.pruned_fraction(baselines.magnitude_pruned(dense, 0.9)), 0.9, atol=1e-4)
     assert np.all(baselines.pruned_fraction(dense) == 0)
+
+
+def test_units_without_inputs():
+    # by hand: rows 1 and 3 of the first layer's 4 x 3 weights are zero; the second layer has none
+    W1 = torch.tensor([[1.0, 0, 0], [0, 0, 0], [0, -2.0, 0.5], [0, 0, 0]])
+    W2 = torch.ones((2, 4))
+    net = dataclasses.replace(networks.dense_net(3, (4, 2), ["relu", "relu"]), weights=(W1, W2),
+                              weight_law="magnitude_pruned", sparsity=0.5)
+    np.testing.assert_array_equal(baselines.units_without_inputs(net), [0.5, 0.0])
+    # a random mask on 6 inputs: each unit keeps none with probability eps^6 (0.6^6 = 0.0467 of 4000 units)
+    wide = baselines.random_pruned(networks.dense_net(6, (4000,), ["relu"], seed=1), 0.6, seed=2)
+    frac, expected = baselines.units_without_inputs(wide)[0], 0.6**6
+    assert abs(frac - expected) < 5 * math.sqrt(expected * (1 - expected) / 4000), frac
+    assert np.all(baselines.units_without_inputs(networks.dense_net(5, (7,), ["relu"])) == 0)
 
 
 @pytest.mark.parametrize("call, name", [

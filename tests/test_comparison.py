@@ -429,6 +429,10 @@ def test_satterthwaite_dof_of_the_model_offsets():
     assert all(math.isnan(d) for d in comparison.model_offsets_dof(stds, 3, draws, ref_std, reference_count=1))
     # a term without spread drops out, even with one draw
     assert not math.isnan(comparison.model_offsets_dof(stds, 3, draws, 0.0, reference_count=1)[0])
+    # one draw of the networks or of the model: its std of 0 is unmeasured, so no test (as welch_dof)
+    assert math.isnan(comparison.welch_dof(0.0, 1, 1.0, 3))
+    assert all(math.isnan(d) for d in comparison.model_offsets_dof([0.0, 0.0], 1, draws, ref_std, 3))
+    assert all(math.isnan(d) for d in comparison.model_offsets_dof(stds, 3, draws[:1], ref_std, 3))
     with pytest.raises(ValueError, match="variances and dofs must be >= 0"):
         comparison.satterthwaite_dof([1.0, -1.0], [2, 2])
 

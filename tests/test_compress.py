@@ -204,10 +204,10 @@ def test_ternary_weights_law():
         C.ternary_weights((3, 3), sparsity=-0.1)
 
 
-@pytest.mark.parametrize("dtype", [np.int8, np.int64, bool, "U3", object])
+@pytest.mark.parametrize("dtype", [np.int8, np.int64, bool, "U3", object, np.float16])
 def test_ternary_weights_refuse_a_dtype_that_would_truncate_them(dtype):
-    # int8 would store ±1/sqrt(0.1) = ±3.16 as ±3 (variance 0.81, not 1); bool as True
-    with pytest.raises(ValueError, match="dtype must be a floating numpy dtype"):
+    # int8 would store ±1/sqrt(0.1) = ±3.16 as ±3 (variance 0.81, not 1); bool as True; float16 as 3.162
+    with pytest.raises(ValueError, match="dtype must be np.float32 or np.float64"):
         C.ternary_weights((5, 4), sparsity=0.9, dtype=dtype)
 
 

@@ -2,6 +2,8 @@
 files they read (small files written to a temporary directory; no real data needed)."""
 from __future__ import annotations
 
+import gzip
+
 import numpy as np
 import pytest
 
@@ -174,8 +176,10 @@ def test_require_per_class_names_the_parameter_the_source_and_the_limit():
     with pytest.raises(ValueError, match=r"n must be <= 6 with this data \(toy: \{0: 5, 1: 3\} samples per class\), "
                                          r"got 8"):
         datasets.require_per_class("n", 4, labels, [0, 1], "toy", factor=2)
-    with pytest.raises(ValueError, match=r"n_per_class must be <= 0 .*\{7: 0\}"):
-        datasets.require_per_class("n_per_class", 1, labels, [7], "toy")
+    # a class the source lacks is named as such, not answered with an impossible bound "<= 0"
+    with pytest.raises(ValueError, match=r"toy holds no sample of class 7 \(\{0: 5, 7: 0\} samples per class\): "
+                                         r"the classes must be among its labels \[0, 1, 2\]"):
+        datasets.require_per_class("n_per_class", 1, labels, [0, 7], "toy")
 
 
 def test_data_dir_label_follows_the_resolution_order(monkeypatch, tmp_path):
@@ -258,6 +262,11 @@ def test_mnist_files_present_but_unreadable_are_not_reported_missing(tmp_path):
     images.write_bytes(images.read_bytes()[:1000])          # truncated, e.g. an interrupted copy
     with pytest.raises(ValueError, match=r"MNIST files in .*raw could not be read \(truncated, still compressed"):
         datasets.load_mnist(tmp_path, allow_fallback=True)  # present files are never replaced by the fallback
+    # still gzip-compressed under the uncompressed name: torchvision's magic-number check is a bare assert
+    images.write_bytes(gzip.compress(_mnist_dir(tmp_path / "good").joinpath("train-images-idx3-ubyte").read_bytes()))
+    with pytest.raises(ValueError, match=r"MNIST files in .*raw could not be read \(truncated, still compressed.*"
+                                         r"AssertionError"):
+        datasets.load_mnist(tmp_path, allow_fallback=True)
     images.unlink()
     with pytest.raises(FileNotFoundError, match=r"missing \['train-images-idx3-ubyte'\]"):
         datasets.load_mnist(tmp_path)

@@ -41,6 +41,18 @@ def test_monte_carlo_moments_agree_with_closed_forms(name, tau):
         assert abs(mc.dd - float(ref.dd)) < 5 * mc.dd_se + 1e-12
 
 
+def test_monte_carlo_standard_errors_match_the_spread_over_independent_runs():
+    # the interval activation {0, b} (the kind NTK-LC solves for) has a large d2, so d3's standard error
+    # must carry the sample-mean centring (a standard error without it is ~1.25 times the true spread)
+    act = nl.activations.binary([(-0.5, 0.5)], 1.0)
+    runs = [eq.moments_monte_carlo(act, 1.0, n_samples=20_000, seed=s) for s in range(300)]
+    for key in ("d1", "d2", "d3", "var"):
+        spread = np.std([getattr(r, key) for r in runs], ddof=1)
+        se = np.mean([getattr(r, key + "_se") for r in runs])
+        # the sample std of 300 runs has relative standard error 1/sqrt(598) ~ 0.041; 0.15 is about 3.6
+        assert abs(spread / se - 1) < 0.15, (key, spread, se)
+
+
 def test_monte_carlo_moments_input_errors():
     with pytest.raises(ValueError, match="n_samples"):
         eq.moments_monte_carlo("relu", 1.0, n_samples=1)
@@ -377,6 +389,10 @@ def test_error_vs_dimension_input_errors():
         eq.error_vs_dimension("mixed", [50, 100], {"b": [STEPS[0]]}, "ntk")
     with pytest.raises(ValueError, match="sizes"):
         eq.error_vs_dimension("mixed", [50, -1], {"r": ["relu"]})
+    # out of order: the local slopes would join sizes that are not neighbours
+    for bad in ([100, 50], [50, 50]):
+        with pytest.raises(ValueError, match=r"sizes must be increasing \(distinct, smallest first\)"):
+            eq.error_vs_dimension("mixed", bad, {"r": ["relu"]})
     with pytest.raises(ValueError, match="case"):
         eq.error_vs_dimension("blobs", [50, 100], {"r": ["relu"]})
     with pytest.raises(ValueError, match="stats"):

@@ -192,6 +192,15 @@ def test_training_is_deterministic_and_seeded():
     assert not np.array_equal(a.losses, c.losses)
 
 
+def test_the_largest_seed_works_end_to_end(tmp_path):
+    # the data order and the test subset are seeded with seed + 1, taken modulo 2**64
+    x, y = colour_images(64, seed=3)
+    top = dataclasses.replace(TINY, seed=2**64 - 1, epochs=1, n_train=48, n_test=16)
+    feats = ft.features_from_images(x, y, x, y, top, cache_dir=tmp_path)
+    assert feats.X_train.shape[1] == 48 and feats.X_test.shape[1] == 16
+    np.testing.assert_array_equal(feats.y_test, y[ft.subset_indices(64, 16, 0, "n_test")])
+
+
 def test_steps_stops_early():
     x, y = colour_images(96, seed=3)
     assert ft.train(x, y, TINY, steps=2).losses.shape == (2,)

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from ntklc_lib import activations as A
-from ntklc_lib import coefficients, memory, networks, readout
+from ntklc_lib import baselines, coefficients, memory, networks, readout
 
 
 def standin_plan(L: int, tau0: float = 1.0):
@@ -66,8 +66,24 @@ def test_pruned_bits_price_the_positions_by_the_entropy_of_the_mask():
 def test_pruned_bits_refuse_a_sparsity_that_keeps_no_weight():
     # 0.99999 of 5000 weights is 0.05 kept: magnitude_pruned refuses that net, so it is not priced either
     with pytest.raises(ValueError, match=r"sparsity = 0\.99999 keeps no weight of layer 1 \(50 x 100 = 5000 "
-                                         r"weights\); it must be <= 0\.9998 there"):
+                                         r"weights\); it must be below 0\.9999 there"):
         memory.pruned_bits(100, (50,), 0.99999)
+    # just below that bound one weight is kept (round((1 - eps) 5000) = 1), and magnitude_pruned builds it
+    assert memory.pruned_bits(100, (50,), 0.99989) == pytest.approx(
+        32 + 5000 * (-(1 / 5000) * math.log2(1 / 5000) - (4999 / 5000) * math.log2(4999 / 5000)), rel=1e-12)
+
+
+def test_pruned_sparsity_for_bits_reaches_every_net_that_is_built():
+    # layers of 4 and 200 weights: at sparsity 0.87 the first keeps round(0.52) = 1 weight, the second 26;
+    # the memory of that net is reachable, although 0.87 > 1 - 1/4
+    p, widths = 2, (2, 100)
+    bits = memory.pruned_bits(p, widths, 0.87)
+    net = baselines.magnitude_pruned(networks.dense_net(p, widths, ["relu", "relu"]), 0.87)
+    assert memory.net_bits(net) == pytest.approx(bits, rel=1e-12)
+    eps = memory.pruned_sparsity_for_bits(p, widths, bits)
+    assert memory.pruned_bits(p, widths, eps) <= bits and eps <= 0.87
+    # the smallest such sparsity: a little less keeps one more weight of the second layer
+    assert memory.pruned_bits(p, widths, eps - 1e-9) > bits
 
 
 @pytest.mark.parametrize("positions", ["entropy", "file"])

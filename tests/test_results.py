@@ -35,6 +35,12 @@ def test_non_finite_values_are_stored_the_same_way_as_strict_json(tmp_path, monk
     assert results.load("nan", directory=tmp_path) == data
 
 
+def test_long_double_values_are_stored_as_floats(tmp_path):
+    # np.longdouble's item() is a np.longdouble again: converting it must not recurse
+    path = results.save("ld", {"v": np.longdouble(1.5), "a": np.array([np.longdouble(0.25)])}, directory=tmp_path)
+    assert json.loads(path.read_text()) == {"a": [0.25], "v": 1.5}
+
+
 def test_keys_that_collide_as_strings_raise(tmp_path, monkeypatch):
     monkeypatch.delenv(results.ENV_VAR, raising=False)
     with pytest.raises(ValueError, match="collide.*'1'"):

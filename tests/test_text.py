@@ -80,6 +80,10 @@ def test_model_offsets_verdict_boundary_and_errors():
 def test_gap_phrase_and_offsets_within():
     assert text.gap_phrase(0.2667, 0.2528, True) == "0.27 ± 0.25 points below"
     assert text.gap_phrase(-0.31, 0.2, False) == "0.31 points above"
+    # a gap that rounds to 0.00 has no direction to name, whatever its sign
+    for zero in (0.0, 0.004, -0.004):
+        assert text.gap_phrase(zero, 0.25, True) == "0.00 ± 0.25 points from"
+    assert text.gap_phrase(0.006, 0.25, False) == "0.01 points below"
     # exactly z standard errors counts as within, as in model_offsets_verdict
     assert text.offsets_within([0.5, 0.9, 0.99], [0.4, -0.41, 3.7], [0.2, 0.2, 0.7]) == [0.5]
     assert text.offsets_within([0.5], [0.5], [0.2], z=3.0) == [0.5]
@@ -107,6 +111,17 @@ def test_model_offsets_verdict_with_degrees_of_freedom_uses_students_t():
         text.model_offsets_verdict([0.5, 0.9], [0.1, 0.1], [0.1, 0.1], dofs=[3.0])
     with pytest.raises(ValueError, match="dofs must be > 0 or nan"):
         text.offsets_within([0.9], [0.1], [0.1], dofs=[0.0])
+    # no test (nan dof) with a zero standard error is still no test: within, in the verdict and the list alike
+    nan = float("nan")
+    assert text.offsets_within([0.5, 0.9], [0.5, 0.9], [0.5, 0.0], dofs=[nan, nan]) == [0.5, 0.9]
+    assert text.model_offsets_verdict([0.5, 0.9, 0.99], [-3.0, 0.9, 0.1], [0.5, 0.0, 0.4], dofs=[4.0, nan, 4.0]) == (
+        "At ε = 0.5 the networks lie below the model beyond the noise (Welch's t test, 5 % level): there the noise "
+        "does not account for the whole loss. At ε = 0.9 and 0.99 they are within the noise of it.")
+    for bad in (0.0, -1.0, float("nan")):
+        with pytest.raises(ValueError, match="z must be a finite number > 0"):
+            text.model_offsets_verdict([0.9], [0.1], [0.1], z=bad)
+        with pytest.raises(ValueError, match="z must be a finite number > 0"):
+            text.offsets_within([0.9], [0.1], [0.1], z=bad)
 
 
 def test_pruning_at_equal_memory_texts():
@@ -133,9 +148,31 @@ def test_pruning_at_equal_memory_texts():
         same = {**result, "against": [{**r, "side": side} for r in result["against"]]}
         assert text.pruning_at_equal_memory(same, 0.99, 252768.0, True)[1].startswith(
             f"At equal memory, magnitude pruning {words} here")
+    # one NTK-LC plan: "its plan", whatever the side ("either" would suggest two)
+    for side, word in ((1, "beats"), (-1, "loses to"), (0, "cannot be told from")):
+        one = {**result, "against": [{**result["against"][1], "side": side}]}
+        assert text.pruning_at_equal_memory(one, 0.99, 252768.0, True)[1].startswith(
+            f"At equal memory, magnitude pruning {word} full NTK-LC with its plan here")
     assert text.pruning_at_equal_memory(result, 0.99, 252768.0, False)[1].endswith(
         "at sparsity 0.99; one draw, so no test).")
     none_item, none_verdict = text.pruning_at_equal_memory(None, 0.9, 5826.5, False)
     assert none_item.startswith("magnitude pruning cannot reach the memory of the ternary networks at sparsity "
                                 "0.9 (5.83e+03 bits)")
     assert "not compared at equal memory" in none_verdict
+
+
+def test_units_without_inputs_sentence():
+    assert text.units_without_inputs_sentence([0.179, 0.122, 0.111], 0.997853) == (
+        "At sparsity 0.9979, pruning layer by layer leaves 17.9 % of the first hidden layer's units (and 12.2 % "
+        "and 11.1 % of the later layers') without a single input weight: their features are constants, so the "
+        "pruned network works with fewer units than its width.")
+    assert text.units_without_inputs_sentence([0.05], 0.99).startswith(
+        "At sparsity 0.9900, pruning layer by layer leaves 5.0 % of the first hidden layer's units without")
+    assert text.units_without_inputs_sentence([0.0, 0.0], 0.9) == (
+        "At sparsity 0.9000 every unit keeps at least one input weight.")
+    with pytest.raises(ValueError, match=r"fractions must lie in \[0.0, 1.0\]"):
+        text.units_without_inputs_sentence([1.5], 0.9)
+    with pytest.raises(ValueError, match="sparsity"):
+        text.units_without_inputs_sentence([0.1], 1.0)
+    with pytest.raises(ValueError, match="one entry per hidden layer"):
+        text.units_without_inputs_sentence([], 0.9)
