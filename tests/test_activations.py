@@ -205,8 +205,9 @@ def _plackett_adaptive(s, v, a, b, c):
             def density(th):
                 return math.exp(-(h - q) ** 2 / (2 * math.cos(th) ** 2) - h * q / (1 + math.sin(th))) / (2 * math.pi)
 
-            total += np.sign(top) * jumps[j] * jumps[k] * sum(integrate.quad(density, lo, hi, epsabs=1e-19, epsrel=1e-13)[0]
-                                               for lo, hi in zip(edges[:-1], edges[1:]))
+            pieces = [integrate.quad(density, lo, hi, epsabs=1e-19, epsrel=1e-13)[0]
+                      for lo, hi in zip(edges[:-1], edges[1:])]
+            total += np.sign(top) * jumps[j] * jumps[k] * sum(pieces)
     return total
 
 
@@ -690,6 +691,11 @@ def test_centred_moments_keep_their_digits_where_f_is_nearly_constant():
     (lambda: A.get_list(None), r"acts must be an activation or a list of them .*got NoneType None"),
     (lambda: A.binary([(0, 1, 2)]), r"intervals must be a list of \(low, high\) pairs"),
     (lambda: A.binary([(0, 1)], "x"), r"b must be a finite number, got 'x'"),
+    (lambda: A.binary([(0.0, 1.0), (0.5, 2.0)]), r"intervals must be non-empty and disjoint"),
+    (lambda: A.binary([(1.0, 1.0)]), r"intervals must be non-empty and disjoint"),
+    (lambda: A.step([0.0, 1.0], [0.0, 1.0]), r"values must have len\(thresholds\) \+ 1 = 3 entries, got 2"),
+    (lambda: A.step([0.0], [0.0, np.nan]), r"thresholds and values must be finite"),
+    (lambda: A.ternary_symmetric(0.0), r"s must be > 0, got 0"),
     # an Activation with new parameters: they were dropped without a word (slope stayed 0.1)
     (lambda: A.get(A.get("lrelu"), slope=0.3), r"parameters \['slope'\] cannot be applied to an Activation "
                                                 r"\(lrelu, params \{'slope': 0\.1\}\); pass its name instead"),

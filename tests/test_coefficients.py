@@ -29,6 +29,34 @@ def test_ck_and_ntk_recursions_for_two_relu_layers_by_hand():
     np.testing.assert_allclose(c.tau, [tau0, math.sqrt(v1), math.sqrt(v2)], rtol=1e-13)
 
 
+def erf_moments(tau):
+    # f = erf: d1 = E f', dd = E f'^2, var = E f^2 (f odd: mean 0, d2 = 0), d3 = E (f^2)'' by Stein's lemma
+    q, r = 1 + 2 * tau**2, 1 + 4 * tau**2
+    return (2 / math.sqrt(math.pi * q), 0.0, 8 / (math.pi * q * math.sqrt(r)), 4 / (math.pi * math.sqrt(r)),
+            2 / math.pi * math.asin(2 * tau**2 / q))
+
+
+@pytest.mark.parametrize("names", [("erf", "relu"), ("relu", "erf")])
+def test_recursions_read_each_layers_moments_at_its_own_scale(names):
+    """ReLU's d1, d3 and dd do not depend on the scale, so two ReLU layers cannot tell which layer's
+    moments a recursion reads; erf's all do, and its d2 = 0 isolates the cross terms."""
+    moments = {"relu": relu_moments, "erf": erf_moments}
+    tau0 = 1.3
+    d1, d2, d3, dd, v1 = moments[names[0]](tau0)
+    e1, e2, e3, ee, v2 = moments[names[1]](math.sqrt(v1))
+    a1 = np.array([d1**2, 0.25 * d2**2, 0.5 * d2**2, 0.5 * d3])
+    a2 = np.array([e1**2 * a1[0], e1**2 * a1[1] + 0.25 * e2**2 * a1[3] ** 2,
+                   e1**2 * a1[2] + 0.5 * e2**2 * a1[0] ** 2, 0.5 * e3 * a1[3]])
+    b1 = np.array([a1[0] + d1**2, a1[1], a1[2] + d2**2])
+    b2 = np.array([a2[0] + e1**2 * b1[0], a2[1] + e1**2 * b1[1], a2[2] + e1**2 * b1[2] + e2**2 * a1[0] * b1[0]])
+    k1 = v1 + dd * tau0**2
+    c = nl.coefficients.ntk(list(names), tau0)
+    np.testing.assert_allclose(c.alpha, [a1, a2], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(c.beta, [b1, b2], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(c.kappa2, [tau0**2, k1, v2 + ee * k1], rtol=1e-12)
+    np.testing.assert_allclose(c.tau, [tau0, math.sqrt(v1), math.sqrt(v2)], rtol=1e-12)
+
+
 def test_alpha1_is_the_linear_part_of_the_limit_kernel():
     """For a linear activation the limit CK is exactly alpha_L1 X^T X (alpha_2 = alpha_3 = 0)."""
     d = nl.data.gmm("mixed", n=50, p=60, seed=3)

@@ -275,6 +275,8 @@ def test_keeps_accuracy_is_less_than_one_point_below_dense():
     keeps = nl.comparison.keeps_accuracy
     assert keeps(0.91, 0.905) and keeps(0.91, 0.95) and not keeps(0.91, 0.899)
     assert not keeps(0.75, 0.74)
+    # a gap of exactly LOSSLESS_GAP (0.75 - 0.74 is 0.010000000000000009 in floating point, a hair more)
+    assert not keeps(0.01, 0.0) and keeps(0.01, 1e-12)
     assert nl.comparison.LOSSLESS_GAP == 0.01
     with pytest.raises(ValueError, match=r"dense_acc must be an accuracy in \[0, 1\] \(a fraction, not a "
                                          r"percentage\)"):

@@ -49,6 +49,25 @@ def test_full_covariance_custom_mixture():
     np.testing.assert_allclose(np.cov(Z), C, atol=0.05)
 
 
+def test_model_stats_with_full_covariances_equal_those_of_the_diagonal_ones_rotated():
+    # C_a = Q diag(c_a) Q^T: tr C_a, tr C_a C_b and psi_i = ||x_i - mu_a / sqrt(p)||^2 - tr C_a / p are
+    # the same as for diag(c_a), so the (K, p, p) branch must give the diagonal branch's statistics
+    p, K = 40, 3
+    rng = np.random.default_rng(8)
+    diag = rng.uniform(0.5, 2.0, (K, p))
+    Q, _ = np.linalg.qr(rng.standard_normal((p, p)))
+    full = np.stack([Q @ np.diag(c) @ Q.T for c in diag])
+    means = rng.standard_normal((K, p)) * 3
+    d = nl.data.gmm(n=90, p=p, seed=1, means=means, covs=full)
+    a = nl.data.mixture_stats(d.X, d.y, means, diag)
+    b = nl.data.mixture_stats(d.X, d.y, means, full)
+    for field in ("tau0_model", "t", "T", "psi", "trC"):
+        np.testing.assert_allclose(getattr(b, field), getattr(a, field), rtol=1e-12, atol=1e-12, err_msg=field)
+    # and T by its definition, tr(C_a C_b) / p
+    T = np.array([[np.trace(full[i] @ full[j]) / p for j in range(K)] for i in range(K)])
+    np.testing.assert_allclose(b.T, T, rtol=1e-12)
+
+
 def test_estimated_stats_agree_with_model_stats():
     d = nl.data.gmm("mixed", n=4000, p=800, seed=1)
     est = nl.data.mixture_stats(d.X, d.y)

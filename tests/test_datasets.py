@@ -23,6 +23,14 @@ def test_take_classes_is_reproducible_and_relabelled(images_labels):
     np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(ya, np.repeat([0, 1], 5))
     np.testing.assert_array_equal(ya, yb)
+    # label k is the k-th class asked for (2 first, then 0), five distinct images of it each
+    rows = {im.tobytes(): lb for im, lb in zip(images, labels)}
+    assert len(rows) == len(images)                           # random 4 x 4 images: each identifies its row
+    np.testing.assert_array_equal([rows[im.tobytes()] for im in a], np.repeat([2, 0], 5))
+    assert len({im.tobytes() for im in a}) == 10
+    # the draw follows the seed
+    c, _ = datasets.take_classes(images, labels, [2, 0], 5, seed=4)
+    assert not np.array_equal(a, c)
 
 
 @pytest.mark.parametrize("call, match", [

@@ -209,10 +209,11 @@ def test_hermite_surrogate_torch_forms_agree_with_numpy_at_high_order(order):
 def test_derived_seed_takes_exactly_a_size_and_a_repeat():
     """SeedSequence pads its entropy with zeros: derived_seed(1), derived_seed(1, 0) and derived_seed(1, 0, 0)
     were one stream.  The signature is now (seed, size, repeat); the values callers get are unchanged."""
-    # values of the former derived_seed(seed, *keys) with two keys
+    # values of the former derived_seed(seed, *keys) with two keys, pinned so that stored records stay
+    # reproducible; each is the first word of numpy's SeedSequence([seed, size, repeat])
     for args, value in (((5, 400, 0), 1177718371), ((3, 240, 1), 2620297684), ((0, 0, 0), 2968811710),
                         ((2**64 - 1, 10**6, 3), 915998625)):
-        assert eq.derived_seed(*args) == value
+        assert eq.derived_seed(*args) == value == int(np.random.SeedSequence(list(args)).generate_state(1)[0])
     assert eq.derived_seed(np.uint64(5), np.int32(400), np.int64(0)) == 1177718371
     assert len({eq.derived_seed(7, n, r) for n in (0, 1, 2, 100) for r in range(4)}) == 16
     for args in ((1,), (1, 0), (1, 0, 0, 0)):
@@ -289,6 +290,21 @@ def test_kernel_triplet_errors_are_the_relative_errors_of_its_kernels():
     assert tri.errors["tilde_vs_limit"] == pytest.approx(nl.spectra.relative_error(tri.tilde, tri.limit))
     assert tri.errors["empirical_vs_limit"] == pytest.approx(nl.spectra.relative_error(tri.empirical, tri.limit))
     np.testing.assert_allclose(tri.limit, nl.kernels.ck_limit(d.X, ["relu"] * 2))
+    # the kernels it was asked for: the closed form with the given statistics, the nets' with their draws
+    np.testing.assert_allclose(tri.tilde, nl.kernels.ck_tilde(d.X, d.y, ["relu"] * 2, means=d.means, covs=d.covs),
+                               rtol=0, atol=1e-13)
+    np.testing.assert_allclose(tri.empirical, nl.kernels.ck_empirical(d.X, ["relu"] * 2, (600, 600), draws=2, seed=0),
+                               rtol=0, atol=1e-12)
+    assert tri.errors["tilde_vs_empirical"] == pytest.approx(nl.spectra.relative_error(tri.tilde, tri.empirical))
+    # estimated statistics give another closed form (so dropping the given ones would be seen)
+    est = eq.kernel_triplet(d.X, d.y, ["relu"] * 2, "ck")
+    np.testing.assert_allclose(est.tilde, nl.kernels.ck_tilde(d.X, d.y, ["relu"] * 2), rtol=0, atol=1e-13)
+    assert np.max(np.abs(est.tilde - tri.tilde)) > 1e-6
+    # sparse ternary nets, and the NTK
+    tern = eq.kernel_triplet(d.X, d.y, ["relu"], "ntk", widths=(500,), weights="ternary", sparsity=0.8, seed=3)
+    np.testing.assert_allclose(tern.empirical, nl.kernels.ntk_empirical(d.X, ["relu"], (500,), weights="ternary",
+                                                                         sparsity=0.8, seed=3), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(tern.tilde, nl.kernels.ntk_tilde(d.X, d.y, ["relu"]), rtol=0, atol=1e-13)
     assert eq.kernel_triplet(d.X, d.y, ["relu"], "ntk").empirical is None
 
 
@@ -382,6 +398,28 @@ def test_error_vs_dimension_shrinks_and_is_reproducible():
                                     nl.kernels.ck_limit(d.X, ["relu"]))
     assert sweep.errors[0, 1] == pytest.approx(ref, rel=1e-10)
     assert sweep.fit("relu").slope < 0
+
+
+@pytest.mark.parametrize("kind, stats, identity", [("ntk", "model", "theory"), ("ck", "estimated", "theory"),
+                                                   ("ck", "model", "reference"), ("ntk", "estimated", "reference")])
+def test_error_vs_dimension_options_recomputed_by_hand(kind, stats, identity):
+    acts = ["relu", "tanh"]
+    sweep = eq.error_vs_dimension("mixed", [120, 240], {"net": acts}, kind, seed=7, repeats=2, stats=stats,
+                                  identity=identity)
+    d = nl.data.gmm("mixed", n=240, p=240, seed=eq.derived_seed(7, 240, 1))
+    given = {"means": d.means, "covs": d.covs} if stats == "model" else {}
+    tilde = nl.kernels.ntk_tilde if kind == "ntk" else nl.kernels.ck_tilde
+    limit = nl.kernels.ntk_limit if kind == "ntk" else nl.kernels.ck_limit
+    ref = nl.spectra.relative_error(tilde(d.X, d.y, acts, identity=identity, **given), limit(d.X, acts))
+    assert sweep.errors_all[0, 1, 1] == pytest.approx(ref, rel=1e-10)
+    # the option matters here, so a sweep that ignored it would be seen
+    other = dict(kind="ck" if kind == "ntk" else "ntk") if stats == "model" and identity == "theory" else \
+        dict(stats="model" if stats == "estimated" else "estimated", identity=identity) if identity == "theory" else \
+        dict(identity="theory")
+    args = {"kind": kind, "stats": stats, "identity": identity, **other}
+    changed = eq.error_vs_dimension("mixed", [120, 240], {"net": acts}, args["kind"], seed=7, repeats=2,
+                                    stats=args["stats"], identity=args["identity"])
+    assert abs(changed.errors_all[0, 1, 1] - ref) > 1e-6 * ref
 
 
 def test_error_vs_dimension_input_errors():
@@ -494,6 +532,13 @@ def test_two_class_matrix_is_normalized_and_sorted():
     np.testing.assert_array_equal(y, np.repeat([0, 1], 10))
     assert np.mean(np.sum(X**2, axis=0)) == pytest.approx(1.0, rel=1e-12)
     np.testing.assert_allclose(X.mean(axis=1), 0.0, atol=1e-12)
+    # by hand: the images of class 2 then class 0 (as take_classes draws them), pixels / 255, centred by the
+    # global mean, scaled to mean squared norm 1
+    chosen, _ = nl.datasets.take_classes(images, labels, [2, 0], 10, seed=1)
+    assert set(map(bytes, chosen[:10])) <= set(map(bytes, images[labels == 2]))
+    Z = chosen.reshape(20, -1).T / 255.0
+    Z = Z - Z.mean(axis=1, keepdims=True)
+    np.testing.assert_allclose(X, Z / np.sqrt(np.mean(np.sum(Z * Z, axis=0))), rtol=0, atol=1e-12)
     with pytest.raises(ValueError, match="classes must hold at least two distinct labels"):
         eq.two_class_matrix(images, labels, [1, 1], 5)
     with pytest.raises(ValueError, match=r"images must be \(N, ...\) .*got shapes \(60,\) and \(60,\)"):
@@ -590,8 +635,12 @@ def test_random_rotation_is_orthogonal_and_keeps_the_gram_matrix():
     X = np.random.default_rng(0).standard_normal((50, 7))
     np.testing.assert_allclose((Q @ X).T @ (Q @ X), X.T @ X, atol=1e-10)
     # Haar: the (0, 0) entry has E Q_00^2 = 1/p; averaged over 200 draws the SE is ~ sqrt(2/(p+2)) / p / sqrt(200)
-    m = np.mean([eq.random_rotation(50, seed=s)[0, 0] ** 2 for s in range(200)])
+    entries = np.array([eq.random_rotation(50, seed=s)[0, 0] for s in range(200)])
+    m = np.mean(entries ** 2)
     assert abs(m - 1 / 50) < 5 * math.sqrt(2 / 52) / 50 / math.sqrt(200)
+    # and E Q_00 = 0 (variance 1/p): without the sign fix by diag(R) > 0, QR's convention biases Q_00
+    # (its mean over these draws was -0.115 against a standard error of 0.01)
+    assert abs(np.mean(entries)) < 5 * math.sqrt(1 / 50 / 200)
 
 
 def test_weight_law_errors_shape_and_very_sparse_weights_are_far_off():

@@ -206,6 +206,12 @@ def test_steps_stops_early():
     assert ft.train(x, y, TINY, steps=2).losses.shape == (2,)
 
 
+def test_the_last_incomplete_batch_is_dropped():
+    # 100 images in batches of 32: three full batches per epoch, the 4 left over are not a step of their own
+    x, y = colour_images(100, seed=3)
+    assert ft.train(x, y, TINY).losses.shape == (TINY.epochs * 3,)
+
+
 # ---- cache ------------------------------------------------------------------------------------
 
 def test_cache_key_is_stable_and_changes_with_every_parameter(monkeypatch):

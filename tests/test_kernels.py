@@ -652,3 +652,10 @@ def test_ternary_positions_are_independent_of_the_gaussian_draw_of_the_same_seed
         assert abs(G[kept].mean() - G[~kept].mean()) < 5 * se
         # and the two halves of the Box-Muller pairs (positions i and i + 8 of each block of 16)
         assert abs(np.corrcoef(G.ravel(), kept.ravel())[0, 1]) < 5 / math.sqrt(G.size)
+
+
+def test_ternary_draws_of_one_seed_are_nested_across_sparsities():
+    # common random numbers, as documented: the non-zeros at 0.9 lie among those at 0.5 (signs unrelated)
+    draw = [K.sample_weights((300, 400), "ternary", eps, torch.Generator().manual_seed(5)) for eps in (0.5, 0.9)]
+    assert bool(((draw[1] != 0) & (draw[0] == 0)).sum() == 0)
+    assert float((draw[1] != 0).double().mean()) == pytest.approx(0.1, abs=5 * math.sqrt(0.09 / 120_000))

@@ -221,6 +221,12 @@ def test_net_bits_follow_the_weight_law():
     tern = networks.ternary_net(50, (40,), ["relu"], sparsity=0.9, seed=0)
     assert memory.net_bits(tern) == pytest.approx(memory.ternary_entropy_bits(50, (40,), 0.9))
     assert memory.net_bits(tern, "packed") == 4000
+    # pruned nets: positions by the mask's entropy, or ("packed") as a simple file stores them
+    for pruned in (baselines.magnitude_pruned(dense, 0.9), baselines.random_pruned(dense, 0.9, seed=1)):
+        assert memory.net_bits(pruned) == pytest.approx(memory.pruned_bits(50, (40,), 0.9), rel=1e-12)
+        assert memory.net_bits(pruned, "packed") == pytest.approx(memory.pruned_bits(50, (40,), 0.9, "file"),
+                                                                  rel=1e-12)
+    assert memory.pruned_bits(50, (40,), 0.9, "file") != memory.pruned_bits(50, (40,), 0.9)
 
 
 def test_non_ternary_nets_and_bad_arguments_raise(tmp_path):

@@ -102,6 +102,9 @@ def test_net_shape_properties():
     (lambda: networks.dense_net(30, (20,), ["relu"], seed=-1), "seed"),
     (lambda: networks.ternary_net(30, (20,), ["relu"], sparsity=1.0), "sparsity"),
     (lambda: networks.compressed_net(30, (20,), standin_plan(2)), "widths"),
+    (lambda: networks.compressed_net(
+        30, (20,), types.SimpleNamespace(**{**vars(standin_plan(1)), "centers": [0.1, 0.2]})),
+     r"plan must have 1 centers and 2 tau_compressed values, got 2 and \(2,\)"),
     (lambda: networks.features(networks.dense_net(30, (20,), ["relu"]), np.zeros((29, 4))),
      r"X must have p = 30 rows .*got shape \(29, 4\)"),
 ])

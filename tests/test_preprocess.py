@@ -44,6 +44,39 @@ def test_mnist_train_test_shapes_and_scale():
     np.testing.assert_allclose(tt.X_train.mean(axis=1), 0.0, atol=1e-12)
 
 
+def _write_idx(path, array):
+    # the IDX format torchvision reads: magic (0, 0, type 0x08 = uint8, ndim), big-endian int32 sizes, data
+    header = bytes([0, 0, 0x08, array.ndim]) + np.asarray(array.shape, dtype=">i4").tobytes()
+    path.write_bytes(header + array.astype(np.uint8).tobytes())
+
+
+def test_mnist_train_test_takes_each_split_and_maps_the_test_set_with_the_training_statistics(tmp_path):
+    # small IDX files whose two splits differ in brightness: the test digits must come from the t10k files
+    # and be mapped with the training mean and scale, not normalized with their own
+    rng = np.random.default_rng(5)
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    images = {"train": rng.integers(0, 120, (40, 28, 28)), "t10k": rng.integers(100, 256, (30, 28, 28))}
+    labels = {"train": rng.integers(0, 10, 40), "t10k": rng.integers(0, 10, 30)}
+    for prefix in ("train", "t10k"):
+        _write_idx(raw / f"{prefix}-images-idx3-ubyte", images[prefix])
+        _write_idx(raw / f"{prefix}-labels-idx1-ubyte", labels[prefix])
+    tt = preprocess.mnist_train_test(25, 12, data_dir=tmp_path, seed=3, allow_fallback=False)
+    # by hand: each split shuffled by its own seeded permutation, pixels / 255, the training mean and scale
+    i = np.random.default_rng([3, 0]).permutation(40)[:25]
+    j = np.random.default_rng([3, 1]).permutation(30)[:12]
+    Xtr = images["train"][i].reshape(25, -1).T / 255.0
+    Xte = images["t10k"][j].reshape(12, -1).T / 255.0
+    m = Xtr.mean(axis=1, keepdims=True)
+    c = np.sqrt(np.mean(np.sum((Xtr - m) ** 2, axis=0)))
+    np.testing.assert_allclose(tt.X_train, (Xtr - m) / c, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(tt.X_test, (Xte - m) / c, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(tt.y_train, labels["train"][i])
+    np.testing.assert_array_equal(tt.y_test, labels["t10k"][j])
+    # the brighter test digits stay shifted: their mean is far from the training mean of 0
+    assert np.mean(tt.X_test) > 10 * np.abs(np.mean(tt.X_train))
+
+
 @pytest.mark.parametrize("call, name", [
     (lambda: preprocess.mnist_train_test(0, 10), "n_train"),
     (lambda: preprocess.mnist_train_test(10, 10**7), "n_test"),

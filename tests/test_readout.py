@@ -70,6 +70,38 @@ def test_ridge_selection_equals_a_brute_force_loop():
     np.testing.assert_allclose(r.weight, final.weight, rtol=1e-5, atol=1e-7)
 
 
+def test_ridge_selection_with_a_gram_shift_equals_a_brute_force_loop():
+    # the shift enters the choice of lambda too (3000 / (n c^2) is comparable to the grid here)
+    F, y = toy(d=25, n=300, sep=0.6, seed=3)
+    grid, shift = np.logspace(-4, 1, 8), 3000.0
+    r = readout.ridge(F, y, lams=grid, val_fraction=0.25, seed=11, gram_shift=shift)
+    perm = np.random.default_rng(11).permutation(300)
+    val, fit = np.sort(perm[:75]), np.sort(perm[75:])
+    accs = np.array([readout.accuracy(readout.ridge_fit(F[:, fit], y[fit], lam, gram_shift=shift, n_classes=3),
+                                      F[:, val], y[val]) for lam in grid])
+    np.testing.assert_allclose(r.val_accuracy, accs)
+    # the shift changes the validation accuracies, so a selection that dropped it would be seen
+    plain = readout.ridge(F, y, lams=grid, val_fraction=0.25, seed=11)
+    assert not np.array_equal(plain.val_accuracy, accs)
+    best = grid[np.flatnonzero(accs == accs.max())].max()
+    assert r.penalty == best
+    np.testing.assert_allclose(r.weight, readout.ridge_fit(F, y, best, gram_shift=shift).weight, rtol=1e-5,
+                               atol=1e-7)
+
+
+def test_ties_in_validation_accuracy_go_to_the_largest_penalty():
+    # well-separated classes: several penalties classify every validation sample alike
+    F, y = toy(d=30, n=200, sep=4.5, seed=0)
+    grid = np.logspace(-4, 1, 8)
+    r = readout.ridge(F, y, lams=grid, seed=0)
+    ties = grid[r.val_accuracy == r.val_accuracy.max()]
+    assert ties.size >= 2 and r.penalty == ties.max()
+    wds = np.array([1e-4, 1e-3, 1e-2])
+    c = readout.cross_entropy(F, y, weight_decays=wds, seed=0, max_iter=200)
+    ties = wds[c.val_accuracy == c.val_accuracy.max()]
+    assert ties.size >= 2 and c.penalty == ties.max()
+
+
 def test_ridge_separates_a_gaussian_mixture():
     g = nl.data.gmm("means", n=600, p=100, n_classes=3, seed=0)
     r = readout.ridge(g.X[:, ::2], g.y[::2], seed=0)
@@ -131,6 +163,17 @@ def test_cross_entropy_selection_picks_the_best_validation_accuracy():
     best = max(g for g, a in zip(grid, r.val_accuracy) if a == r.val_accuracy.max())
     assert r.penalty == best
     assert readout.accuracy(r, F, y) > 0.6
+    # the validation accuracies are those of separate fits on the documented split (the first 20 % of the
+    # seeded permutation validate); the path is warm-started, so allow one validation sample of difference
+    perm = np.random.default_rng(2).permutation(200)
+    val, fit = np.sort(perm[:40]), np.sort(perm[40:])
+    accs = np.array([readout.accuracy(readout.cross_entropy_fit(F[:, fit], y[fit], wd, max_iter=200, n_classes=3),
+                                      F[:, val], y[val]) for wd in grid])
+    np.testing.assert_allclose(r.val_accuracy, accs, rtol=0, atol=1 / 40 + 1e-12)
+    # and the kept readout is refitted on all samples, standardized with all of them
+    final = readout.cross_entropy_fit(F, y, r.penalty, max_iter=200)
+    np.testing.assert_allclose(r.weight, final.weight, rtol=0, atol=1e-4)
+    np.testing.assert_allclose(r.mean, final.mean, rtol=1e-12)
 
 
 def test_predict_and_accuracy():

@@ -224,3 +224,22 @@ def test_best_spectral_fit_recovers_an_exact_relation_and_refuses_undetermined_o
         spectra.best_spectral_fit(K, K[:5, :5])
     with pytest.raises(ValueError, match="identity must be True or False"):
         spectra.best_spectral_fit(K, K, identity="no")
+
+
+def test_spectrum_fixes_each_eigenvector_sign_by_its_largest_entry():
+    # documented so that two kernels' eigenvectors can be overlaid: the entry of largest magnitude is positive
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((40, 40))
+    K = A + A.T
+    s = spectra.spectrum(K, top=5)
+    cols = np.arange(5)
+    assert np.all(s.vectors[np.argmax(np.abs(s.vectors), axis=0), cols] > 0)
+    # numpy's eigenvectors with that convention applied
+    _, V = np.linalg.eigh(K)
+    ref = V[:, -5:] * np.sign(V[:, -5:][np.argmax(np.abs(V[:, -5:]), axis=0), cols])
+    np.testing.assert_allclose(s.vectors, ref, atol=1e-10)
+
+
+def test_relative_error_refuses_kernels_of_different_sizes():
+    with pytest.raises(ValueError, match=r"K and K_ref must have the same shape, got \(3, 3\) and \(4, 4\)"):
+        spectra.relative_error(np.eye(3), np.eye(4))
