@@ -161,7 +161,11 @@ def pruned_sparsity_for_bits(p: int, widths, bits: float, positions: str = "entr
 
 
 def readout_bits(d_L: int, n_classes: int) -> int:
-    """32 (d_L K + K) bits for a float32 readout of d_L features and K classes."""
+    """32 (d_L K + K) bits for a float32 readout of d_L features and K classes.
+
+    A fitted :class:`~ntklc_lib.readout.Readout` also holds its standardization (mean: (d_L,), scale),
+    which :func:`save_compressed` stores as well; it folds into the weight and bias (W / scale and
+    b - mean^T W / scale give the same scores up to float32 rounding), so it is not counted."""
     return 32 * (checks.positive_int("d_L", d_L) * checks.positive_int("n_classes", n_classes) + n_classes)
 
 
