@@ -170,8 +170,9 @@ def align_sign(v, ref) -> np.ndarray:
 def class_separation(v, y) -> float:
     """How clearly a vector v: (n,) separates two classes y: (n,) (labels with exactly two values):
     |mean of v on one class - mean on the other| / sqrt((var_0 + var_1) / 2), variances with ddof = 1
-    (Cohen's d, but with the two variances averaged unweighted: the same for classes of equal size).  For an eigenvector plotted against the sample index, it is the level shift between
-    the classes in units of the spread within each; the sign of v does not matter.
+    (Cohen's d, but with the two variances averaged unweighted: the same for classes of equal size).
+    For an eigenvector plotted against the sample index, it is the level shift between the classes in
+    units of the spread within each; the sign of v does not matter.
     """
     v = checks.finite_matrix("v", v, ndim=1)
     y = np.asarray(y)
