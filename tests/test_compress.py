@@ -33,33 +33,52 @@ def test_moments_mode_matches_required_moments_and_alphas(name, depth):
     assert all(a.is_step for a in plan.compressed)
 
 
+# ---- brute force with scipy's normal law only, for the solver's choice among its solutions ---------------
+
+def _family_parts(family):
+    """Per unit level b = 1 and tau = 1, as functions of the thresholds (x1, x2): the first two Hermite
+    parts a1 = E f', a2 = E xi f' (d1 = b a1 / tau, d2 = b a2 / tau^2), the variance and tau^2 d3 / b^2, from
+    THEORY.md section 4 written with scipy.stats.norm."""
+    from scipy.stats import norm
+    if family == "interval":     # b 1{x1 < xi < x2}
+        P = lambda x1, x2: norm.cdf(x2) - norm.cdf(x1)
+        a1 = lambda x1, x2: norm.pdf(x1) - norm.pdf(x2)
+        a2 = lambda x1, x2: x1 * norm.pdf(x1) - x2 * norm.pdf(x2)
+        uvar = lambda x1, x2: P(x1, x2) * (1 - P(x1, x2))
+        ud3 = lambda x1, x2: (1 - 2 * P(x1, x2)) * a2(x1, x2)
+    else:                        # b (1{xi > x2} - 1{xi < x1})
+        m = lambda x1, x2: norm.sf(x2) - norm.cdf(x1)
+        a1 = lambda x1, x2: norm.pdf(x1) + norm.pdf(x2)
+        a2 = lambda x1, x2: x2 * norm.pdf(x2) + x1 * norm.pdf(x1)
+        uvar = lambda x1, x2: norm.sf(x2) + norm.cdf(x1) - m(x1, x2) ** 2
+        ud3 = lambda x1, x2: (x2 * norm.pdf(x2) - x1 * norm.pdf(x1)) - 2 * m(x1, x2) * a2(x1, x2)
+    return a1, a2, uvar, ud3
+
+
+def _curve(g, x1s):
+    """For each x1, the roots x2 > x1 of g(x1, x2) = 0 (bracketed on a grid, refined by brentq)."""
+    from scipy.optimize import brentq
+    for x1 in x1s:
+        grid = np.linspace(x1 + 1e-6, 7.0, 400)
+        with np.errstate(all="ignore"):
+            vals = g(x1, grid)
+        for j, k in enumerate(np.flatnonzero(np.sign(vals[:-1]) * np.sign(vals[1:]) < 0)):
+            yield j, x1, brentq(lambda t: g(x1, t), grid[k], grid[k + 1], xtol=1e-14)
+
+
 def _curve_variances(family, d1sq, d2sq, tau):
     """Variances of every member of ``family`` with d1^2 = d1sq and d2^2 = d2sq at input scale tau, by brute
     force: x1 on a fine grid; x2 > x1 from the ratio d2^2 / d1^2 = A2^2 / (A1 tau)^2 (b cancels), roots
     bracketed on a grid and refined by brentq; then b from d1^2.  scipy's normal law only, not the solver."""
-    from scipy.optimize import brentq
-    from scipy.stats import norm
+    a1, a2, uvar, _ = _family_parts(family)
     ratio = tau**2 * d2sq / d1sq
-    if family == "interval":
-        a1 = lambda x1, x2: norm.pdf(x1) - norm.pdf(x2)
-        a2 = lambda x1, x2: x1 * norm.pdf(x1) - x2 * norm.pdf(x2)
-        unit_var = lambda x1, x2: (norm.cdf(x2) - norm.cdf(x1)) * (1 - norm.cdf(x2) + norm.cdf(x1))
-    else:
-        a1 = lambda x1, x2: norm.pdf(x1) + norm.pdf(x2)
-        a2 = lambda x1, x2: x2 * norm.pdf(x2) + x1 * norm.pdf(x1)
-        unit_var = lambda x1, x2: (norm.sf(x2) + norm.cdf(x1)) - (norm.sf(x2) - norm.cdf(x1)) ** 2
     out = []
     # A2^2 = ratio A1^2 splits into A2 = +-sqrt(ratio) A1, each with simple roots (also for ratio = 0,
     # the odd activations' d2 = 0, where the square would only touch zero)
     for sign in (1.0, -1.0):
         g = lambda x1, x2: a2(x1, x2) - sign * math.sqrt(ratio) * a1(x1, x2)
-        for x1 in np.linspace(-5.0, 5.0, 801):
-            grid = np.linspace(x1 + 1e-6, 7.0, 400)
-            vals = g(x1, grid)
-            for k in np.flatnonzero(np.sign(vals[:-1]) * np.sign(vals[1:]) < 0):
-                x2 = brentq(lambda t: g(x1, t), grid[k], grid[k + 1], xtol=1e-14)
-                b2 = d1sq * tau**2 / a1(x1, x2) ** 2
-                out.append(b2 * unit_var(x1, x2))
+        for _, x1, x2 in _curve(g, np.linspace(-5.0, 5.0, 801)):
+            out.append(d1sq * tau**2 / a1(x1, x2) ** 2 * uvar(x1, x2))
     return np.array(out)
 
 
@@ -372,39 +391,6 @@ def test_a_quadratic_net_is_solved_however_far_its_scale_drifts():
     last = plan.layers[-1]
     d1, _ = _step_moments_scipy(plan.compressed[-1], last.tau_in)
     assert abs(d1) * last.tau_in <= 1e-9 * math.sqrt(last.achieved["var"])
-
-
-# ---- which solution the solver keeps, by brute force with scipy's normal law only ---------------------------
-
-def _family_parts(family):
-    """Per unit level b = 1 and tau = 1, as functions of the thresholds (x1, x2): the first two Hermite
-    parts a1 = E f', a2 = E xi f' (d1 = b a1 / tau, d2 = b a2 / tau^2), the variance and tau^2 d3 / b^2, from
-    THEORY.md section 4 written with scipy.stats.norm."""
-    from scipy.stats import norm
-    if family == "interval":     # b 1{x1 < xi < x2}
-        P = lambda x1, x2: norm.cdf(x2) - norm.cdf(x1)
-        a1 = lambda x1, x2: norm.pdf(x1) - norm.pdf(x2)
-        a2 = lambda x1, x2: x1 * norm.pdf(x1) - x2 * norm.pdf(x2)
-        uvar = lambda x1, x2: P(x1, x2) * (1 - P(x1, x2))
-        ud3 = lambda x1, x2: (1 - 2 * P(x1, x2)) * a2(x1, x2)
-    else:                        # b (1{xi > x2} - 1{xi < x1})
-        m = lambda x1, x2: norm.sf(x2) - norm.cdf(x1)
-        a1 = lambda x1, x2: norm.pdf(x1) + norm.pdf(x2)
-        a2 = lambda x1, x2: x2 * norm.pdf(x2) + x1 * norm.pdf(x1)
-        uvar = lambda x1, x2: norm.sf(x2) + norm.cdf(x1) - m(x1, x2) ** 2
-        ud3 = lambda x1, x2: (x2 * norm.pdf(x2) - x1 * norm.pdf(x1)) - 2 * m(x1, x2) * a2(x1, x2)
-    return a1, a2, uvar, ud3
-
-
-def _curve(g, x1s):
-    """For each x1, the roots x2 > x1 of g(x1, x2) = 0 (bracketed on a grid, refined by brentq)."""
-    from scipy.optimize import brentq
-    for x1 in x1s:
-        grid = np.linspace(x1 + 1e-6, 7.0, 400)
-        with np.errstate(all="ignore"):
-            vals = g(x1, grid)
-        for j, k in enumerate(np.flatnonzero(np.sign(vals[:-1]) * np.sign(vals[1:]) < 0)):
-            yield j, x1, brentq(lambda t: g(x1, t), grid[k], grid[k + 1], xtol=1e-14)
 
 
 def _exact_root_variances(t, tau):

@@ -6,6 +6,7 @@ import gzip
 
 import numpy as np
 import pytest
+from idx_files import write_idx
 
 from ntklc_lib import datasets
 
@@ -234,19 +235,13 @@ def test_loaded_source_becomes_portable(monkeypatch, tmp_path):
     assert portable == "npz file $NTKLC_DATA_DIR/cifar10/cifar10.npz"
 
 
-def _write_idx(path, array: np.ndarray):
-    # the IDX format torchvision reads: magic (0, 0, type 0x08 = uint8, ndim), big-endian int32 sizes, data
-    header = bytes([0, 0, 0x08, array.ndim]) + np.asarray(array.shape, dtype=">i4").tobytes()
-    path.write_bytes(header + array.astype(np.uint8).tobytes())
-
-
 def _mnist_dir(root, n_train=6, n_test=4, labels_train=None):
     raw = root / "MNIST" / "raw"
     raw.mkdir(parents=True)
     rng = np.random.default_rng(0)
     for prefix, n, labels in (("train", n_train, labels_train), ("t10k", n_test, None)):
-        _write_idx(raw / f"{prefix}-images-idx3-ubyte", rng.integers(0, 256, (n, 28, 28)))
-        _write_idx(raw / f"{prefix}-labels-idx1-ubyte", np.arange(n) % 10 if labels is None else labels)
+        write_idx(raw / f"{prefix}-images-idx3-ubyte", rng.integers(0, 256, (n, 28, 28)))
+        write_idx(raw / f"{prefix}-labels-idx1-ubyte", np.arange(n) % 10 if labels is None else labels)
     return raw
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from idx_files import write_idx
 
 import ntklc_lib as nl
 from ntklc_lib import preprocess
@@ -44,12 +45,6 @@ def test_mnist_train_test_shapes_and_scale():
     np.testing.assert_allclose(tt.X_train.mean(axis=1), 0.0, atol=1e-12)
 
 
-def _write_idx(path, array):
-    # the IDX format torchvision reads: magic (0, 0, type 0x08 = uint8, ndim), big-endian int32 sizes, data
-    header = bytes([0, 0, 0x08, array.ndim]) + np.asarray(array.shape, dtype=">i4").tobytes()
-    path.write_bytes(header + array.astype(np.uint8).tobytes())
-
-
 def test_mnist_train_test_takes_each_split_and_maps_the_test_set_with_the_training_statistics(tmp_path):
     # small IDX files whose two splits differ in brightness: the test digits must come from the t10k files
     # and be mapped with the training mean and scale, not normalized with their own
@@ -59,8 +54,8 @@ def test_mnist_train_test_takes_each_split_and_maps_the_test_set_with_the_traini
     images = {"train": rng.integers(0, 120, (40, 28, 28)), "t10k": rng.integers(100, 256, (30, 28, 28))}
     labels = {"train": rng.integers(0, 10, 40), "t10k": rng.integers(0, 10, 30)}
     for prefix in ("train", "t10k"):
-        _write_idx(raw / f"{prefix}-images-idx3-ubyte", images[prefix])
-        _write_idx(raw / f"{prefix}-labels-idx1-ubyte", labels[prefix])
+        write_idx(raw / f"{prefix}-images-idx3-ubyte", images[prefix])
+        write_idx(raw / f"{prefix}-labels-idx1-ubyte", labels[prefix])
     tt = preprocess.mnist_train_test(25, 12, data_dir=tmp_path, seed=3, allow_fallback=False)
     # by hand: each split shuffled by its own seeded permutation, pixels / 255, the training mean and scale
     i = np.random.default_rng([3, 0]).permutation(40)[:25]
