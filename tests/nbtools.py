@@ -51,6 +51,39 @@ def load_test_params() -> dict[str, dict]:
     return params
 
 
+def run_chapter(stem: str, parameters: dict, out_dir: Path) -> tuple[dict[str, str], Path]:
+    """Run notebooks/<stem>.ipynb with papermill (cwd notebooks/, as in the book build) into
+    out_dir/<stem>.ipynb, its results file written under out_dir/results.  Returns every glued value as
+    text (the Markdown of a glued Markdown, else its plain text) by name, and the path of its results JSON."""
+    import json
+    import os
+
+    import papermill
+
+    results = out_dir / "results"
+    old = os.environ.get("NTKLC_RESULTS_DIR")
+    os.environ["NTKLC_RESULTS_DIR"] = str(results)      # the kernel inherits it
+    try:
+        out = out_dir / f"{stem}.ipynb"
+        papermill.execute_notebook(NOTEBOOKS / f"{stem}.ipynb", out, parameters=parameters,
+                                   kernel_name="python3", cwd=NOTEBOOKS, progress_bar=False)
+    finally:
+        if old is None:
+            os.environ.pop("NTKLC_RESULTS_DIR")
+        else:
+            os.environ["NTKLC_RESULTS_DIR"] = old
+    nb = json.loads(out.read_text())
+    glued = {}
+    for cell in nb["cells"]:
+        for o in cell.get("outputs", []):
+            if "scrapbook" in o.get("metadata", {}):
+                data = o["data"]
+                text = data.get("application/papermill.record/text/markdown",
+                                data.get("application/papermill.record/text/plain", ""))
+                glued[o["metadata"]["scrapbook"]["name"]] = "".join(text)
+    return glued, results / f"{stem}.json"
+
+
 def parameters_cells(md_path: Path) -> list:
     """The cells of a notebook tagged 'parameters' (papermill injects its values after such a cell)."""
     nb = jupytext.read(md_path)

@@ -12,32 +12,23 @@ import pytest
 import yaml
 from scipy.stats import t as student_t
 
-from nbtools import NOTEBOOKS, ROOT
+from nbtools import NOTEBOOKS, ROOT, run_chapter
 from ntklc_lib import equivalence as eq
 
 SMALL = yaml.safe_load((NOTEBOOKS / "test_params.yml").read_text())["spectral_gmm"]
 
 
-def _run(tmp_path, monkeypatch, rate_record):
-    monkeypatch.setenv("NTKLC_RESULTS_DIR", str(tmp_path / "results"))   # the kernel inherits it
-    out = tmp_path / "spectral_gmm.ipynb"
-    papermill.execute_notebook(NOTEBOOKS / "spectral_gmm.ipynb", out,
-                               parameters={**SMALL, "rate_record": rate_record},
-                               kernel_name="python3", cwd=NOTEBOOKS, progress_bar=False)
-    nb = json.loads(out.read_text())
-    glued = {o["metadata"]["scrapbook"]["name"]: o["data"] for cell in nb["cells"]
-             for o in cell.get("outputs", []) if "scrapbook" in o.get("metadata", {})}
-    text = "".join(glued["stored-rate-text"]["application/papermill.record/text/markdown"])
-    results = json.loads((tmp_path / "results" / "spectral_gmm.json").read_text())
-    return text, results
+def _run(tmp_path, rate_record):
+    glued, results = run_chapter("spectral_gmm", {**SMALL, "rate_record": rate_record}, tmp_path)
+    return glued["stored-rate-text"], json.loads(results.read_text())
 
 
-def test_stored_record_is_quoted(tmp_path, monkeypatch):
+def test_stored_record_is_quoted(tmp_path):
     sweep = eq.error_vs_dimension("mixed", [100, 200, 400, 800], {"ReLU x3": ["relu"] * 3}, "ck", seed=7,
                                   repeats=2)
     path = tmp_path / "rate.json"
     path.write_text(json.dumps({"command": "made by the test", "sweep": eq.sweep_to_record(sweep)}))
-    text, results = _run(tmp_path, monkeypatch, str(path))
+    text, results = _run(tmp_path, str(path))
     mean = sweep.errors_all[0].mean(axis=1)
     local = np.diff(np.log(mean)) / np.diff(np.log([100, 200, 400, 800]))     # independent of the library
     steps = ", ".join(f"{v:.3f} ({a} → {b})" for v, a, b in zip(local, [100, 200, 400], [200, 400, 800]))
@@ -69,44 +60,44 @@ def test_stored_record_is_quoted(tmp_path, monkeypatch):
     assert "are those of the repeated sweep above" not in text
 
 
-def test_a_record_of_another_experiment_is_not_compared(tmp_path, monkeypatch):
+def test_a_record_of_another_experiment_is_not_compared(tmp_path):
     # the NTK of the same network: quoted, but its slope is not set against the first sweep's CK slope
     sweep = eq.error_vs_dimension("mixed", [100, 200, 400], {"ReLU x3": ["relu"] * 3}, "ntk", seed=7, repeats=2)
     path = tmp_path / "rate.json"
     path.write_text(json.dumps({"command": "made by the test", "sweep": eq.sweep_to_record(sweep)}))
-    text, results = _run(tmp_path, monkeypatch, str(path))
+    text, results = _run(tmp_path, str(path))
     assert "measured the NTK of `ReLU x3`" in text
     assert "The record is not of the first sweep's experiment" in text
     assert "standard errors of the difference" not in text and "it does not replace the first sweep" not in text
     assert results["stored_rate"]["comparable"] is False and results["stored_rate"]["flattens"] is False
 
 
-def test_a_record_of_the_chapters_own_draws_says_so(tmp_path, monkeypatch):
+def test_a_record_of_the_chapters_own_draws_says_so(tmp_path):
     # the chapter's seed (0) and case: the record's draws at n = 100 and 200, sizes of the chapter's sweep
     # at the small parameters, are those of its repeated sweep at s = 1, bit for bit
     sizes = [100, 200, 400]
     sweep = eq.error_vs_dimension("mixed", sizes, {"ReLU x3": ["relu"] * 3}, "ck", seed=0, repeats=2)
     path = tmp_path / "rate.json"
     path.write_text(json.dumps({"command": "made by the test", "sweep": eq.sweep_to_record(sweep)}))
-    text, results = _run(tmp_path, monkeypatch, str(path))
+    text, results = _run(tmp_path, str(path))
     assert "Its draws at n = 100 and 200 are those of the repeated sweep above" in text
     repeated = np.array(results["rate_vs_means"]["1.0"]["errors_all"])      # (sizes 50, 100, 200; draws)
     np.testing.assert_array_equal(sweep.errors_all[0][:2], repeated[1:, :2])
 
 
-def test_without_a_record_the_section_says_so(tmp_path, monkeypatch):
-    text, results = _run(tmp_path, monkeypatch, "")
+def test_without_a_record_the_section_says_so(tmp_path):
+    text, results = _run(tmp_path, "")
     assert text.startswith("No stored record was given, so this section has no numbers.")
     assert "stored_rate" not in results
     missing = tmp_path / "nowhere.json"
-    text, results = _run(tmp_path, monkeypatch, str(missing))
+    text, results = _run(tmp_path, str(missing))
     assert text.startswith(f"No stored record was found at `{missing}`")
     assert "stored_rate" not in results
 
 
-def test_rate_record_must_be_a_string(tmp_path, monkeypatch):
+def test_rate_record_must_be_a_string(tmp_path):
     with pytest.raises(papermill.PapermillExecutionError, match="rate_record must be a path"):
-        _run(tmp_path, monkeypatch, 5)
+        _run(tmp_path, 5)
 
 
 def test_default_record_is_the_committed_one():

@@ -44,9 +44,16 @@ def test_spectral_real_names_n_when_the_source_has_too_few_images(monkeypatch, t
     ({"n": 10_000}, r"sweep_factors must give sizes <= 16000 .*got \[1250, 2500, 5000, 10000, 20000\]"),
     # before: the error did not say which n the default factors need
     ({"n": 100}, r"sweep_factors must give at least three distinct sizes >= 32, .*with these factors, n >= 252"),
-    # before: the bound named the class means as its reason; it is 16 samples per class
-    ({"n": 300, "n_classes": 19}, r"n_classes must lie in \[2, n // 16 = 18\] \(at least 16 samples per class\), "
-                                  r"got 19"),
+    # one range for both limits: n // 16 = 18 samples-per-class bound, and the means' coordinates 8a
+    # inside the smallest sweep size, round(300 / 8) = 38, allow K <= 37 // 8 + 1 = 5 (before, 6 to 18
+    # passed the first check and failed the second, which named neither range)
+    ({"n": 300, "n_classes": 6}, r"n_classes must lie in \[2, 5\] for n = 300 \(at least 16 samples per class, "
+                                 r"and class means on coordinates 8a within the smallest sweep size, 38\), got 6"),
+    ({"n": 320, "sweep_factors": [1, 2, 4], "n_classes": 21},
+     r"n_classes must lie in \[2, 20\] for n = 320 .*got 21"),                       # n // 16 binds
+    # before: two distinct factors were told to raise n, which no n fixes
+    ({"sweep_factors": [0.5, 0.5, 1]}, r"sweep_factors must hold at least three distinct factors .*"
+                                       r"got \[0.5, 0.5, 1.0\]"),
 ])
 def test_spectral_gmm_bounds_the_sizes(monkeypatch, overrides, match):
     with pytest.raises(ValueError, match=match):

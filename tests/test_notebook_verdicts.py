@@ -1,0 +1,107 @@
+"""Verdicts that the theory and spectral_gmm chapters paste into their text must follow their own numbers at a
+reader's parameters, not only at the book's. Papermill runs at small parameters (10 to 20 s each); each
+verdict is recomputed here from the results file with scipy's linear regression and Student's t.
+
+Before: at two widths the theory chapter printed "[nan, nan]" intervals and concluded "both hold -1/2";
+spectral_gmm said no activation falls more slowly than 1/sqrt(n) when its intervals could not tell, and
+called the means' effect both "not clearly separated from the noise" and "they steepen the fitted line"."""
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from nbtools import load_test_params, run_chapter
+
+SMALL = load_test_params()
+
+
+def _side(sizes, errors) -> str:
+    """The fitted log-log slope's 95 % interval (Student's t on m - 2 dof) against -1/2."""
+    fit = stats.linregress(np.log(sizes), np.log(errors))
+    half = stats.t.ppf(0.975, len(sizes) - 2) * fit.stderr
+    return "steeper" if fit.slope + half < -0.5 else "flatter" if fit.slope - half > -0.5 else "unresolved"
+
+
+def _no_nan(glued: dict[str, str]) -> list[str]:
+    return [name for name, text in glued.items() if re.search(r"\bnan\b", text)]
+
+
+def test_theory_with_two_widths_tests_no_slope_and_judges_universality_against_the_gaussian(tmp_path):
+    # the test parameters' two widths, and a width so small that every CK is far from the limit
+    glued, path = run_chapter("theory", {**SMALL["theory"], "widths_check": [100, 400],
+                                         "universality_width": 3}, tmp_path)
+    assert glued["width-slope-verdict"].startswith("With two widths the fitted lines pass through both points, "
+                                                   "so they have no standard error and no interval")
+    assert not _no_nan(glued)
+    res = json.loads(path.read_text())["universality"]
+    # kept: the mean distance within the tolerance times the Gaussian net's, per data set
+    kept = {}
+    for data in ("aligned", "rotated"):
+        means = np.mean(res[f"{data}_errors"], axis=1)
+        kept[data] = bool(means[-1] <= res["tolerance"] * means[0])
+    verdict = glued["univ-sparsest-verdict"]
+    if all(kept.values()):
+        assert verdict == "the CK stays within 25 % of the Gaussian CK's distance to the limit on both data sets"
+    else:
+        # "far" is always relative to the Gaussian CK, never absolute
+        assert "more than 25 % further from the limit than the Gaussian CK" in verdict
+        assert verdict.endswith({(False, False): "either way", (False, True): "but not after the rotation",
+                                 (True, False): "but not on the data as drawn"}[kept["aligned"], kept["rotated"]])
+
+
+@pytest.mark.parametrize("overrides", [
+    {},                                                                          # the test parameters
+    {"n": 301, "n_classes": 3, "sweep_factors": [0.25, 0.5, 0.75, 1], "seed": 7},   # means flatten the slope here
+], ids=["test-parameters", "three-classes"])
+def test_spectral_gmm_verdicts_follow_the_fitted_intervals(tmp_path, overrides):
+    glued, path = run_chapter("spectral_gmm", {**SMALL["spectral_gmm"], **overrides}, tmp_path)
+    assert not _no_nan(glued)
+    res = json.loads(path.read_text())
+
+    # which errors fall more slowly than 1/sqrt(n), which the sizes cannot tell from it
+    sides = {}
+    for kind in ("ck", "ntk"):
+        sweep = res["sweep"][kind]
+        for label, errors in zip(sweep["labels"], sweep["errors"]):
+            sides[f"{kind.upper()} {label.split(' ×')[0]}"] = _side(sweep["sizes"], errors)
+    slow = [name for name, side in sides.items() if side == "flatter"]
+    unresolved = [name for name, side in sides.items() if side == "unresolved"]
+    text = glued["slow-activations-md"]
+    listed = text.split(" errors")[0]
+    if slow:
+        assert text.startswith("The ") and "fall more slowly than 1/√n" in text
+        assert [name for name in sides if name in listed] == slow
+    elif unresolved:
+        assert text.startswith("No fitted slope's 95 % interval lies wholly above −1/2")
+        listed = text.split("the intervals of the ")[1].split(" errors")[0]
+        assert [name for name in sides if name in listed] == unresolved
+    else:
+        assert text.endswith("every fitted slope's 95 % interval lies below −1/2.")
+
+    # the class means' effect on the ReLU slope: one verdict, the same in every sentence
+    sizes = res["sweep_sizes"]
+    with_means, without = (np.array(res["rate_vs_means"][s]["errors_all"]) for s in ("1.0", "0.0"))
+    slope_with = stats.linregress(np.log(sizes), np.log(with_means.mean(axis=1))).slope
+    slope_without = stats.linregress(np.log(sizes), np.log(without.mean(axis=1))).slope
+    assert slope_with == pytest.approx(res["rate_vs_means"]["1.0"]["slope"], abs=1e-10)
+    draws = [stats.linregress(np.log(sizes), np.log(column)).slope for column in with_means.T]
+    resolved = max(draws) - min(draws) < abs(slope_with - slope_without)
+    steepen = slope_without > slope_with
+    assert glued["rate-data-verdict"] == (
+        ("the steeper" if steepen else "the flatter") + " slope with the means is "
+        + ("a property of the data, not the noise of a draw" if resolved
+           else "not clearly separated from the noise of a draw"))
+    sentence, verdict = glued["rate-means-relu-sentence"], glued["rate-means-verdict"]
+    if not resolved:
+        assert sentence.startswith("At these sizes the class means change ReLU's slope by less than")
+        assert verdict.startswith("With or without the class means the fitted lines differ by less than single")
+        assert "they steepen the fitted line" not in verdict
+    elif steepen:
+        assert sentence == "The class means steepen ReLU's slope" and "they steepen the fitted line" in verdict
+    else:
+        assert sentence == "The class means do not steepen ReLU's slope"
+        assert verdict.startswith("Removing the class means does not flatten the fitted line")
