@@ -9,13 +9,12 @@ import json
 import numpy as np
 import papermill
 import pytest
-import yaml
 from scipy.stats import t as student_t
 
-from nbtools import NOTEBOOKS, ROOT, run_chapter
+from nbtools import NOTEBOOKS, ROOT, load_test_params, run_chapter
 from ntklc_lib import equivalence as eq
 
-SMALL = yaml.safe_load((NOTEBOOKS / "test_params.yml").read_text())["spectral_gmm"]
+SMALL = load_test_params()["spectral_gmm"]
 
 
 def _run(tmp_path, rate_record):

@@ -26,7 +26,8 @@ def _side(sizes, errors) -> str:
     return "steeper" if fit.slope + half < -0.5 else "flatter" if fit.slope - half > -0.5 else "unresolved"
 
 
-def _no_nan(glued: dict[str, str]) -> list[str]:
+def _showing_nan(glued: dict[str, str]) -> list[str]:
+    """Names of the glued values whose text shows a nan."""
     return [name for name, text in glued.items() if re.search(r"\bnan\b", text)]
 
 
@@ -36,7 +37,7 @@ def test_theory_with_two_widths_tests_no_slope_and_judges_universality_against_t
                                          "universality_width": 3}, tmp_path)
     assert glued["width-slope-verdict"].startswith("With two widths the fitted lines pass through both points, "
                                                    "so they have no standard error and no interval")
-    assert not _no_nan(glued)
+    assert not _showing_nan(glued)
     res = json.loads(path.read_text())["universality"]
     # kept: the mean distance within the tolerance times the Gaussian net's, per data set
     kept = {}
@@ -59,7 +60,7 @@ def test_theory_with_two_widths_tests_no_slope_and_judges_universality_against_t
 ], ids=["test-parameters", "three-classes"])
 def test_spectral_gmm_verdicts_follow_the_fitted_intervals(tmp_path, overrides):
     glued, path = run_chapter("spectral_gmm", {**SMALL["spectral_gmm"], **overrides}, tmp_path)
-    assert not _no_nan(glued)
+    assert not _showing_nan(glued)
     res = json.loads(path.read_text())
 
     # which errors fall more slowly than 1/sqrt(n), which the sizes cannot tell from it
