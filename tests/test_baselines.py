@@ -59,6 +59,22 @@ def test_random_pruning_is_independent_of_the_weights_and_has_unit_variance(dens
     assert abs(float((W**2).mean()) - 1.0) < 5 * se_ms
 
 
+def test_random_pruning_mask_does_not_reuse_the_data_subset_streams(dense):
+    """preprocess.mnist_train_test draws the train and test subsets from numpy streams [seed, 0] and
+    [seed, 1], and the MNIST chapter passes one seed to both.  Before, the mask came from [seed, 1]: its
+    uniforms were those behind the test digits' permutation.  Independent uniforms agree on a kept/pruned
+    decision with probability eps^2 + (1 - eps)^2, the same uniforms always."""
+    eps, seed = 0.5, 4
+    kept = (baselines.random_pruned(dense, eps, seed=seed).weights[0] != 0).numpy()
+    N = kept.size
+    agree_expected = eps**2 + (1 - eps) ** 2
+    se = math.sqrt(agree_expected * (1 - agree_expected) / N)
+    for key in (0, 1):
+        same_bits = np.random.default_rng([seed, key]).random(kept.shape) >= eps
+        agree = float(np.mean(kept == same_bits))
+        assert abs(agree - agree_expected) < 5 * se, (key, agree)
+
+
 def test_sign_net_features_have_unit_norm_and_the_library_kernel():
     rng = np.random.default_rng(1)
     X = rng.standard_normal((50, 20)) / math.sqrt(50)
