@@ -23,8 +23,8 @@ from .networks import RandomFeatureNet, check_net, ternary_net
 
 
 # The second key word of the mask's numpy stream.  preprocess draws the MNIST train and test subsets from
-# [seed, 0] and [seed, 1] (the compression chapters pass one seed to both), so a mask drawn from [seed, 1]
-# reused the bits that chose the test digits; "mask" in ASCII is a key no other stream of the book uses.
+# [seed, 0] and [seed, 1] (the MNIST compression chapter passes one seed to both), so a mask drawn from
+# [seed, 1] reused the bits that chose the test digits; "mask" in ASCII is a key no other stream uses.
 MASK_STREAM = 0x6D61736B
 
 
@@ -64,8 +64,8 @@ def random_pruned(net: RandomFeatureNet, sparsity: float, seed: int = 0) -> Rand
     """Zero each weight of a dense Gaussian net independently with probability ``sparsity`` and scale the
     survivors by 1/sqrt(1 - sparsity) (unit variance in law); the mask is drawn with ``seed`` (independently
     of the weights, whatever seed they were drawn with, and of the data subsets that
-    :func:`preprocess.mnist_train_test` draws with the same seed).  A layer left without a weight raises ValueError
-    naming ``sparsity`` (its features would be constants)."""
+    :func:`preprocess.mnist_train_test` draws with the same seed).  A layer left without a weight raises
+    ValueError naming ``sparsity`` (its features would be constants)."""
     _require_gaussian(net)
     eps = checks.sparsity("sparsity", sparsity)
     # numpy's PCG64, not a torch generator: torch.rand from the seed of the net's own torch.randn draw
