@@ -9,11 +9,10 @@ import shutil
 
 import papermill
 import pytest
-import yaml
 
-from nbtools import NOTEBOOKS, ROOT
+from nbtools import NOTEBOOKS, ROOT, load_test_params
 
-SMALL = yaml.safe_load((NOTEBOOKS / "test_params.yml").read_text())["gmm_data"]
+SMALL = load_test_params()["gmm_data"]
 
 
 @pytest.mark.parametrize("run_from", ["root", "notebooks"])
