@@ -246,10 +246,19 @@ def against_reference(records, reference, others, count: int) -> list[dict]:
     :func:`summarize`) over ``count`` weight draws each: a dict per other with "method", "sparsity",
     "accuracy" (mean, points), "points_below" the reference and its "se" (:func:`gap_below`), "dof"
     (:func:`welch_dof`), and "side", 1 / -1 / 0 for below the reference, above it, or within the noise of
-    the draws by Welch's t test at the 5 % level (:func:`gap_beyond_noise`; 0 for one draw)."""
+    the draws by Welch's t test at the 5 % level (:func:`gap_beyond_noise`; 0 for one draw).  Raises
+    ValueError when a pair's records number other than ``count``."""
     records = list(records)
+    count = checks.positive_int("count", count)
     ref = summarize(records, *reference)
     out = []
+    for method, sparsity in [tuple(reference)] + [tuple(o) for o in others]:
+        summarize(records, method, sparsity)        # names a pair the records lack
+        # the standard errors and the test's degrees of freedom rest on count: it must be what the records hold
+        held = sum(1 for r in records if r["method"] == method and r["sparsity"] == sparsity)
+        if held != count:
+            raise ValueError(f"count must equal the number of records of each (method, sparsity), got {count}; "
+                             f"records hold {held} of ({method!r}, {sparsity!r})")
     for method, sparsity in others:
         other = summarize(records, method, sparsity)
         points, se = gap_below(ref, other, count)

@@ -289,8 +289,10 @@ def _layer_plan(mode: str, last: bool, targets: dict) -> tuple[list, tuple]:
             # alpha_L4 is never used by K~: d3 is free; bring tau_L^2 as close as possible
             return [("d1sq", "d2sq")], ("var",)
         return [("d1sq", "d2sq", "d3")], ("var",)
-    # "scale": keep every tau_l (no drift, no identity shift); keep d2^2 too where reachable
-    return [("d1sq", "d2sq", "var"), ("d1sq", "var")], ("d2sq", "d3")
+    # "scale": keep every tau_l (no drift, no identity shift); keep d2^2 too where reachable, else come
+    # closest in it, and in d3 on hidden layers only: alpha_L4 is never used by K~, so a last-layer d3 would
+    # only pull the solution away from d2^2, which enters alpha_L2 and alpha_L3
+    return [("d1sq", "d2sq", "var"), ("d1sq", "var")], (("d2sq",) if last else ("d2sq", "d3"))
 
 
 def solve(acts, tau0: float, mode: str = "moments", families=FAMILIES) -> CompressionPlan:
@@ -302,7 +304,9 @@ def solve(acts, tau0: float, mode: str = "moments", families=FAMILIES) -> Compre
       and K~ are those of the original up to the identity coefficient), the last layer matches
       (d1^2, d2^2) and brings tau_L^2 as close to the original's as the family allows; among
       exact solutions of a hidden layer, the one whose variance drifts least is taken;
-      "scale" — every layer matches (d1^2, tau_l^2) (no drift, no identity shift) and d2^2 where reachable.
+      "scale" — every layer matches (d1^2, tau_l^2) (no drift, no identity shift) and d2^2 where reachable;
+      where it is not, a hidden layer comes closest in (d2^2, d3) and the last layer in d2^2 alone (its d3
+      does not enter K~).
     families: quantizer families to search ("ternary": {-b, 0, b}; "interval": {0, b}).
     Raises ValueError naming the layer and the target when a required moment cannot be matched, and why
     where that can be named: a correlation with the input above the families' cap (:func:`correlation_cap`),

@@ -366,6 +366,14 @@ def test_against_reference_uses_welchs_test_on_the_records():
     assert [r["side"] for r in rows] == [0, 1, 0]
     with pytest.raises(ValueError, match="records hold no run of method 'x'"):
         comparison.against_reference(recs, ("p", 0.998), [("x", 0.5)], 3)
+    # the errors and the test rest on count: one that is not the records' own was taken, and with 30 the "s"
+    # row (wide spread) came out resolved
+    for wrong in (1, 30):
+        with pytest.raises(ValueError, match=rf"count must equal the number of records of each \(method, "
+                                             rf"sparsity\), got {wrong}; records hold 3 of \('p', 0.998\)"):
+            comparison.against_reference(recs, ("p", 0.998), [("t", 0.99), ("s", 0.99)], wrong)
+    with pytest.raises(ValueError, match=r"got 3; records hold 2 of \('t', 0.99\)"):
+        comparison.against_reference(recs[:5], ("p", 0.998), [("t", 0.99)], 3)
 
 
 def test_pruning_at_the_memory_of_ternary_nets():

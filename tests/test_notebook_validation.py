@@ -86,3 +86,14 @@ def test_activation_solving_names_n_when_it_is_too_small(monkeypatch):
     # before: "case 'mixed' needs p > 8 (n_classes - 1), got p=8", naming p, which the reader did not set
     with pytest.raises(ValueError, match=r"n must be >= 100 \(spectra need a bulk of eigenvalues\), got 8"):
         _run_first_cells(monkeypatch, "activation_solving", 3, {"n": 8})
+
+
+@pytest.mark.parametrize("original, match", [
+    ("sign", r"original must be a smooth activation, got the step 'sign' \(already quantized\)"),
+    # before: accepted, and the exact-kernel section divided by the zero identity coefficient (an inf verdict)
+    ("linear", r"original must be a nonlinear activation, got 'linear', whose closed form has no identity "
+               r"term \(tau_L\^2 = alpha_L1 tau_0\^2\)"),
+])
+def test_activation_solving_refuses_originals_it_cannot_compare(monkeypatch, original, match):
+    with pytest.raises(ValueError, match=match):
+        _run_first_cells(monkeypatch, "activation_solving", 3, {"original": original})

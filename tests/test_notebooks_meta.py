@@ -147,6 +147,22 @@ def test_visible_code_fits_the_text_column(md):
                             + "\n".join(long_lines))
 
 
+# a progress bar: tqdm(...) in the cell, or a library call asked for one (its bar is a tqdm too)
+PROGRESS_BAR = re.compile(r"\btqdm\(|\bprogress=True\b")
+
+
+@pytest.mark.parametrize("md", SOURCES, ids=[md.stem for md in SOURCES])
+def test_progress_bars_stay_out_of_the_book(md):
+    # tqdm writes to stderr; a reader running the notebook sees the bar, the published page would show
+    # every refresh of it as a block of text (theory's Monte Carlo cell did, seven of them)
+    nb = jupytext.read(md)
+    bare = [f"cell {i}: {cell.source.splitlines()[0][:60]}" for i, cell in enumerate(nb.cells)
+            if cell.cell_type == "code" and PROGRESS_BAR.search(cell.source)
+            and "remove-stderr" not in cell.metadata.get("tags", [])]
+    assert not bare, (f"{md.name}: cells that show a progress bar need the tag remove-stderr:\n"
+                      + "\n".join(bare))
+
+
 def names_shown_but_defined_out_of_sight(cells) -> list[str]:
     """Names that the book's visible code cells read but that only removed cells define.
 
