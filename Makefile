@@ -38,6 +38,7 @@ help:
 	@echo "make venv        create .venv and install the package with its book and test extras"
 	@echo "make book        execute every notebook and build the HTML book in _build/html (STRICT=1: warnings are errors)"
 	@echo "make test        unit tests, notebook pairing check, papermill runs with small parameters, rendered-page checks"
+	@echo "make mathjax     copy MathJax 3 from npm into book/_static/mathjax (make venv does it too; the book works offline)"
 	@echo "make benchmarks  run benchmarks/*.py (about 10 min; features.py needs CIFAR-10 in the data directory)"
 	@echo "make clean       remove _build and caches (keeps .venv and the MathJax copy)"
 

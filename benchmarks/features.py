@@ -24,6 +24,8 @@ def main():
     parser.add_argument("--epochs", type=int, default=None, help="override FeatureConfig.epochs")
     parser.add_argument("--width", type=int, default=None, help="override FeatureConfig.width")
     parser.add_argument("--data-dir", default=None, help="CIFAR-10 directory (default $NTKLC_DATA_DIR, ./data)")
+    parser.add_argument("--download", action="store_true",
+                        help="let torchvision fetch CIFAR-10 into the data directory if it is missing")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -33,8 +35,8 @@ def main():
     if args.width is not None:
         config = dataclasses.replace(config, width=args.width)
     t = time.perf_counter()
-    train_set = datasets.load_cifar10(args.data_dir, "train")
-    test_set = datasets.load_cifar10(args.data_dir, "test")
+    train_set = datasets.load_cifar10(args.data_dir, "train", download=args.download)
+    test_set = datasets.load_cifar10(args.data_dir, "test", download=args.download)
     t_load = time.perf_counter() - t
     t = time.perf_counter()
     ft.fingerprint(train_set.images, train_set.labels, test_set.images, test_set.labels)

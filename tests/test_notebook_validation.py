@@ -97,3 +97,10 @@ def test_activation_solving_names_n_when_it_is_too_small(monkeypatch):
 def test_activation_solving_refuses_originals_it_cannot_compare(monkeypatch, original, match):
     with pytest.raises(ValueError, match=match):
         _run_first_cells(monkeypatch, "activation_solving", 3, {"original": original})
+
+
+@pytest.mark.parametrize("stem", ["spectral_real", "mnist_compression", "cifar10_compression"])
+def test_real_data_chapters_take_download_as_a_boolean(monkeypatch, stem):
+    # the loaders fetch missing data only when asked; "no" must not read as a request to download
+    with pytest.raises(ValueError, match=r"download must be True or False, got str 'no'"):
+        _run_first_cells(monkeypatch, stem, 3, {"download": "no"})

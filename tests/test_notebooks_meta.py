@@ -2,9 +2,9 @@
 test parameters agree, so papermill can override every notebook's parameters, and a folded cell
 checks them; every folded cell says what it holds; every parameter has the help text
 `papermill --help-notebook` shows; visible code fits the book's text column and uses no name that only
-a removed cell defines; every exercise has one folded solution that checks its answer in code, and the
-results are saved after the exercises; the committed results files name no path of the machine that
-built them."""
+a removed cell defines; no progress bar reaches the published page; every exercise has one folded solution
+that checks its answer in code, and the results are saved after the exercises; the committed results files
+name no path of the machine that built them."""
 from __future__ import annotations
 
 import json

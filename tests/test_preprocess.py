@@ -72,6 +72,36 @@ def test_mnist_train_test_takes_each_split_and_maps_the_test_set_with_the_traini
     assert np.mean(tt.X_test) > 10 * np.abs(np.mean(tt.X_train))
 
 
+def test_mnist_train_test_downloads_only_when_asked(tmp_path, monkeypatch):
+    # torchvision's MNIST with the network replaced: download=True writes the four IDX files that a
+    # download would, then reads them as torchvision does; the chapters pass their download parameter here
+    import torchvision.datasets as tvd
+    real = tvd.MNIST
+    rng = np.random.default_rng(2)
+    images = {"train": rng.integers(0, 256, (40, 28, 28)), "t10k": rng.integers(0, 256, (30, 28, 28))}
+    labels = {"train": rng.integers(0, 10, 40), "t10k": rng.integers(0, 10, 30)}
+    asked = []
+
+    def mnist_without_network(root, train, download):
+        asked.append(download)
+        if download:
+            raw = tmp_path / "MNIST" / "raw"
+            raw.mkdir(parents=True, exist_ok=True)
+            for prefix in ("train", "t10k"):
+                write_idx(raw / f"{prefix}-images-idx3-ubyte", images[prefix])
+                write_idx(raw / f"{prefix}-labels-idx1-ubyte", labels[prefix])
+        return real(root=root, train=train, download=False)
+
+    monkeypatch.setattr(tvd, "MNIST", mnist_without_network)
+    with pytest.raises(FileNotFoundError, match=r"MNIST not found: missing .*download=True"):
+        preprocess.mnist_train_test(25, 12, data_dir=tmp_path, allow_fallback=False)
+    assert asked and not any(asked)
+    tt = preprocess.mnist_train_test(25, 12, data_dir=tmp_path, seed=3, allow_fallback=False, download=True)
+    assert True in asked and tt.source == f"torchvision MNIST downloaded to {tmp_path}"
+    np.testing.assert_array_equal(tt.y_train, labels["train"][np.random.default_rng([3, 0]).permutation(40)[:25]])
+    np.testing.assert_array_equal(tt.y_test, labels["t10k"][np.random.default_rng([3, 1]).permutation(30)[:12]])
+
+
 @pytest.mark.parametrize("call, name", [
     (lambda: preprocess.mnist_train_test(0, 10), "n_train"),
     (lambda: preprocess.mnist_train_test(10, 10**7), "n_test"),
