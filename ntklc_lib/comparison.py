@@ -250,17 +250,17 @@ def against_reference(records, reference, others, count: int) -> list[dict]:
     ValueError when a pair's records number other than ``count``."""
     records = list(records)
     count = checks.positive_int("count", count)
-    ref = summarize(records, *reference)
-    out = []
-    for method, sparsity in [tuple(reference)] + [tuple(o) for o in others]:
-        summarize(records, method, sparsity)        # names a pair the records lack
+    pairs = [tuple(reference)] + [tuple(o) for o in others]
+    summaries = [summarize(records, method, sparsity) for method, sparsity in pairs]   # names a missing pair
+    for method, sparsity in pairs:
         # the standard errors and the test's degrees of freedom rest on count: it must be what the records hold
         held = sum(1 for r in records if r["method"] == method and r["sparsity"] == sparsity)
         if held != count:
             raise ValueError(f"count must equal the number of records of each (method, sparsity), got {count}; "
                              f"records hold {held} of ({method!r}, {sparsity!r})")
-    for method, sparsity in others:
-        other = summarize(records, method, sparsity)
+    ref = summaries[0]
+    out = []
+    for (method, sparsity), other in zip(pairs[1:], summaries[1:]):
         points, se = gap_below(ref, other, count)
         dof = welch_dof(ref.std, count, other.std, count)
         out.append({"method": method, "sparsity": sparsity, "accuracy": 100 * other.mean,
