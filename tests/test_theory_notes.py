@@ -1,5 +1,5 @@
 """The book's page of theory notes is the project's THEORY.md (up to blank lines), and every "THEORY.md §N" the
-book cites exists."""
+book cites exists (and is the range the preamble names)."""
 from __future__ import annotations
 
 import os
@@ -34,15 +34,21 @@ def test_page_is_the_shared_theory_notes_unchanged():
         f"{PAGE.relative_to(ROOT)} differs from {SHARED}: copy THEORY.md again, keeping the preamble block")
 
 
-def test_every_cited_section_exists():
-    sections = set(re.findall(r"^## (\d+)\.", page_body(), re.M))
-    assert sections, "no numbered '## N.' sections found"
+def cited_sections() -> dict[str, set[str]]:
+    """Section number -> names of the files that cite it as "THEORY.md §N" (or a range "§N–M")."""
     cited = {}
     for path in [*ROOT.glob("notebooks/*.md"), *ROOT.glob("book/*.md"), *ROOT.glob("ntklc_lib/*.py")]:
         for text in re.findall(r"THEORY\.md\s+§\s*(\d+(?:[–-]\d+)?)", path.read_text()):
             lo, _, hi = text.replace("–", "-").partition("-")
             for n in range(int(lo), int(hi or lo) + 1):
                 cited.setdefault(str(n), set()).add(path.name)
+    return cited
+
+
+def test_every_cited_section_exists():
+    sections = set(re.findall(r"^## (\d+)\.", page_body(), re.M))
+    assert sections, "no numbered '## N.' sections found"
+    cited = cited_sections()
     assert cited, "the book cites no THEORY.md section: the pattern no longer matches"
     missing = {n: sorted(files) for n, files in cited.items() if n not in sections}
     assert not missing, f"THEORY.md sections cited but absent from {PAGE.name}: {missing}"
@@ -60,3 +66,15 @@ def test_section_links_point_at_their_section():
             assert page.endswith("theory_notes.md"), f"{path.name}: THEORY.md §{n} links to {target}"
             assert anchor == slugs[n], f"{path.name}: THEORY.md §{n} links to #{anchor}, not #{slugs[n]}"
     assert links, "no linked 'THEORY.md §N' found: the pattern no longer matches"
+
+
+def test_preamble_names_the_sections_the_chapters_cite():
+    # The preamble says which sections the chapters cite ("THEORY.md §1" to "§N"); N must be the highest one
+    # that a chapter, page or module outside this page actually cites.
+    preamble = PREAMBLE.search(PAGE.read_text()).group(0)
+    stated = re.search(r'"THEORY\.md §(\d+)" to "§(\d+)"', preamble)
+    assert stated, "the preamble no longer states the cited range as '\"THEORY.md §1\" to \"§N\"'"
+    cited = {int(n) for n, files in cited_sections().items() if files - {PAGE.name}}
+    assert (int(stated.group(1)), int(stated.group(2))) == (min(cited), max(cited)), (
+        f"the preamble says the chapters cite §{stated.group(1)} to §{stated.group(2)}; "
+        f"they cite §{min(cited)} to §{max(cited)}")
