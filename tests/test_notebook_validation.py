@@ -82,6 +82,16 @@ def test_gmm_data_bounds_the_seed_by_the_spread_draws(monkeypatch):
         _run_first_cells(monkeypatch, "gmm_data", 3, {"seed": seed_max + 1})
 
 
+def test_theory_bounds_the_seed_by_the_seeds_it_adds(monkeypatch):
+    # before: seed 2**64 - 1 was accepted, and the Monte Carlo cell failed on seed + 1, which the reader never
+    # passed; the chapter adds up to n (100 here) to the seed
+    seed_max = 2**64 - 1 - 100
+    _run_first_cells(monkeypatch, "theory", 3, {"seed": seed_max, "n": 100})
+    with pytest.raises(ValueError, match=rf"seed must be <= {seed_max} \(the chapter adds up to 100 to it "
+                                         rf"for further draws, and seeds must be < 2\*\*64\), got {seed_max + 1}"):
+        _run_first_cells(monkeypatch, "theory", 3, {"seed": seed_max + 1, "n": 100})
+
+
 def test_activation_solving_names_n_when_it_is_too_small(monkeypatch):
     # before: "case 'mixed' needs p > 8 (n_classes - 1), got p=8", naming p, which the reader did not set
     with pytest.raises(ValueError, match=r"n must be >= 100 \(spectra need a bulk of eigenvalues\), got 8"):
