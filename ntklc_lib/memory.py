@@ -113,10 +113,26 @@ def pruned_bits(p: int, widths, sparsity: float, positions: str = "entropy") -> 
     The number kept per layer is round((1 - sparsity) d_l d_{l-1}), as in ``baselines.magnitude_pruned``;
     a sparsity that keeps none of a layer raises ValueError, as there.
     """
-    d = _dims(p, widths)
-    eps = checks.sparsity("sparsity", sparsity)
     checks.one_of("positions", positions, set(POSITION_CODES))
     total = 0.0
+    for layer in pruned_layers(p, widths, sparsity):
+        if positions == "entropy":
+            # kept / size may be 1 (sparsity 0), outside binary_entropy's range
+            total += 32 * layer["kept"] + layer["size"] * _entropy_bits(layer["kept"] / layer["size"])
+        else:
+            total += 32 * layer["kept"] + layer["file_position_bits"]
+    return total
+
+
+def pruned_layers(p: int, widths, sparsity: float) -> list[dict]:
+    """Per hidden layer of a net pruned to ``sparsity`` (kept round((1 - sparsity) d_l d_{l-1}), as in
+    ``baselines.magnitude_pruned``): a dict with "size" and "kept" (weights), and how a simple file stores the
+    kept positions, the cheaper of a bitmap (size bits) and CSR (a ceil(log2 d_in)-bit column index per kept
+    weight plus d_out + 1 32-bit row pointers): "file_format" ("bitmap" or "csr"), "file_position_bits" and
+    "row_pointer_bits" (0 for a bitmap).  A sparsity that keeps none of a layer raises ValueError, as there."""
+    d = _dims(p, widths)
+    eps = checks.sparsity("sparsity", sparsity)
+    layers = []
     for l in range(len(d) - 1):
         size = d[l] * d[l + 1]
         kept = int(round((1.0 - eps) * size))
@@ -124,14 +140,13 @@ def pruned_bits(p: int, widths, sparsity: float, positions: str = "entropy") -> 
             # magnitude_pruned refuses such a net; counting one weight would price a net that is not built
             raise ValueError(f"sparsity = {eps!r} keeps no weight of layer {l + 1} ({d[l + 1]} x {d[l]} = "
                              f"{size} weights); it must be below {1.0 - 0.5 / size:.6g} there")
-        if positions == "entropy":
-            # kept / size may be 1 (sparsity 0), outside binary_entropy's range
-            total += 32 * kept + size * _entropy_bits(kept / size)
-        else:
-            bitmap = size
-            csr = kept * max(1, math.ceil(math.log2(d[l]))) + 32 * (d[l + 1] + 1)
-            total += 32 * kept + min(bitmap, csr)
-    return total
+        row_pointers = 32 * (d[l + 1] + 1)
+        csr = kept * max(1, math.ceil(math.log2(d[l]))) + row_pointers
+        use_csr = csr < size
+        layers.append({"size": size, "kept": kept, "file_format": "csr" if use_csr else "bitmap",
+                       "file_position_bits": csr if use_csr else size,
+                       "row_pointer_bits": row_pointers if use_csr else 0})
+    return layers
 
 
 def pruned_sparsity_for_bits(p: int, widths, bits: float, positions: str = "entropy") -> float:

@@ -41,6 +41,25 @@ def test_pruned_bits_in_a_file_take_the_cheaper_position_code():
     assert memory.pruned_bits(100, (50,), 0.99, positions="file") == 32 * 50 + 50 * 7 + 32 * 51
 
 
+def test_pruned_layers_say_how_a_file_stores_each_layer():
+    # the two cases above by hand, then 100 -> 50 -> 50 (row pointers 32*51 = 1632 bits per layer): at
+    # eps = 0.9 it keeps 500 and 250, CSR 500*7 + 1632 = 5132 > 5000 and 250*6 + 1632 = 3132 > 2500, so both
+    # layers are bitmaps; at eps = 0.99 it keeps 50 and 25, CSR 1982 < 5000 and 1782 < 2500
+    half, sparse = memory.pruned_layers(100, (50,), 0.5)[0], memory.pruned_layers(100, (50,), 0.99)[0]
+    assert half == {"size": 5000, "kept": 2500, "file_format": "bitmap", "file_position_bits": 5000,
+                    "row_pointer_bits": 0}
+    assert sparse == {"size": 5000, "kept": 50, "file_format": "csr", "file_position_bits": 50 * 7 + 32 * 51,
+                      "row_pointer_bits": 32 * 51}
+    assert [l["file_format"] for l in memory.pruned_layers(100, (50, 50), 0.9)] == ["bitmap", "bitmap"]
+    deep = memory.pruned_layers(100, (50, 50), 0.99)
+    assert [(l["kept"], l["file_position_bits"]) for l in deep] == [(50, 50 * 7 + 1632), (25, 25 * 6 + 1632)]
+    # and pruned_bits("file") is their sum with the values
+    assert memory.pruned_bits(100, (50, 50), 0.99, positions="file") == sum(
+        32 * l["kept"] + l["file_position_bits"] for l in deep)
+    with pytest.raises(ValueError, match=r"sparsity = 0.99999 keeps no weight of layer 1"):
+        memory.pruned_layers(100, (50,), 0.99999)
+
+
 def test_pruned_bits_price_the_positions_by_the_entropy_of_the_mask():
     # the default: log2 of the number of masks is the fewest bits that name one of them; per layer
     # log2 C(size, kept) <= size H(kept / size) <= log2 C(size, kept) + log2(size + 1) (Cover and Thomas,
