@@ -61,13 +61,19 @@ $(MATHJAX):
 	test -f $@
 
 # jupyter-cache keys an execution on the notebook's code only, not on the library it imports or the
-# benchmark records it reads (benchmarks/*.json): when either changed since the last build, drop the
-# cache so every chapter runs again.
+# benchmark records it reads (benchmarks/*.json).  Each build writes a hash of both (file names and
+# contents) beside the cache before it starts; when the hash differs, or no hash is there, the cache is
+# dropped and every chapter runs again.  (A timestamp written after a successful build missed the chapters
+# cached by a build that failed: a library change before the next build left them stale.)
+LIB_HASH_FILE := _build/.jupyter_cache.lib-hash
 define build-book
-if [ -f $(BOOK_STAMP) ] && [ -n "$$(find ntklc_lib benchmarks \( -name '*.py' -path 'ntklc_lib/*' -o -name '*.json' \) -newer $(BOOK_STAMP))" ]; then \
-	echo "ntklc_lib or a benchmark record changed since the last build: clearing the notebook execution cache"; \
+h=$$(find ntklc_lib benchmarks \( -name '*.py' -path 'ntklc_lib/*' -o -name '*.json' -path 'benchmarks/*' \) -type f \
+	| LC_ALL=C sort | xargs sha256sum | sha256sum | cut -d' ' -f1); \
+if [ -d _build/.jupyter_cache ] && [ "$$(cat $(LIB_HASH_FILE) 2>/dev/null)" != "$$h" ]; then \
+	echo "ntklc_lib or a benchmark record changed since the cache was filled: clearing the notebook execution cache"; \
 	rm -rf _build/.jupyter_cache; \
-fi
+fi; \
+mkdir -p _build && echo "$$h" > $(LIB_HASH_FILE)
 jupyter-book build . $(JB_FLAGS)
 touch $(BOOK_STAMP)
 endef
