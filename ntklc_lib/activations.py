@@ -1058,7 +1058,14 @@ def _raw_by_quadrature(act: Activation, tau: np.ndarray) -> RawMoments:
         # the rest of f - m, in units of its size c over the bulk of the Gaussian: an offset (f + 30) or
         # a nearly constant f (sigmoid at small tau) would otherwise cancel in E f^2 - m^2 and
         # E (f^2)'' - 2 m E f'', or fall below the quadrature's absolute tolerance
-        c = max(abs(fx(x) - m) for x in np.linspace(-6.0, 6.0, 97)) or 1.0
+        c = max(abs(fx(x) - m) for x in np.linspace(-6.0, 6.0, 97))
+        if c <= 16 * np.finfo(np.float64).eps * abs(m):
+            # f is constant to rounding (0 * t + 3): m, a sum of quadrature weights, misses f's value by a few
+            # ulps, and f - m would come out a spread of ~1e-16 with a variance of ~1e-31, not 0, which the
+            # layers' zero-variance check would let through.  Centre on f's own value instead
+            m = fx(0.0)
+            c = max(abs(fx(x) - m) for x in np.linspace(-6.0, 6.0, 97))
+        c = c or 1.0
         sx = lambda x: (fx(x) - m) / c
         # f's own rounding, relative to that size, bounds what the quadrature can reach
         noise = np.finfo(np.float64).eps * (abs(m) + c) / c

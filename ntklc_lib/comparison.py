@@ -13,6 +13,7 @@ chapters' figures and ``results/*.json`` use:
 from __future__ import annotations
 
 import math
+import numbers
 from typing import NamedTuple
 
 import numpy as np
@@ -136,13 +137,22 @@ class AccuracySummary(NamedTuple):
 
 def summarize(records, method: str, sparsity: float) -> AccuracySummary:
     """Summary of the records (dicts with keys "method", "sparsity", "accuracy", "bits") of one
-    (method, sparsity).  Every record of a (method, sparsity) must count the same bits."""
+    (method, sparsity).  Every record's accuracy must be a fraction in [0, 1] and its bits a finite number
+    > 0, and every record of a (method, sparsity) must count the same bits."""
     records = list(records)
     keys = ("method", "sparsity", "accuracy", "bits")
     for i, r in enumerate(records):
         if not isinstance(r, dict) or any(k not in r for k in keys):
             missing = [k for k in keys if k not in r] if isinstance(r, dict) else list(keys)
             raise ValueError(f"records[{i}] must be a dict with keys {list(keys)}; it lacks {missing}")
+        # a NaN (or JSON null) accuracy gave a NaN mean, and a percentage among fractions a mean of neither
+        acc = r["accuracy"]
+        if isinstance(acc, bool) or not isinstance(acc, numbers.Real) or not 0.0 <= acc <= 1.0:
+            raise ValueError(f"records[{i}]['accuracy'] must be an accuracy in [0, 1] (a fraction, not a "
+                             f"percentage), got {acc!r}")
+        bits = r["bits"]
+        if isinstance(bits, bool) or not isinstance(bits, numbers.Real) or not 0.0 < bits < math.inf:
+            raise ValueError(f"records[{i}]['bits'] must be a finite number > 0, got {bits!r}")
     rows = [r for r in records if r["method"] == method and r["sparsity"] == sparsity]
     if not rows:
         present = sorted({(r["method"], r["sparsity"]) for r in records})
@@ -212,6 +222,9 @@ def gap_beyond_noise(points: float, se: float, dof: float, level: float = 0.95) 
     noise, or above zero, by a two-sided Student's t test at ``level`` on ``dof`` degrees of freedom
     (:func:`welch_dof`).  0 when there is no test (se 0 or dof nan: one draw)."""
     points, se = checks.finite_number("points", points), checks.finite_number("se", se)
+    if se < 0:
+        # a negative error would read as "no test" (0) below, a verdict on a wrong input
+        raise ValueError(f"se must be >= 0 (a standard error), got {se!r}")
     critical = t_critical(dof, level)
     if se <= 0 or math.isinf(critical):
         return 0
@@ -331,6 +344,10 @@ def model_offsets_dof(stds, count: int, model_draws, reference_std: float = 0.0,
     count = checks.positive_int("count", count)
     reference_count = checks.positive_int("reference_count", reference_count)
     reference_std = checks.finite_number("reference_std", reference_std)
+    # as model_offsets checks them: squared below, a negative one would pass as its absolute value
+    if np.any(stds < 0) or reference_std < 0:
+        raise ValueError(f"stds and reference_std must be >= 0 (standard deviations), got stds {stds.tolist()} "
+                         f"and reference_std {reference_std}")
     if count < 2 or draws.size < 2:
         return [math.nan] * stds.size
     sd = float(draws.std(ddof=1))

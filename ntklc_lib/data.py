@@ -215,7 +215,10 @@ class MixtureStats:
     tau0: sqrt of the mean squared norm of the columns of X (the scale the network sees);
     tau0_model: sqrt(tr C°/p) from the (given or estimated) covariances;
     t: (K,), T: (K, K), psi: (n,), J: (n, K) one-hot; trC: (K,) tr(C_a)/p; p: the data's dimension
-    (None for statistics built by hand), which the closed forms check against the p they are given.
+    (None for statistics built by hand), which the closed forms check against the p they are given;
+    sq_norms: (n,) the squared column norms ||x_i||^2 of the data the statistics came from (None for
+    statistics built by hand), which the closed forms check against the data they are given: every
+    normalized data set has tau0 = 1, so the scale alone does not tell one data set's statistics from another's.
     """
 
     tau0: float
@@ -227,6 +230,7 @@ class MixtureStats:
     trC: np.ndarray
     estimated: bool
     p: int | None = None
+    sq_norms: np.ndarray | None = None
 
 
 def _check_classes(y: np.ndarray, K: int | None) -> int:
@@ -242,8 +246,10 @@ def _check_classes(y: np.ndarray, K: int | None) -> int:
 
 def rms_column_norm(X) -> float:
     """sqrt(mean_i ||x_i||^2) of X: (p, n) float64, 0.0 if every entry is 0.  Squares of entries beyond
-    1e154 overflow and below 1e-154 lose digits or underflow to 0: such X is measured as X / max|X|."""
-    top = float(np.max(np.abs(X))) if X.size else 0.0
+    1e154 overflow and below 1e-154 lose digits or underflow to 0: such X is measured as X / max|X|.
+    ValueError for X that is not a finite, non-empty (p, n) array (NaN came out as a NaN scale)."""
+    X = checks.finite_matrix("X", X)
+    top = float(np.max(np.abs(X)))
     if top == 0:
         return 0.0
     if 1e-100 < top < 1e100:
@@ -353,7 +359,7 @@ def mixture_stats(X, y, means=None, covs=None) -> MixtureStats:
     trC0 = float(props @ trC)
     t = (trC - trC0) * np.sqrt(p)
     return MixtureStats(tau0=tau_0, tau0_model=float(np.sqrt(trC0)), t=t, T=T, psi=psi, J=J, trC=trC, p=p,
-                        estimated=estimated)
+                        estimated=estimated, sq_norms=np.sum(X * X, axis=0))
 
 
 @dataclass(frozen=True)

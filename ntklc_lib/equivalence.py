@@ -91,6 +91,8 @@ def tilde_kernel_from_gram(G, stats, p: int, acts, kind: str = "ck", identity: s
     # stats of other data would give a wrong kernel without a word: their scale must be this G's
     kernels.check_stats_scale(stats, float(np.sqrt(np.mean(np.diagonal(G)))), "sqrt(mean(diag G)) =",
                               "the data G was formed from")
+    kernels.check_stats_norms(stats, np.diagonal(G).copy(), "diag G (the squared column norms)",
+                              "the data G was formed from")
     return kernels.structured_from_gram(G, p, stats, *kernels.tilde_coefficients(acts, stats.tau0, kind, identity))
 
 
@@ -420,17 +422,15 @@ def kernel_triplet(X, y, acts, kind: str = "ck", widths=None, draws: int = 1, we
 
 
 def isolated_count(eigenvalues, max_count: int = 20, gap_factor: float = 20.0, reference: int = 50) -> int:
-    """Number of eigenvalues isolated above the bulk.
+    """Number of eigenvalues: (n,) isolated above the bulk (the eigenvalues of a kernel, not the kernel).
 
     Sorted in decreasing order, eigenvalue k is counted (with all above it) when its gap to the next one
     exceeds ``gap_factor`` times the median gap of the ``reference`` eigenvalues that follow the top
     ``max_count`` (the typical spacing at the bulk's edge).  Spikes of a kernel of mixture data sit
     O(1) away from the bulk, whose spacing shrinks like 1/n, so the rule separates them at large n.
     """
-    ev = np.asarray(eigenvalues, dtype=np.float64).ravel()
-    if not np.all(np.isfinite(ev)):
-        raise ValueError(f"eigenvalues contains {int(np.sum(~np.isfinite(ev)))} non-finite entries (NaN or inf)")
-    ev = np.sort(ev)[::-1]
+    # 1-D only: a kernel matrix passed here by mistake (for summarize's K) was read as its n^2 entries
+    ev = np.sort(checks.finite_matrix("eigenvalues", eigenvalues, ndim=1))[::-1]
     max_count = checks.positive_int("max_count", max_count)
     gap_factor = checks.positive_float("gap_factor", gap_factor)
     reference = checks.positive_int("reference", reference)

@@ -134,6 +134,25 @@ def _check_stats_match(st, X: np.ndarray, y: np.ndarray) -> None:
         raise ValueError(f"stats were computed for other labels than y: they differ at {differ.size} of "
                          f"{y.shape[0]} samples (first: sample {int(differ[0])}); pass the stats of this X and y")
     check_stats_scale(st, data_tau0(X), "this X's root mean squared column norm", "this X and y")
+    check_stats_norms(st, np.sum(X * X, axis=0), "X's squared column norms", "this X and y")
+
+
+def check_stats_norms(st, sq_norms: np.ndarray, what: str, whose: str) -> None:
+    """Refuse stats whose ``sq_norms`` (when recorded) are not ``sq_norms``: (n,), those of the data at hand,
+    to 1e-9 relative to their largest.  Stats of another data set of the same labels and scale (any two
+    normalized sets) pass the label and scale checks and would give a wrong kernel without a word."""
+    if st.sq_norms is None:
+        return
+    ref = np.asarray(st.sq_norms, dtype=np.float64)
+    if ref.shape != sq_norms.shape:
+        raise ValueError(f"stats hold the norms of {ref.shape[0]} samples, the data {sq_norms.shape[0]}; pass the "
+                         f"stats of {whose}")
+    off = np.abs(ref - sq_norms) > 1e-9 * max(float(np.max(np.abs(ref))), np.finfo(float).tiny)
+    if off.any():
+        i = int(np.flatnonzero(off)[0])
+        raise ValueError(f"stats were computed for other data: {what} differ from the stats' at {int(off.sum())} "
+                         f"of {off.size} samples (first: sample {i}, {sq_norms[i]:.10g} against {ref[i]:.10g}); "
+                         f"pass the stats of {whose}")
 
 
 def check_stats_scale(st, tau: float, what: str, whose: str) -> None:
@@ -142,6 +161,28 @@ def check_stats_scale(st, tau: float, what: str, whose: str) -> None:
     if not np.isclose(st.tau0, tau, rtol=1e-9, atol=0.0):
         raise ValueError(f"stats.tau0 = {st.tau0:.10g} differs from {what} {tau:.10g}: stats were computed "
                          f"for other data; pass the stats of {whose}")
+
+
+SCALE_FACTOR = 3.0     # a tau0 passed with the data may differ from the data's own scale by at most this factor
+
+
+def tau0_for(scale: float, tau0, whose: str = "X") -> float:
+    """The tau0 the moments are taken at: ``scale`` (the data's own, ``data.tau0``) when ``tau0`` is None,
+    else ``tau0``, which must lie within a factor ``SCALE_FACTOR`` (3) of ``scale``, else ValueError.
+
+    The activations are centred at tau0 and the closed forms assume data of scale tau0: a tau0 far off the
+    data's (e.g. that of raw pixels passed with normalized data) gives uncentred features and a kernel of
+    another network, with no error downstream.  The window is that of ``networks.features``: wide enough for
+    a subset of normalized data, or the model's sqrt(tr C/p) in place of the sample's scale."""
+    if tau0 is None:
+        return float(scale)
+    tau0 = A.check_tau(tau0, "tau0", scalar=True)
+    if not scale / SCALE_FACTOR <= tau0 <= scale * SCALE_FACTOR:
+        raise ValueError(f"tau0 = {tau0:.4g} is off {whose}'s scale sqrt(mean ||x_i||^2) = {scale:.4g} by more than "
+                         f"a factor {SCALE_FACTOR:g} (allowed: {scale / SCALE_FACTOR:.4g} to "
+                         f"{scale * SCALE_FACTOR:.4g}): the activations would not be centred on these data. Leave "
+                         f"tau0 out (it defaults to {whose}'s scale) or normalize the data (nl.data.normalize)")
+    return tau0
 
 
 def ck_tilde(X, y, acts, means=None, covs=None, tau0=None, identity: str = "theory", stats=None) -> np.ndarray:
@@ -155,11 +196,12 @@ def ck_tilde(X, y, acts, means=None, covs=None, tau0=None, identity: str = "theo
     means: (K, p) and covs: (K, p) diagonals or (K, p, p), the model's in the unscaled units of THEORY.md
     (both or neither; neither: estimated from X and y, see ``data.mixture_stats``); stats: a precomputed
     ``MixtureStats`` for X, y instead (its labels and its tau0 must be those of X and y, else ValueError).
-    tau0: data scale (default sqrt of the mean squared column norm); identity: "theory" (THEORY.md) or
+    tau0: data scale (default sqrt of the mean squared column norm; else within a factor 3 of it, see
+    :func:`tau0_for`); identity: "theory" (THEORY.md) or
     "reference" (the research code's, with an extra -alpha_L3 tau_0^4).  Returns the (n, n) float64 kernel.
     """
     X, st = _prepare(X, y, means, covs, stats)
-    tau0 = st.tau0 if tau0 is None else A.check_tau(tau0, "tau0", scalar=True)
+    tau0 = tau0_for(st.tau0, tau0)
     return structured_from_gram(gram(X), X.shape[0], st, *tilde_coefficients(acts, tau0, "ck", identity))
 
 
@@ -174,7 +216,7 @@ def ntk_tilde(X, y, acts, means=None, covs=None, tau0=None, identity: str = "the
     kernel.
     """
     X, st = _prepare(X, y, means, covs, stats)
-    tau0 = st.tau0 if tau0 is None else A.check_tau(tau0, "tau0", scalar=True)
+    tau0 = tau0_for(st.tau0, tau0)
     return structured_from_gram(gram(X), X.shape[0], st, *tilde_coefficients(acts, tau0, "ntk", identity))
 
 
@@ -474,19 +516,24 @@ def _deriv_sq(act, d):
 
 def limit_from_gram(G: np.ndarray, acts, tau0=None, ntk: bool = False) -> np.ndarray:
     """The limit CK (or NTK with ``ntk``): (n, n) from the Gram matrix G = X^T X: (n, n); the layer maps
-    see the data only through G.  tau0 defaults to sqrt(mean(diag G)).  G is not changed."""
-    return _limit_from_gram(_check_kernel("G", G), acts, tau0, checks.boolean("ntk", ntk))
+    see the data only through G.  tau0 defaults to sqrt(mean(diag G)), the data's scale; a tau0 passed must
+    lie within a factor 3 of it (:func:`tau0_for`).  G is not changed."""
+    return _limit_from_gram(_check_kernel("G", G), acts, tau0, checks.boolean("ntk", ntk), "the data of G")
 
 
-def _limit_from_gram(G: np.ndarray, acts, tau0, ntk: bool) -> np.ndarray:
-    """:func:`limit_from_gram` for a G known to be a Gram matrix (``gram`` of finite data)."""
+def _limit_from_gram(G: np.ndarray, acts, tau0, ntk: bool, whose: str = "X") -> np.ndarray:
+    """:func:`limit_from_gram` for a G known to be a Gram matrix (``gram`` of finite data); ``whose`` names
+    the data in a message."""
     acts = A.get_list(acts)
     K = G
+    scale = float(np.sqrt(max(np.mean(np.diag(K)), 0.0)))
     if tau0 is None:
-        tau0 = float(np.sqrt(max(np.mean(np.diag(K)), 0.0)))
-        if not 0.0 < tau0 < np.inf:
+        if not 0.0 < scale < np.inf:
             raise ValueError(f"G's mean diagonal (the squared data scale tau0^2 = mean ||x_i||^2) must be finite "
                              f"and > 0, got {float(np.mean(np.diag(K))):.4g}; pass tau0 or a Gram matrix of data")
+        tau0 = scale
+    elif 0.0 < scale < np.inf:
+        tau0 = tau0_for(scale, tau0, whose)
     else:
         tau0 = A.check_tau(tau0, "tau0", scalar=True)
     ms, _ = coefficients.layer_moments(acts, tau0)
@@ -591,7 +638,7 @@ def _net_setup(X, acts, widths, tau0):
     X = checks.finite_matrix("X", X)
     acts = A.get_list(acts)
     widths = checks.layer_widths(widths, len(acts))
-    tau0 = data_tau0(X) if tau0 is None else A.check_tau(tau0, "tau0", scalar=True)
+    tau0 = tau0_for(data_tau0(X), tau0)
     ms, _ = coefficients.layer_moments(acts, tau0)
     return X, acts, widths, [float(m.mean) for m in ms]
 

@@ -22,11 +22,11 @@ import torch
 
 from . import activations as A
 from . import checks, coefficients, data
-from .kernels import float_dtype, sample_weights
+from .kernels import SCALE_FACTOR, float_dtype, sample_weights
 
 WEIGHT_LAWS = ("gaussian", "ternary", "magnitude_pruned", "random_pruned")
 _BATCH = 2048          # samples per forward batch: keeps a (d_l, batch) float32 block at a few MB
-SCALE_FACTOR = 3.0     # features() refuses data whose scale is off the net's tau0 by more than this factor
+# SCALE_FACTOR (kernels): features() refuses data whose scale is off the net's tau0 by more than this factor
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,6 +63,10 @@ class RandomFeatureNet:
             if not isinstance(W, torch.Tensor) or W.ndim != 2 or not W.is_floating_point():
                 raise ValueError(f"weights[{l}] must be a 2-D floating-point torch tensor, got "
                                  f"{getattr(W, 'dtype', type(W).__name__)} of shape {tuple(getattr(W, 'shape', ()))}")
+            bad = int((~torch.isfinite(W)).sum())
+            if bad:
+                # the features would come out NaN (or inf) without a word
+                raise ValueError(f"weights[{l}] contains {bad} non-finite entries (NaN or inf)")
         for l in range(1, L):
             if self.weights[l].shape[1] != self.weights[l - 1].shape[0]:
                 raise ValueError(f"weights[{l}] has shape {tuple(self.weights[l].shape)}, its input size must be "

@@ -139,10 +139,21 @@ def _finish(kind, W, b, mean, scale, penalty, grid=None, val_acc=None,
 
 
 def check_readout(name: str, readout) -> Readout:
-    """``readout`` unchanged if it is a :class:`Readout`, else ValueError naming the argument."""
+    """``readout`` unchanged if it is a :class:`Readout` whose parameters are finite and fit together
+    (weight (d, K), bias (K,), mean (d,), scale > 0), else ValueError naming the argument."""
     if not isinstance(readout, Readout):
         raise ValueError(f"{name} must be a Readout (from nl.readout.ridge or cross_entropy), got "
                          f"{type(readout).__name__}")
+    # a Readout built by hand or read from a damaged file: a NaN scale made every score NaN, and argmax
+    # of NaN is class 0, so accuracy came out the share of class 0 (0.5 on balanced classes), without a word
+    W = checks.finite_matrix(f"{name}.weight", readout.weight)
+    d, K = W.shape
+    for field, size in (("bias", K), ("mean", d)):
+        v = checks.finite_matrix(f"{name}.{field}", getattr(readout, field), ndim=1)
+        if v.shape != (size,):
+            raise ValueError(f"{name}.{field} must have shape ({size},) to fit {name}.weight of shape {W.shape}, "
+                             f"got {v.shape}")
+    checks.positive_float(f"{name}.scale", readout.scale)
     return readout
 
 

@@ -73,12 +73,7 @@ def model_offsets_verdict(sparsities: Sequence[float], offsets: Sequence[float],
     An offset beyond ``z`` standard errors counts as below or above the model; with ``dofs`` (one per
     offset, e.g. ``comparison.model_offsets_dof``) beyond Student's t at the two-sided 5 % level on them
     instead (Welch's test), as a few draws need.  Sentences naming the sparsities of each kind."""
-    sparsities, offsets, ses = list(sparsities), [float(o) for o in offsets], [float(e) for e in ses]
-    if not (len(sparsities) == len(offsets) == len(ses)) or not sparsities:
-        raise ValueError(f"sparsities, offsets and ses must have one entry per sparsity (at least one), got "
-                         f"lengths {len(sparsities)}, {len(offsets)} and {len(ses)}")
-    if not all(math.isfinite(e) and e >= 0 for e in ses) or not all(math.isfinite(o) for o in offsets):
-        raise ValueError(f"offsets must be finite and ses finite and >= 0, got offsets {offsets}, ses {ses}")
+    sparsities, offsets, ses = _offsets_args(sparsities, offsets, ses)
     z = checks.positive_float("z", z)
     bounds = _bounds(_critical_values(len(sparsities), z, dofs), ses)
     under = [e for e, o, b in zip(sparsities, offsets, bounds) if o < -b]
@@ -114,16 +109,36 @@ def offsets_within(sparsities: Sequence[float], offsets: Sequence[float], ses: S
     """The sparsities whose offset lies within ``z`` of its standard errors of zero (|offset| <= z se), or
     with ``dofs`` within Student's t at the two-sided 5 % level: where the model fits, the rule of
     :func:`model_offsets_verdict`."""
+    # checked as model_offsets_verdict checks them: zip cut a short list without a word, and a NaN offset or
+    # a negative error dropped its sparsity from the list
+    sparsities, offsets, ses = _offsets_args(sparsities, offsets, ses)
     z = checks.positive_float("z", z)
-    sparsities = list(sparsities)
     bounds = _bounds(_critical_values(len(sparsities), z, dofs), ses)
-    return [e for e, o, b in zip(sparsities, offsets, bounds) if abs(float(o)) <= b]
+    return [e for e, o, b in zip(sparsities, offsets, bounds) if abs(o) <= b]
+
+
+def _offsets_args(sparsities, offsets, ses) -> tuple[list, list, list]:
+    """``sparsities``, ``offsets`` and ``ses`` as lists of one entry per sparsity (at least one), offsets
+    finite and ses finite and >= 0, else ValueError."""
+    sparsities, offsets, ses = list(sparsities), [float(o) for o in offsets], [float(e) for e in ses]
+    if not (len(sparsities) == len(offsets) == len(ses)) or not sparsities:
+        raise ValueError(f"sparsities, offsets and ses must have one entry per sparsity (at least one), got "
+                         f"lengths {len(sparsities)}, {len(offsets)} and {len(ses)}")
+    if not all(math.isfinite(e) and e >= 0 for e in ses) or not all(math.isfinite(o) for o in offsets):
+        raise ValueError(f"offsets must be finite and ses finite and >= 0, got offsets {offsets}, ses {ses}")
+    return sparsities, offsets, ses
 
 
 def gap_phrase(points: float, se: float, with_se: bool) -> str:
     """A gap below a reference, in percentage points: ``"0.27 ± 0.25 points below"`` (negative points:
     ``"above"``; one that rounds to 0.00: ``"from"``; the standard error only ``with_se``, i.e. when the
     draws give one)."""
+    points = checks.finite_number("points", points)
+    with_se = checks.boolean("with_se", with_se)
+    if with_se:
+        se = checks.finite_number("se", se)
+        if se < 0:
+            raise ValueError(f"se must be >= 0 (a standard error), got {se!r}")
     shown = f"{abs(points):.2f}"
     # the word follows the rounded figure: "0.00 points above" would assert a direction it does not show
     side = "from" if float(shown) == 0 else "below" if points > 0 else "above"

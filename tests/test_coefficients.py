@@ -72,6 +72,28 @@ def test_zero_variance_layer_is_rejected():
         nl.coefficients.ck([nl.activations.get("poly2", coefficients=(1.0, 0.0, 0.0))], 1.0)
 
 
+@pytest.mark.parametrize("value", [1.0, 3.0, 5.0, -2.0])
+def test_a_constant_custom_activation_has_zero_variance(value):
+    """By quadrature the mean of 0 * t + 3 missed 3 by a few ulps, so f - E f was a spread of ~1e-16 and the
+    variance ~2e-31, not 0: the zero-variance check let the constant through and every kernel came out
+    ~1e-31, without a word.  Its moments are now exactly 0 and the layer is refused, alone or before a relu."""
+    const = nl.activations.custom(lambda t: 0 * t + value)
+    taus = np.array([0.3, 1.0, 2.5])
+    m = nl.activations.moments(const, taus)
+    for key in ("var", "d1", "d2", "d3"):
+        np.testing.assert_array_equal(getattr(m, key), 0.0, err_msg=key)
+    np.testing.assert_array_equal(m.mean, value)
+    d = nl.data.gmm("mixed", n=20, p=30, seed=0)
+    for acts in ([const], [const, "relu"]):
+        for kernel in (lambda: nl.kernels.ck_limit(d.X, acts), lambda: nl.kernels.ck_tilde(d.X, d.y, acts),
+                       lambda: nl.kernels.ck_empirical(d.X, acts, [10] * len(acts))):
+            with pytest.raises(ValueError, match=r"activation 'custom' has zero variance at tau=.*constant"):
+                kernel()
+    # a nearly constant f that is not constant keeps its small variance: 3 + 1e-6 t has var 1e-12 tau^2
+    slope = nl.activations.custom(lambda t: 3.0 + 1e-6 * t)
+    np.testing.assert_allclose(nl.activations.moments(slope, taus).var, 1e-12 * taus**2, rtol=1e-8)
+
+
 def test_a_tau0_so_small_that_the_moments_overflow_is_named():
     # relu's d2 = 1/(sqrt(2 pi) tau0) = 4e159 at 1e-160; its square overflowed with a bare OverflowError
     with pytest.raises(ValueError, match=r"tau0 = 1e-160 is too small for these activations"):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -149,6 +150,20 @@ def test_summarize_refuses_missing_runs_and_inconsistent_bits():
     # a record without a key raised a bare KeyError
     with pytest.raises(ValueError, match=r"records\[1\] must be a dict with keys .*it lacks \['sparsity'\]"):
         comparison.summarize([records[0], {"method": "a", "accuracy": 0.8, "bits": 100.0}], "a", 0.9)
+    # a NaN or null accuracy gave a NaN mean, a percentage among fractions (90.0 with 0.9) a mean of 45.45,
+    # and a string was averaged as a number: each is refused, naming the record
+    for bad in (float("nan"), None, 90.0, -0.1, "0.9", True):
+        rec = dict(records[0], accuracy=bad)
+        with pytest.raises(ValueError, match=rf"records\[1\]\['accuracy'\] must be an accuracy in \[0, 1\] "
+                                             rf"\(a fraction, not a percentage\), got {re.escape(repr(bad))}"):
+            comparison.summarize([records[0], rec], "a", 0.9)
+    for bad in (float("nan"), float("inf"), 0, -5.0, None, "100"):
+        with pytest.raises(ValueError, match=rf"records\[0\]\['bits'\] must be a finite number > 0, got "
+                                             rf"{re.escape(repr(bad))}"):
+            comparison.summarize([dict(records[0], bits=bad)], "a", 0.9)
+    # the ends of the range are accuracies, and numpy scalars are numbers
+    assert comparison.summarize([dict(records[0], accuracy=np.float32(1.0)), dict(records[0], accuracy=0.0)],
+                                "a", 0.9).mean == 0.5
 
 
 def test_spread_x_centres_markers_and_keeps_their_order():
@@ -322,6 +337,9 @@ def test_welch_test_agrees_with_scipys_unequal_variance_t_test():
     assert comparison.gap_beyond_noise(-2.9, 1.0, 4.0) == -1
     with pytest.raises(ValueError, match=r"std_a must be >= 0"):
         comparison.welch_dof(-1.0, 3, 1.0, 3)
+    # a negative standard error read as "no test" (0)
+    with pytest.raises(ValueError, match=r"se must be >= 0 \(a standard error\), got -1.0"):
+        comparison.gap_beyond_noise(5.0, -1.0, 10.0)
 
 
 def test_gap_below_from_summaries_of_records():
@@ -443,6 +461,12 @@ def test_satterthwaite_dof_of_the_model_offsets():
     assert math.isnan(comparison.welch_dof(0.0, 1, 1.0, 3))
     assert all(math.isnan(d) for d in comparison.model_offsets_dof([0.0, 0.0], 1, draws, ref_std, 3))
     assert all(math.isnan(d) for d in comparison.model_offsets_dof(stds, 3, draws[:1], ref_std, 3))
+    # negative standard deviations passed as their absolute values (squared), where model_offsets refuses them
+    with pytest.raises(ValueError, match=r"stds and reference_std must be >= 0 \(standard deviations\), got stds "
+                                         r"\[0.5, -0.5\]"):
+        comparison.model_offsets_dof([0.5, -0.5], 3, draws, ref_std, 3)
+    with pytest.raises(ValueError, match=r"reference_std -0.2"):
+        comparison.model_offsets_dof(stds, 3, draws, -0.2, 3)
     with pytest.raises(ValueError, match="variances and dofs must be >= 0"):
         comparison.satterthwaite_dof([1.0, -1.0], [2, 2])
 

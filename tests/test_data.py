@@ -325,6 +325,18 @@ def test_scale_of_tiny_and_huge_data(scale):
     fitted = nl.preprocess.fit_normalizer(Y)
     assert fitted.scale / scale == pytest.approx(nl.preprocess.fit_normalizer(X).scale, rel=1e-14)
     np.testing.assert_allclose(nl.preprocess.apply(fitted, Y), nl.data.normalize(X), rtol=0, atol=1e-14)
+    # rms_column_norm, public, measures in proportion too; it gave nan for NaN data and took a list by
+    # .size (AttributeError)
+    assert nl.data.rms_column_norm(Y) / scale == pytest.approx(math.sqrt(np.mean(np.sum(X * X, axis=0))), rel=1e-13)
+
+
+def test_rms_column_norm_checks_its_input():
+    assert nl.data.rms_column_norm([[3.0, 0.0], [4.0, 0.0]]) == pytest.approx(math.sqrt(25 / 2), rel=1e-15)
+    assert nl.data.rms_column_norm(np.zeros((3, 2))) == 0.0
+    for bad, match in ((np.array([[1.0, np.nan]]), "X contains 1 non-finite"), (np.ones((2, 2, 2)), "X must be a 2-D"),
+                       (np.zeros((3, 0)), "X must not be empty")):
+        with pytest.raises(ValueError, match=match):
+            nl.data.rms_column_norm(bad)
 
 
 @pytest.mark.parametrize("full", [False, True])

@@ -148,6 +148,11 @@ def rebuild(net, **changes):
     (dict(acts=("relu", "no_such_activation")), r"acts\[1\].*unknown activation name"),
     (dict(seed=1.5), "seed must be an integer >= 0"),
     (dict(weights=(torch.zeros((20, 30), dtype=torch.int64), torch.zeros((10, 20)))), r"weights\[0\] must be"),
+    # NaN or inf weights gave NaN features without a word
+    (dict(weights=(torch.zeros((20, 30)), torch.full((10, 20), float("nan")))),
+     r"weights\[1\] contains 200 non-finite entries \(NaN or inf\)"),
+    (dict(weights=(torch.zeros((20, 30)).index_fill_(0, torch.tensor([3]), float("inf")), torch.zeros((10, 20)))),
+     r"weights\[0\] contains 30 non-finite entries"),
 ])
 def test_random_feature_net_rejects_bad_fields(changes, match):
     net = networks.dense_net(30, (20, 10), ["relu", "relu"], seed=0)

@@ -2,6 +2,8 @@
 cross-entropy against its optimality condition and scipy."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from scipy import optimize, special
@@ -217,6 +219,33 @@ def test_functions_of_a_readout_name_it_when_given_something_else():
             call(F, F)                                        # arguments swapped
     with pytest.raises(ValueError, match=r"readout must be a Readout .*got dict"):
         readout.accuracy({}, F, y)
+
+
+def test_a_readout_with_broken_parameters_is_refused_by_name():
+    """A NaN scale (a damaged file, a hand-built Readout) made every score NaN; argmax of NaN is class 0, so
+    accuracy came out the share of class 0 without a word.  Each field is now checked where it is used."""
+    F, y = toy()
+    r = readout.ridge_fit(F, y, 1e-3)
+    good = readout.accuracy(r, F, y)
+    assert good > 0.9                                            # the toy classes are separable
+    d, K = r.weight.shape
+    nan_w = r.weight.copy()
+    nan_w[0, 0] = np.nan
+    cases = [
+        (dict(scale=float("nan")), r"readout.scale must be a finite number > 0, got nan"),
+        (dict(scale=0.0), r"readout.scale must be a finite number > 0, got 0.0"),
+        (dict(weight=nan_w), r"readout.weight contains 1 non-finite entries"),
+        (dict(bias=np.full(K, np.inf, dtype=np.float32)), rf"readout.bias contains {K} non-finite entries"),
+        (dict(bias=np.zeros(K + 1, dtype=np.float32)), rf"readout.bias must have shape \({K},\) to fit "
+                                                         rf"readout.weight of shape \({d}, {K}\), got \({K + 1},\)"),
+        (dict(mean=np.zeros(d - 1, dtype=np.float32)), rf"readout.mean must have shape \({d},\)"),
+    ]
+    for change, match in cases:
+        broken = dataclasses.replace(r, **change)
+        for call in (lambda: readout.accuracy(broken, F, y), lambda: readout.predict(broken, F)):
+            with pytest.raises(ValueError, match=match):
+                call()
+    assert readout.accuracy(dataclasses.replace(r, scale=2 * r.scale), F, y) > 0.5     # a valid change computes
 
 
 def test_a_numerically_zero_lambda_raises_instead_of_returning_infinite_weights():

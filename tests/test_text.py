@@ -87,6 +87,22 @@ def test_gap_phrase_and_offsets_within():
     # exactly z standard errors counts as within, as in model_offsets_verdict
     assert text.offsets_within([0.5, 0.9, 0.99], [0.4, -0.41, 3.7], [0.2, 0.2, 0.7]) == [0.5]
     assert text.offsets_within([0.5], [0.5], [0.2], z=3.0) == [0.5]
+    # checked as model_offsets_verdict checks them: a short list was cut by zip (([0.5, 0.9], [0.1], [0.2]) gave
+    # [0.5]), a NaN offset or a negative error dropped its sparsity without a word
+    for args in (([0.5, 0.9], [0.1], [0.2]), ([0.5], [0.1], [0.2, 0.3]), ([], [], [])):
+        with pytest.raises(ValueError, match="must have one entry per sparsity"):
+            text.offsets_within(*args)
+    for offsets, ses in (([float("nan")], [0.2]), ([0.1], [-0.2]), ([0.1], [float("inf")])):
+        with pytest.raises(ValueError, match="offsets must be finite and ses finite and >= 0"):
+            text.offsets_within([0.5], offsets, ses)
+    # a NaN gap printed as "nan ± 0.20 points above", and a with_se of "no" counted as true
+    with pytest.raises(ValueError, match="points must be a finite number, got nan"):
+        text.gap_phrase(float("nan"), 0.2, True)
+    with pytest.raises(ValueError, match="with_se must be"):
+        text.gap_phrase(0.3, 0.2, "no")
+    with pytest.raises(ValueError, match=r"se must be >= 0 \(a standard error\), got -0.2"):
+        text.gap_phrase(0.3, -0.2, True)
+    assert text.gap_phrase(0.3, float("nan"), False) == "0.30 points below"     # no error to show: not read
 
 
 def test_model_offsets_verdict_with_degrees_of_freedom_uses_students_t():
