@@ -55,6 +55,15 @@ def finite_number(name: str, value) -> float:
     return float(value)
 
 
+def non_negative_float(name: str, value, what: str = "") -> float:
+    """Return ``value`` as a float, or raise if it is not a finite number >= 0; ``what`` says what it is
+    ("a standard error"), for the message."""
+    value = finite_number(name, value)
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0{f' ({what})' if what else ''}, got {value!r}")
+    return value
+
+
 def positive_float(name: str, value) -> float:
     """Return ``value`` as a float, or raise if it is not a finite number > 0."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value <= 0:

@@ -171,9 +171,7 @@ def difference_se(std_a: float, count_a: int, std_b: float, count_b: int) -> flo
     from each sample's standard deviation and size (Welch's form; counts >= 1)."""
     terms = []
     for name, std, count in (("std_a", std_a, count_a), ("std_b", std_b, count_b)):
-        std = checks.finite_number(name, std)
-        if std < 0:
-            raise ValueError(f"{name} must be >= 0 (a standard deviation), got {std}")
+        std = checks.non_negative_float(name, std, "a standard deviation")
         terms.append(std * std / checks.positive_int(f"count_{name[-1]}", count))
     return math.sqrt(sum(terms))
 
@@ -201,9 +199,7 @@ def welch_dof(std_a: float, count_a: int, std_b: float, count_b: int) -> float:
     the t distribution to judge the difference by.  nan when a count is 1 (no spread) or both stds are 0."""
     terms = []
     for name, std, count in (("std_a", std_a, count_a), ("std_b", std_b, count_b)):
-        std = checks.finite_number(name, std)
-        if std < 0:
-            raise ValueError(f"{name} must be >= 0 (a standard deviation), got {std}")
+        std = checks.non_negative_float(name, std, "a standard deviation")
         count = checks.positive_int(f"count_{name[-1]}", count)
         # one draw has no spread to estimate: its term makes the test impossible, whatever its std
         terms.append((std * std / count if count > 1 else 1.0, count - 1))
@@ -221,10 +217,9 @@ def gap_beyond_noise(points: float, se: float, dof: float, level: float = 0.95) 
     """-1, 0 or 1: whether a difference of ``points`` with standard error ``se`` lies below zero, within the
     noise, or above zero, by a two-sided Student's t test at ``level`` on ``dof`` degrees of freedom
     (:func:`welch_dof`).  0 when there is no test (se 0 or dof nan: one draw)."""
-    points, se = checks.finite_number("points", points), checks.finite_number("se", se)
-    if se < 0:
-        # a negative error would read as "no test" (0) below, a verdict on a wrong input
-        raise ValueError(f"se must be >= 0 (a standard error), got {se!r}")
+    points = checks.finite_number("points", points)
+    # a negative error would read as "no test" (0) below, a verdict on a wrong input
+    se = checks.non_negative_float("se", se, "a standard error")
     critical = t_critical(dof, level)
     if se <= 0 or math.isinf(critical):
         return 0
@@ -324,9 +319,7 @@ def model_offsets(means, stds, count: int, model_draws, reference_std: float = 0
     draws = checks.finite_matrix("model_draws", model_draws, ndim=1)
     if means.shape != stds.shape:
         raise ValueError(f"means and stds must have the same length, got {means.size} and {stds.size}")
-    reference_std = checks.finite_number("reference_std", reference_std)
-    if reference_std < 0:
-        raise ValueError(f"reference_std must be >= 0 (a standard deviation), got {reference_std}")
+    reference_std = checks.non_negative_float("reference_std", reference_std, "a standard deviation")
     mean = float(draws.mean())
     sd = float(draws.std(ddof=1)) if draws.size > 1 else 0.0
     return ([float(a - mean) for a in means],
@@ -383,9 +376,7 @@ def shift_as_noise(F_train, F_test, shift: float, seed: int = 0) -> tuple[np.nda
     if F_train.shape[0] != F_test.shape[0]:
         raise ValueError(f"F_train and F_test must have the same number d of features (rows), got shapes "
                          f"{F_train.shape} and {F_test.shape}")
-    shift = checks.finite_number("shift", shift)
-    if shift < 0:
-        raise ValueError(f"shift must be >= 0 (a variance added to the features), got {shift}")
+    shift = checks.non_negative_float("shift", shift, "a variance added to the features")
     rng = np.random.default_rng(checks.seed("seed", seed))
     scale = math.sqrt(shift / F_train.shape[0])
     noisy_train = F_train + scale * rng.standard_normal(F_train.shape)

@@ -191,7 +191,8 @@ def net_bits(net: RandomFeatureNet, coding: str = "entropy") -> float:
     for ``coding`` "entropy" and as a file stores them for "packed"; ternary: ``coding`` "entropy"
     (:func:`ternary_entropy_bits`) or "packed" (:func:`ternary_packed_bits`).  Like the ternary nets, a
     random-pruned net is priced by its law: at its nominal round((1 - sparsity) size) kept weights per
-    layer, about which its actual count varies by ~sqrt of that.
+    layer, about which its actual count varies by ~sqrt of that (a net whose count is off that law, e.g. a
+    dense matrix labelled pruned, is refused when built: :func:`ntklc_lib.networks.kept_count_range`).
     """
     check_net("net", net)
     checks.one_of("coding", coding, {"entropy", "packed"})

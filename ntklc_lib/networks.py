@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from scipy.stats import binom
 
 from . import activations as A
 from . import checks, coefficients, data
@@ -29,6 +30,31 @@ _BATCH = 2048          # samples per forward batch: keeps a (d_l, batch) float32
 # SCALE_FACTOR (kernels): features() refuses data whose scale is off the net's tau0 by more than this factor
 
 
+KEPT_COUNT_ALPHA = 1e-9   # kept_count_range: chance, each side, that a true binomial count falls outside
+
+
+def kept_count_range(size: int, sparsity: float, weight_law: str) -> tuple[int, int]:
+    """The non-zero counts (low, high), inclusive, that a layer of ``size`` weights may hold under
+    ``weight_law`` at ``sparsity``, as :class:`RandomFeatureNet` checks them.
+
+    "gaussian": (0, size), no constraint.  "magnitude_pruned": (0, round((1 - sparsity) size)), the count
+    :func:`ntklc_lib.baselines.magnitude_pruned` keeps (fewer only if a kept weight is 0.0).  "ternary" and
+    "random_pruned": each weight is non-zero independently with probability 1 - sparsity, so the count is
+    Binomial(size, 1 - sparsity); allowed are its KEPT_COUNT_ALPHA and 1 - KEPT_COUNT_ALPHA quantiles, so
+    a true draw falls outside with probability at most 2 KEPT_COUNT_ALPHA (exact binomial tails, not a
+    normal approximation: at 1e6 weights and sparsity 0.99999 the mean count is 10).
+    """
+    size = checks.positive_int("size", size)
+    eps = checks.sparsity("sparsity", sparsity)
+    checks.one_of("weight_law", weight_law, set(WEIGHT_LAWS))
+    if weight_law == "gaussian":
+        return 0, size
+    if weight_law == "magnitude_pruned":
+        return 0, int(round((1.0 - eps) * size))
+    count = binom(size, 1.0 - eps)
+    return int(count.ppf(KEPT_COUNT_ALPHA)), int(count.isf(KEPT_COUNT_ALPHA))
+
+
 @dataclass(frozen=True, eq=False)
 class RandomFeatureNet:
     """A frozen L-layer random-feature network.
@@ -36,7 +62,8 @@ class RandomFeatureNet:
     weights: L tensors, layer l of shape (d_l, d_{l-1}) (d_0 = p), float32 unless built otherwise;
     acts: L activations f_l; centers: L centring constants E f_l(tau_{l-1} xi);
     tau: (L+1,) the scales tau_0..tau_L the centring refers to;
-    weight_law: one of WEIGHT_LAWS; sparsity: fraction of zero weights the law was drawn with, in [0, 1);
+    weight_law: one of WEIGHT_LAWS; sparsity: fraction of zero weights the law was drawn with, in [0, 1)
+    (each layer's non-zero count must lie in :func:`kept_count_range`, which memory.net_bits relies on);
     seed: the seed of the weight draw (None when the weights came from elsewhere, e.g. a file).
     Activations given by name are resolved with :func:`ntklc_lib.activations.get`.
 
@@ -95,6 +122,7 @@ class RandomFeatureNet:
             raise ValueError(f"sparsity must be 0 for weight_law 'gaussian' (dense weights), got {self.sparsity!r}")
         if self.weight_law == "ternary":
             self._check_ternary()
+        self._check_kept_counts()
         self._check_centring()
 
     def _check_ternary(self):
@@ -110,6 +138,23 @@ class RandomFeatureNet:
                     f"weights[{l}] must take the values 0 and ±1/sqrt(1 - sparsity) = ±{expected:.6g} for "
                     f"weight_law 'ternary' (sparsity {self.sparsity:g}), got non-zero magnitudes "
                     f"{float(nonzero.min()):.6g}..{float(nonzero.max()):.6g}")
+
+    def _check_kept_counts(self):
+        """The non-zero count of each layer must fit the sparsity the law says (:func:`kept_count_range`):
+        memory.net_bits prices a pruned or ternary net by its nominal round((1 - sparsity) size) kept
+        weights, so a dense matrix labelled 'magnitude_pruned' at sparsity 0.9 would be priced at a tenth
+        of what it holds, and a ternary one would not have the unit variance the kernel formulas assume."""
+        if self.weight_law == "gaussian":
+            return
+        for l, W in enumerate(self.weights):
+            size, kept = W.numel(), int(torch.count_nonzero(W))
+            low, high = kept_count_range(size, self.sparsity, self.weight_law)
+            if not low <= kept <= high:
+                raise ValueError(
+                    f"weights[{l}] has {kept} non-zero entries of {size}, which does not fit sparsity "
+                    f"{self.sparsity:g} for weight_law {self.weight_law!r}: it must keep {low}..{high} "
+                    f"(about (1 - sparsity) size = {(1.0 - self.sparsity) * size:.0f}; build nets with "
+                    f"dense_net, ternary_net, compressed_net or the baselines)")
 
     def _check_centring(self):
         """tau must be the scales of the recursion tau_l^2 = E sigma_l(tau_{l-1} xi)^2 from tau_0, and each

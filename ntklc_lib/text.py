@@ -136,9 +136,7 @@ def gap_phrase(points: float, se: float, with_se: bool) -> str:
     points = checks.finite_number("points", points)
     with_se = checks.boolean("with_se", with_se)
     if with_se:
-        se = checks.finite_number("se", se)
-        if se < 0:
-            raise ValueError(f"se must be >= 0 (a standard error), got {se!r}")
+        se = checks.non_negative_float("se", se, "a standard error")
     shown = f"{abs(points):.2f}"
     # the word follows the rounded figure: "0.00 points above" would assert a direction it does not show
     side = "from" if float(shown) == 0 else "below" if points > 0 else "above"

@@ -95,7 +95,7 @@ def test_pruned_fraction(dense):
 def test_units_without_inputs():
     # by hand: rows 1 and 3 of the first layer's 4 x 3 weights are zero; the second layer has none
     W1 = torch.tensor([[1.0, 0, 0], [0, 0, 0], [0, -2.0, 0.5], [0, 0, 0]])
-    W2 = torch.ones((2, 4))
+    W2 = torch.tensor([[1.0, 0, 2.0, 0], [0, -1.0, 0, 0.5]])   # 4 of 8 kept: sparsity 0.5
     net = dataclasses.replace(networks.dense_net(3, (4, 2), ["relu", "relu"]), weights=(W1, W2),
                               weight_law="magnitude_pruned", sparsity=0.5)
     np.testing.assert_array_equal(baselines.units_without_inputs(net), [0.5, 0.0])

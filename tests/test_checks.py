@@ -23,6 +23,17 @@ def test_seed_accepts_non_negative_integers_and_names_the_argument_otherwise():
         nl.kernels.ck_empirical(np.eye(3), ["relu"], [4], seed=2**64)
 
 
+def test_non_negative_float_takes_zero_and_names_what_the_argument_is_otherwise():
+    assert checks.non_negative_float("se", 0) == 0.0 and type(checks.non_negative_float("se", np.int64(2))) is float
+    with pytest.raises(ValueError, match=r"^se must be >= 0 \(a standard error\), got -0.5$"):
+        checks.non_negative_float("se", -0.5, "a standard error")
+    with pytest.raises(ValueError, match=r"^std must be >= 0, got -1.0$"):
+        checks.non_negative_float("std", -1)
+    for bad in (float("nan"), float("inf"), "0.1", True, None):
+        with pytest.raises(ValueError, match=r"^se must be a finite number"):
+            checks.non_negative_float("se", bad, "a standard error")
+
+
 @pytest.mark.parametrize("value", ["no", "False", 0, 1, None, np.float64(1.0)])
 def test_boolean_switches_refuse_what_is_only_truthy(value):
     with pytest.raises(ValueError, match=r"download must be True or False, got"):

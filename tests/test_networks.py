@@ -191,6 +191,76 @@ def test_a_ternary_net_must_have_ternary_weights_of_unit_variance():
     assert nl.baselines.magnitude_pruned(networks.dense_net(30, (20,), ["relu"]), 0.5).weight_law == "magnitude_pruned"
 
 
+@pytest.mark.parametrize("law", ["magnitude_pruned", "random_pruned"])
+def test_a_dense_matrix_cannot_pass_for_a_pruned_one(law):
+    # memory.net_bits would price these 600 weights as the 60 a 0.9-sparse net keeps
+    dense = networks.dense_net(30, (20,), ["relu"], seed=0)
+    with pytest.raises(ValueError, match=r"weights\[0\] has 600 non-zero entries of 600, which does not fit "
+                                         r"sparsity 0.9 for weight_law '" + law + "'"):
+        rebuild(dense, weight_law=law, sparsity=0.9)
+    pruned = nl.baselines.magnitude_pruned(dense, 0.9)
+    assert int(torch.count_nonzero(pruned.weights[0])) == 60
+    with pytest.raises(ValueError, match=r"has 60 non-zero entries of 600, which does not fit sparsity 0.95"):
+        rebuild(pruned, sparsity=0.95)           # magnitude pruning at 0.95 keeps 30
+
+
+def test_a_ternary_net_must_keep_about_its_share_of_weights():
+    net = networks.ternary_net(30, (20,), ["relu"], sparsity=0.5, seed=0)
+    W = net.weights[0]
+    full = torch.where(W == 0, W.abs().max(), W)   # the right values ±sqrt(2), but none zero: variance 2
+    with pytest.raises(ValueError, match=r"has 600 non-zero entries of 600, which does not fit sparsity 0.5"):
+        rebuild(net, weights=(full,))
+    few = torch.zeros_like(W)
+    few[0, :5] = W.abs().max()                     # 5 of 600 kept: variance 1/60
+    with pytest.raises(ValueError, match=r"has 5 non-zero entries of 600, .* must keep \d+\.\.\d+"):
+        rebuild(net, weights=(few,))
+
+
+def _binomial_cdf(k: int, size: int, q: float) -> float:
+    """P(Binomial(size, q) <= k) through the regularized incomplete beta I_{1-q}(size - k, k + 1)
+    (independent of scipy.stats.binom, which kept_count_range uses)."""
+    from scipy.special import betainc
+    if k < 0:
+        return 0.0
+    if k >= size:
+        return 1.0
+    return float(betainc(size - k, k + 1, 1.0 - q))
+
+
+@pytest.mark.parametrize("size", [1, 7, 600, 20_000, 1_000_000])
+@pytest.mark.parametrize("sparsity", [0.0, 0.5, 0.9, 0.99, 0.99999])
+def test_kept_count_range_holds_a_true_binomial_count_but_for_1e_9_a_side(size, sparsity):
+    low, high = networks.kept_count_range(size, sparsity, "ternary")
+    assert networks.kept_count_range(size, sparsity, "random_pruned") == (low, high)
+    q = 1.0 - sparsity
+    below, above = _binomial_cdf(low - 1, size, q), 1.0 - _binomial_cdf(high, size, q)
+    alpha = networks.KEPT_COUNT_ALPHA
+    # each tail at most alpha (up to the incomplete beta's rounding), and the range no wider than it needs:
+    # one count further in, the tail it gives up is already above alpha
+    assert below <= alpha * (1 + 1e-6) and above <= alpha * (1 + 1e-6), (low, high, below, above)
+    assert low == 0 or _binomial_cdf(low, size, q) > alpha * (1 - 1e-6)
+    assert high == size or 1.0 - _binomial_cdf(high - 1, size, q) > alpha * (1 - 1e-6)
+    assert networks.kept_count_range(size, sparsity, "magnitude_pruned") == (0, round(q * size))
+    assert networks.kept_count_range(size, sparsity, "gaussian") == (0, size)
+
+
+def test_kept_count_range_names_its_bad_arguments():
+    with pytest.raises(ValueError, match="size"):
+        networks.kept_count_range(0, 0.5, "ternary")
+    with pytest.raises(ValueError, match="sparsity"):
+        networks.kept_count_range(10, 1.0, "ternary")
+    with pytest.raises(ValueError, match="weight_law"):
+        networks.kept_count_range(10, 0.5, "pruned")
+
+
+def test_genuine_sparse_nets_pass_the_count_check_over_many_draws():
+    # 160 layers (20 seeds x 2 sparsities x 2 laws x 2 layers); a false alarm anywhere has probability < 4e-7
+    for seed in range(20):
+        for eps in (0.5, 0.99):
+            networks.ternary_net(40, (50, 30), ["relu", "relu"], sparsity=eps, seed=seed)
+            nl.baselines.random_pruned(networks.dense_net(40, (50, 30), ["relu", "relu"], seed=seed), eps, seed)
+
+
 @pytest.mark.parametrize("factor", [5.0, 0.2])
 def test_features_refuse_data_far_from_the_nets_scale(X, factor):
     net = networks.dense_net(40, (20,), ["relu"], seed=0)
