@@ -433,8 +433,14 @@ def step(thresholds, values, name: str | None = None) -> Activation:
         if np.ndim(val) > 1:
             # ravel would read a (2, m) table as one list of 2m thresholds: another activation
             raise ValueError(f"{arg} must be a flat list of numbers (1-D), got shape {np.shape(val)}")
-    s = np.asarray(thresholds, dtype=np.float64).ravel()
-    v = np.asarray(values, dtype=np.float64).ravel()
+    flat = {}
+    for arg, val in (("thresholds", thresholds), ("values", values)):
+        try:
+            flat[arg] = np.asarray(val, dtype=np.float64).ravel()
+        except (TypeError, ValueError):
+            # a string ("ab") or None would otherwise fail in numpy with a message that names neither
+            raise ValueError(f"{arg} must be a flat list of numbers, got {val!r}") from None
+    s, v = flat["thresholds"], flat["values"]
     if v.size != s.size + 1:
         raise ValueError(f"values must have len(thresholds) + 1 = {s.size + 1} entries, got {v.size}")
     if not (np.all(np.isfinite(s)) and np.all(np.isfinite(v))):

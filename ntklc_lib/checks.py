@@ -64,6 +64,14 @@ def non_negative_float(name: str, value, what: str = "") -> float:
     return value
 
 
+def accuracy(name: str, value) -> float:
+    """Return ``value`` as a float, or raise if it is not an accuracy: a real number in [0, 1] (a fraction;
+    a percentage such as 90.0 is refused, as are NaN, None, strings and bools)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be an accuracy in [0, 1] (a fraction, not a percentage), got {value!r}")
+    return float(value)
+
+
 def positive_float(name: str, value) -> float:
     """Return ``value`` as a float, or raise if it is not a finite number > 0."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value) or value <= 0:

@@ -33,10 +33,8 @@ LOSSLESS_GAP = 0.01
 def keeps_accuracy(dense_acc: float, acc: float) -> bool:
     """Whether accuracy ``acc`` lies less than :data:`LOSSLESS_GAP` below ``dense_acc`` (both fractions in
     [0, 1])."""
-    for name, value in (("dense_acc", dense_acc), ("acc", acc)):
-        value = checks.finite_number(name, value)
-        if not 0.0 <= value <= 1.0:
-            raise ValueError(f"{name} must be an accuracy in [0, 1] (a fraction, not a percentage), got {value}")
+    dense_acc, acc = (checks.accuracy(name, checks.finite_number(name, value))
+                      for name, value in (("dense_acc", dense_acc), ("acc", acc)))
     return bool(dense_acc - acc < LOSSLESS_GAP)
 
 
@@ -146,10 +144,7 @@ def summarize(records, method: str, sparsity: float) -> AccuracySummary:
             missing = [k for k in keys if k not in r] if isinstance(r, dict) else list(keys)
             raise ValueError(f"records[{i}] must be a dict with keys {list(keys)}; it lacks {missing}")
         # a NaN (or JSON null) accuracy gave a NaN mean, and a percentage among fractions a mean of neither
-        acc = r["accuracy"]
-        if isinstance(acc, bool) or not isinstance(acc, numbers.Real) or not 0.0 <= acc <= 1.0:
-            raise ValueError(f"records[{i}]['accuracy'] must be an accuracy in [0, 1] (a fraction, not a "
-                             f"percentage), got {acc!r}")
+        checks.accuracy(f"records[{i}]['accuracy']", r["accuracy"])
         bits = r["bits"]
         if isinstance(bits, bool) or not isinstance(bits, numbers.Real) or not 0.0 < bits < math.inf:
             raise ValueError(f"records[{i}]['bits'] must be a finite number > 0, got {bits!r}")
@@ -249,6 +244,14 @@ def gap_below(reference: AccuracySummary, other: AccuracySummary, count: int) ->
             100 * difference_se(reference.std, count, other.std, count))
 
 
+def _method_sparsity(name: str, pair) -> tuple:
+    """``pair`` as a (method, sparsity) tuple, or ValueError naming ``name``: a bare method name would be
+    unpacked letter by letter."""
+    if isinstance(pair, (str, bytes)) or not isinstance(pair, (tuple, list)) or len(pair) != 2:
+        raise ValueError(f"{name} must be a (method, sparsity) pair, got {pair!r}")
+    return tuple(pair)
+
+
 def against_reference(records, reference, others, count: int) -> list[dict]:
     """Each of ``others`` against ``reference``, all (method, sparsity) pairs of ``records`` (as in
     :func:`summarize`) over ``count`` weight draws each: a dict per other with "method", "sparsity",
@@ -258,7 +261,8 @@ def against_reference(records, reference, others, count: int) -> list[dict]:
     ValueError when a pair's records number other than ``count``."""
     records = list(records)
     count = checks.positive_int("count", count)
-    pairs = [tuple(reference)] + [tuple(o) for o in others]
+    pairs = [_method_sparsity("reference", reference)] + [_method_sparsity(f"others[{i}]", o)
+                                                           for i, o in enumerate(others)]
     summaries = [summarize(records, method, sparsity) for method, sparsity in pairs]   # names a missing pair
     for method, sparsity in pairs:
         # the standard errors and the test's degrees of freedom rest on count: it must be what the records hold

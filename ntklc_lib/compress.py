@@ -375,6 +375,7 @@ def input_correlation(act, tau: float) -> float:
     tau (a constant there) has no correlation: ValueError naming it.
     """
     act = A.get(act)
+    tau = checks.positive_float("tau", tau)     # one scale: a list would fail inside float() below, unnamed
     m = A.moments(act, tau)
     if not float(m.var) > 0:
         raise ValueError(f"activation {act.name!r} has zero variance at tau = {float(tau):.4g} (it is constant "

@@ -151,6 +151,11 @@ def build_model(config: FeatureConfig, channel_mean=(0.5, 0.5, 0.5), channel_std
     """A freshly initialized network for ``config`` (initialization seeded by ``seed``, default config.seed)."""
     if not isinstance(config, FeatureConfig):
         raise ValueError(f"config must be a FeatureConfig, got {type(config).__name__}")
+    for name, values in (("channel_mean", channel_mean), ("channel_std", channel_std)):
+        stat = checks.finite_matrix(name, values, ndim=1)
+        if stat.shape != (3,) or (name == "channel_std" and not np.all(stat > 0)):
+            raise ValueError(f"{name} must hold 3 finite numbers, one per colour channel"
+                             f"{' (each > 0)' if name == 'channel_std' else ''}, got {list(values)!r}")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed if seed is None else checks.seed("seed", seed))
         return ConvNet(config.channels, channel_mean, channel_std)
@@ -192,7 +197,11 @@ def channel_stats(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def augment_batch(batch: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Random crop (zero padding of 4 pixels) and random horizontal flip; batch: (B, 3, 32, 32) uint8."""
+    """Random crop (zero padding of 4 pixels) and random horizontal flip; batch: (B, 3, 32, 32) uint8.
+    generator: a seeded ``torch.Generator``."""
+    if not isinstance(generator, torch.Generator):
+        # torch.randint(generator=None) draws from torch's global generator: an unseeded augmentation
+        raise ValueError(f"generator must be a seeded torch.Generator, got {type(generator).__name__}")
     B, C, H, W = batch.shape
     padded = F.pad(batch, (_PAD, _PAD, _PAD, _PAD))
     dy = torch.randint(0, 2 * _PAD + 1, (B,), generator=generator)
@@ -207,6 +216,7 @@ def augment_batch(batch: torch.Tensor, generator: torch.Generator) -> torch.Tens
 
 def subset_indices(n_total: int, n: int | None, seed: int, name: str) -> np.ndarray:
     """Sorted indices of a seeded random subset of size n of range(n_total) (all when n is None)."""
+    n_total = checks.positive_int("n_total", n_total)
     if n is None or n == n_total:
         return np.arange(n_total)
     n = checks.positive_int(name, n)

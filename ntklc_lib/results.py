@@ -10,11 +10,12 @@ import numpy as np
 from . import checks
 
 
-def _plain(obj):
+def _plain(obj, where: str = "figures"):
     """numpy scalars and arrays (and dicts, lists, tuples of them) -> JSON-serializable Python objects.
 
     Non-finite floats (Python or numpy) become the strings "nan", "inf", "-inf", so the file stays strict
-    JSON.  Keys become strings; two keys that give the same string (1 and "1") raise ValueError.
+    JSON.  Keys become strings; two keys that give the same string (1 and "1") raise ValueError.  Any other
+    object (a set, a path, a dataclass) raises ValueError naming where in ``figures`` it sits (``where``).
     """
     if isinstance(obj, dict):
         out = {}
@@ -22,19 +23,23 @@ def _plain(obj):
             if str(k) in out:
                 raise ValueError(f"figures has keys that collide as JSON keys: {k!r} and another key both become "
                                  f"{str(k)!r}; rename one")
-            out[str(k)] = _plain(v)
+            out[str(k)] = _plain(v, f"{where}[{k!r}]")
         return out
     if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
+        return [_plain(v, f"{where}[{i}]") for i, v in enumerate(obj)]
     if isinstance(obj, np.ndarray):
-        return _plain(obj.tolist())
+        return _plain(obj.tolist(), where)
     if isinstance(obj, np.generic):
         value = obj.item()
         # np.longdouble's item() is a np.longdouble again: recursing on it would never end
-        return _plain(float(value) if isinstance(value, np.floating) else value)
+        return _plain(float(value) if isinstance(value, np.floating) else value, where)
     if isinstance(obj, float) and not np.isfinite(obj):
         return str(obj)
-    return obj
+    if obj is None or isinstance(obj, (str, bool, int, float)):
+        return obj
+    # json.dumps would raise a TypeError that says neither which entry nor what to store instead
+    raise ValueError(f"{where} must be a number, string, bool, None, list or dict (a JSON value), got "
+                     f"{type(obj).__name__} {obj!r}: convert it (e.g. a set to a sorted list, a path to a str)")
 
 
 ENV_VAR = "NTKLC_RESULTS_DIR"

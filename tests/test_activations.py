@@ -702,6 +702,8 @@ def test_centred_moments_keep_their_digits_where_f_is_nearly_constant():
     (lambda: A.binary([(1.0, 1.0)]), r"intervals must be non-empty and disjoint"),
     (lambda: A.step([0.0, 1.0], [0.0, 1.0]), r"values must have len\(thresholds\) \+ 1 = 3 entries, got 2"),
     (lambda: A.step([0.0], [0.0, np.nan]), r"thresholds and values must be finite"),
+    (lambda: A.step("ab", [0.0, 1.0, 2.0]), r"^thresholds must be a flat list of numbers, got 'ab'$"),
+    (lambda: A.step([0.0], [0.0, "a"]), r"^values must be a flat list of numbers, got \[0.0, 'a'\]$"),
     (lambda: A.ternary_symmetric(0.0), r"s must be > 0, got 0"),
     # an Activation with new parameters: they were dropped without a word (slope stayed 0.1)
     (lambda: A.get(A.get("lrelu"), slope=0.3), r"parameters \['slope'\] cannot be applied to an Activation "

@@ -23,6 +23,15 @@ def test_seed_accepts_non_negative_integers_and_names_the_argument_otherwise():
         nl.kernels.ck_empirical(np.eye(3), ["relu"], [4], seed=2**64)
 
 
+def test_accuracy_is_a_fraction_in_the_closed_unit_interval():
+    assert checks.accuracy("acc", 0) == 0.0 and checks.accuracy("acc", 1) == 1.0
+    assert type(checks.accuracy("acc", np.float32(0.5))) is float
+    for bad in (90.0, -0.1, 1.0000001, float("nan"), float("inf"), None, "0.9", True):
+        with pytest.raises(ValueError, match=r"^acc must be an accuracy in \[0, 1\] \(a fraction, not a "
+                                             r"percentage\), got " + re.escape(repr(bad)) + "$"):
+            checks.accuracy("acc", bad)
+
+
 def test_non_negative_float_takes_zero_and_names_what_the_argument_is_otherwise():
     assert checks.non_negative_float("se", 0) == 0.0 and type(checks.non_negative_float("se", np.int64(2))) is float
     with pytest.raises(ValueError, match=r"^se must be >= 0 \(a standard error\), got -0.5$"):

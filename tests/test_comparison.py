@@ -392,6 +392,11 @@ def test_against_reference_uses_welchs_test_on_the_records():
             comparison.against_reference(recs, ("p", 0.998), [("t", 0.99), ("s", 0.99)], wrong)
     with pytest.raises(ValueError, match=r"got 3; records hold 2 of \('t', 0.99\)"):
         comparison.against_reference(recs[:5], ("p", 0.998), [("t", 0.99)], 3)
+    # a bare method name was unpacked letter by letter ("not enough values to unpack")
+    with pytest.raises(ValueError, match=r"^reference must be a \(method, sparsity\) pair, got 'p'$"):
+        comparison.against_reference(recs, "p", [("t", 0.99)], 3)
+    with pytest.raises(ValueError, match=r"^others\[1\] must be a \(method, sparsity\) pair, got \('m', 0.99, 1\)$"):
+        comparison.against_reference(recs, ("p", 0.998), [("t", 0.99), ("m", 0.99, 1)], 3)
 
 
 def test_pruning_at_the_memory_of_ternary_nets():

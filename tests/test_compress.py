@@ -320,6 +320,13 @@ def test_input_correlation_equals_monte_carlo(name, tau):
         assert got == pytest.approx(0.0, abs=1e-12)
 
 
+@pytest.mark.parametrize("tau", [[1.0, 2.0], "1", 0.0, -1.0, float("nan"), None])
+def test_input_correlation_takes_one_positive_scale(tau):
+    # a list failed inside float() with "only 0-dimensional arrays can be converted to Python scalars"
+    with pytest.raises(ValueError, match=r"^tau must be a finite number > 0, got "):
+        C.input_correlation("relu", tau)
+
+
 def test_input_correlation_of_a_constant_activation_is_refused_by_name():
     """A step with equal values is constant: its variance is 0 and the correlation came out nan with a
     RuntimeWarning."""

@@ -165,6 +165,27 @@ def test_subset_indices_are_seeded_sorted_and_distinct():
         ft.subset_indices(10, -1, seed=0, name="n_train")
     with pytest.raises(ValueError, match="seed must be an integer >= 0"):
         ft.subset_indices(10, 3, seed=None, name="n_train")
+    # a float total failed inside numpy's permutation with "axis 0 is out of bounds"
+    with pytest.raises(ValueError, match=r"^n_total must be a positive integer \(>= 1\), got 10.5"):
+        ft.subset_indices(10.5, 3, seed=0, name="n_train")
+
+
+def test_augmentation_needs_a_seeded_generator():
+    # generator=None drew from torch's global generator: an augmentation no seed reproduces
+    batch = torch.zeros((2, 3, 32, 32), dtype=torch.uint8)
+    with pytest.raises(ValueError, match=r"^generator must be a seeded torch.Generator, got NoneType"):
+        ft.augment_batch(batch, None)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(channel_mean=(0.5, 0.5)), r"^channel_mean must hold 3 finite numbers, one per colour channel, got \[0.5, 0.5\]"),
+    (dict(channel_std=(0.25, 0.0, 0.25)), r"^channel_std must hold 3 finite numbers, one per colour channel \(each > 0\)"),
+    (dict(channel_mean=(0.5, float("nan"), 0.5)), r"^channel_mean contains 1 non-finite entries"),
+])
+def test_build_model_checks_the_channel_statistics(kwargs, match):
+    # a 2-entry mean failed in torch's reshape ("shape '[1, 3, 1, 1]' is invalid for input of size 2")
+    with pytest.raises(ValueError, match=match):
+        ft.build_model(ft.FeatureConfig(width=2), **kwargs)
 
 
 # ---- training ---------------------------------------------------------------------------------

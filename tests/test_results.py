@@ -41,6 +41,21 @@ def test_long_double_values_are_stored_as_floats(tmp_path):
     assert json.loads(path.read_text()) == {"a": [0.25], "v": 1.5}
 
 
+def test_values_that_are_not_json_are_named_where_they_sit(tmp_path, monkeypatch):
+    # json.dumps raised "TypeError: Object of type set is not JSON serializable", naming no entry
+    monkeypatch.delenv(results.ENV_VAR, raising=False)
+    with pytest.raises(ValueError, match=r"^figures\['runs'\]\[1\]\['seeds'\] must be a number, string, bool, "
+                                         r"None, list or dict \(a JSON value\), got set \{1, 2\}: convert it"):
+        results.save("odd", {"ok": 1, "runs": [{"seeds": [0]}, {"seeds": {1, 2}}]}, directory=tmp_path)
+    with pytest.raises(ValueError, match=r"^figures\['where'\] must be .* got PosixPath"):
+        results.save("odd", {"where": tmp_path}, directory=tmp_path)
+    assert not (tmp_path / "odd.json").exists()
+    # what was accepted before still is, unchanged
+    fine = {"i": 1, "f": 0.5, "s": "x", "b": True, "none": None, "np": np.int64(3), "t": (1, np.float32(2.0))}
+    assert json.loads(results.save("fine", fine, directory=tmp_path).read_text()) == {
+        "i": 1, "f": 0.5, "s": "x", "b": True, "none": None, "np": 3, "t": [1, 2.0]}
+
+
 def test_keys_that_collide_as_strings_raise(tmp_path, monkeypatch):
     monkeypatch.delenv(results.ENV_VAR, raising=False)
     with pytest.raises(ValueError, match="collide.*'1'"):
