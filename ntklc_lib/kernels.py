@@ -88,8 +88,9 @@ def structured_from_gram(G: np.ndarray, p: int, st: MixtureStats, c1: float, c2:
     with V = [J/sqrt(p), psi] and A built from (c2, c3) and t, T (THEORY.md section 3).  G is not changed."""
     st = check_stats("st", st)
     p = checks.positive_int("p", p)
-    # finite: a NaN in G would come out as a NaN kernel without a word
-    G = checks.square_matrix("G", G)
+    # finite: a NaN in G would come out as a NaN kernel without a word; symmetric: c1 G carries an
+    # asymmetric G into the kernel unchanged (a Gram matrix X^T X is symmetric to rounding)
+    G = checks.symmetric_matrix("G", G)
     if st.p is not None and st.p != p:
         raise ValueError(f"p = {p} differs from the dimension {st.p} the statistics were computed in")
     n = G.shape[0]

@@ -665,6 +665,10 @@ def test_structured_from_gram_checks_its_inputs():
         K.structured_from_gram(np.eye(40), 30, None, 1.0, 1.0, 1.0, 1.0)
     with pytest.raises(ValueError, match=r"G must be a square \(n, n\) matrix"):
         K.structured_from_gram(np.ones((40, 39)), 30, st, 1.0, 0.0, 0.0, 1.0)
+    # an asymmetric G (a cross Gram matrix X^T Z, say) went into c1 G unchanged, an asymmetric "kernel"
+    cross = sample.X.T @ nl.data.gmm(case="mixed", n=40, p=30, seed=1).X
+    with pytest.raises(ValueError, match=r"^G must be symmetric \(a kernel matrix\)"):
+        K.structured_from_gram(cross, 30, st, 1.0, 0.0, 0.0, 1.0)
     # the checks leave a good call as it was: c1 G + ident I when c2 = c3 = 0
     G = sample.X.T @ sample.X
     np.testing.assert_allclose(K.structured_from_gram(G, 30, st, 2.0, 0.0, 0.0, 0.5), 2.0 * G + 0.5 * np.eye(40))
