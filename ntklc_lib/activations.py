@@ -429,16 +429,15 @@ def step(thresholds, values, name: str | None = None) -> Activation:
     quadrature, ~1e-13 relative up to |rho| = 0.999 and less accurate for near duplicates
     (:func:`_plackett_dual`).  dd is infinite (Dirac masses).
     """
+    flat = {}
     for arg, val in (("thresholds", thresholds), ("values", values)):
         if np.ndim(val) > 1:
             # ravel would read a (2, m) table as one list of 2m thresholds: another activation
             raise ValueError(f"{arg} must be a flat list of numbers (1-D), got shape {np.shape(val)}")
-    flat = {}
-    for arg, val in (("thresholds", thresholds), ("values", values)):
         try:
             flat[arg] = np.asarray(val, dtype=np.float64).ravel()
         except (TypeError, ValueError):
-            # a string ("ab") or None would otherwise fail in numpy with a message that names neither
+            # a string ("ab") would otherwise fail in numpy with a message that names neither argument
             raise ValueError(f"{arg} must be a flat list of numbers, got {val!r}") from None
     s, v = flat["thresholds"], flat["values"]
     if v.size != s.size + 1:

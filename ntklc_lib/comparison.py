@@ -13,7 +13,6 @@ chapters' figures and ``results/*.json`` use:
 from __future__ import annotations
 
 import math
-import numbers
 from typing import NamedTuple
 
 import numpy as np
@@ -145,9 +144,7 @@ def summarize(records, method: str, sparsity: float) -> AccuracySummary:
             raise ValueError(f"records[{i}] must be a dict with keys {list(keys)}; it lacks {missing}")
         # a NaN (or JSON null) accuracy gave a NaN mean, and a percentage among fractions a mean of neither
         checks.accuracy(f"records[{i}]['accuracy']", r["accuracy"])
-        bits = r["bits"]
-        if isinstance(bits, bool) or not isinstance(bits, numbers.Real) or not 0.0 < bits < math.inf:
-            raise ValueError(f"records[{i}]['bits'] must be a finite number > 0, got {bits!r}")
+        checks.positive_float(f"records[{i}]['bits']", r["bits"])
     rows = [r for r in records if r["method"] == method and r["sparsity"] == sparsity]
     if not rows:
         present = sorted({(r["method"], r["sparsity"]) for r in records})
