@@ -19,7 +19,7 @@ import torch
 
 from . import checks
 from .kernels import require_nonzero
-from .networks import RandomFeatureNet, check_net, ternary_net
+from .networks import RandomFeatureNet, check_net, nominal_kept, ternary_net
 
 
 # The second key word of the mask's numpy stream.  preprocess draws the MNIST train and test subsets from
@@ -47,7 +47,7 @@ def magnitude_pruned(net: RandomFeatureNet, sparsity: float) -> RandomFeatureNet
     pruned = []
     for l, W in enumerate(net.weights):
         flat = W.reshape(-1)
-        k = int(round((1.0 - eps) * flat.numel()))
+        k = nominal_kept(flat.numel(), eps)
         if k == 0:
             # keeping one weight anyway would record a sparsity the layer does not have
             require_nonzero(torch.zeros(W.shape, dtype=torch.bool), eps, f"layer {l + 1}")

@@ -31,7 +31,7 @@ import torch
 
 from . import activations as A
 from . import checks
-from .networks import RandomFeatureNet, check_net
+from .networks import RandomFeatureNet, check_net, nominal_kept
 from .readout import Readout, check_readout
 
 FORMAT = "ntklc-compressed-net"
@@ -93,7 +93,7 @@ def _sparsest_keeping_one(size: int) -> float:
     """The largest sparsity (a float) at which a layer of ``size`` weights keeps round((1 - eps) size) >= 1:
     just below 1 - 0.5 / size (round(0.5) is 0, half to even)."""
     eps = 1.0 - 0.5 / size
-    while int(round((1.0 - eps) * size)) < 1:
+    while nominal_kept(size, eps) < 1:
         eps = float(np.nextafter(eps, 0.0))
     return eps
 
@@ -135,7 +135,7 @@ def pruned_layers(p: int, widths, sparsity: float) -> list[dict]:
     layers = []
     for l in range(len(d) - 1):
         size = d[l] * d[l + 1]
-        kept = int(round((1.0 - eps) * size))
+        kept = nominal_kept(size, eps)
         if kept == 0:
             # magnitude_pruned refuses such a net; counting one weight would price a net that is not built
             raise ValueError(f"sparsity = {eps!r} keeps no weight of layer {l + 1} ({d[l + 1]} x {d[l]} = "

@@ -30,6 +30,14 @@ _BATCH = 2048          # samples per forward batch: keeps a (d_l, batch) float32
 # SCALE_FACTOR (kernels): features() refuses data whose scale is off the net's tau0 by more than this factor
 
 
+def nominal_kept(size: int, sparsity: float) -> int:
+    """round((1 - sparsity) size): the weights a layer of ``size`` keeps at ``sparsity``, the one count that
+    magnitude pruning keeps (:func:`ntklc_lib.baselines.magnitude_pruned`), the memory formulas price
+    (:func:`ntklc_lib.memory.pruned_layers`) and :func:`kept_count_range` allows (Python's round: half to
+    even)."""
+    return int(round((1.0 - checks.sparsity("sparsity", sparsity)) * checks.positive_int("size", size)))
+
+
 KEPT_COUNT_ALPHA = 1e-9   # kept_count_range: chance, each side, that a true binomial count falls outside
 
 
@@ -50,7 +58,7 @@ def kept_count_range(size: int, sparsity: float, weight_law: str) -> tuple[int, 
     if weight_law == "gaussian":
         return 0, size
     if weight_law == "magnitude_pruned":
-        return 0, int(round((1.0 - eps) * size))
+        return 0, nominal_kept(size, eps)
     count = binom(size, 1.0 - eps)
     return int(count.ppf(KEPT_COUNT_ALPHA)), int(count.isf(KEPT_COUNT_ALPHA))
 

@@ -244,6 +244,17 @@ def test_kept_count_range_holds_a_true_binomial_count_but_for_1e_9_a_side(size, 
     assert networks.kept_count_range(size, sparsity, "gaussian") == (0, size)
 
 
+def test_the_kept_count_is_one_definition_for_pruning_pricing_and_checking():
+    # round half to even: 5 weights at sparsity 0.5 keep round(2.5) = 2, 7 at 0.5 keep round(3.5) = 4
+    assert [networks.nominal_kept(n, 0.5) for n in (5, 7)] == [2, 4] and networks.nominal_kept(600, 0.9) == 60
+    net = nl.baselines.magnitude_pruned(networks.dense_net(30, (20, 7), ["relu", "relu"], seed=0), 0.93)
+    kept = [int(torch.count_nonzero(W)) for W in net.weights]
+    assert kept == [networks.nominal_kept(600, 0.93), networks.nominal_kept(140, 0.93)] == [42, 10]
+    assert [layer["kept"] for layer in nl.memory.pruned_layers(30, (20, 7), 0.93)] == kept
+    with pytest.raises(ValueError, match="sparsity"):
+        networks.nominal_kept(10, -0.1)
+
+
 def test_kept_count_range_names_its_bad_arguments():
     with pytest.raises(ValueError, match="size"):
         networks.kept_count_range(0, 0.5, "ternary")
