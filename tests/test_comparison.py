@@ -342,6 +342,31 @@ def test_welch_test_agrees_with_scipys_unequal_variance_t_test():
         comparison.gap_beyond_noise(5.0, -1.0, 10.0)
 
 
+def test_mean_gap_is_scipys_welch_test_on_the_draws():
+    """mean_gap against scipy.stats.ttest_ind(equal_var=False): gap / se is its t statistic, the same
+    degrees of freedom, and side is its sign where the two-sided p-value is below 1 - level, else 0."""
+    rng = np.random.default_rng(7)
+    for k_a, k_b, level in ((3, 3, 0.95), (2, 5, 0.95), (6, 4, 0.9), (3, 8, 0.99)):
+        for _ in range(50):
+            a = rng.normal(rng.uniform(-2, 2), rng.uniform(0.1, 1.5), k_a)
+            b = rng.normal(0.0, rng.uniform(0.1, 1.5), k_b)
+            ref = ttest_ind(a, b, equal_var=False)
+            res = comparison.mean_gap(a, b, level=level)
+            assert res.gap == pytest.approx(a.mean() - b.mean(), rel=1e-12, abs=1e-15)
+            assert res.gap / res.se == pytest.approx(ref.statistic, rel=1e-10)
+            assert res.dof == pytest.approx(ref.df, rel=1e-10)
+            assert res.side == (int(np.sign(ref.statistic)) if ref.pvalue < 1 - level else 0)
+    # one draw in either set: the gap, but no standard error and no verdict
+    one = comparison.mean_gap([0.5], [0.1, 0.2, 0.3])
+    assert one.gap == pytest.approx(0.3) and math.isnan(one.se) and math.isnan(one.dof) and one.side == 0
+    assert comparison.mean_gap([1.0, 1.1], [0.2]).side == 0
+    for args, match in ((([], [1.0, 2.0]), r"draws_a must not be empty"),
+                        (([1.0, 2.0], [[1.0, 2.0]]), r"draws_b must be a 1-D array"),
+                        (([1.0, np.nan], [1.0, 2.0]), r"draws_a contains 1 non-finite")):
+        with pytest.raises(ValueError, match=match):
+            comparison.mean_gap(*args)
+
+
 def test_gap_below_from_summaries_of_records():
     """gap_below on the summaries of simulated records: the difference of the two means in points, and a
     standard error that matches the spread of 20 000 simulated gaps (3 draws each, standard deviations 0.01

@@ -87,6 +87,8 @@ def test_universality_depends_on_where_the_information_sits():
         assert kept[name] == u["kept_sparsities"][name], (name, kept[name], u["kept_sparsities"][name])
     quoted, sparsest = u["quoted_sparsity"], sparsities[-1]
     assert "univ-quoted-sparsity" in text and "univ-sparsest" in text
+    # the gap at the quoted sparsity is a mean over a few draws: the page quotes the chapter's test of it
+    assert "theory.md::univ-aligned-gap-text" in text
     assert quoted not in kept["aligned"], f"sparsity {quoted} keeps the CK on the data as drawn"
     assert quoted in kept["rotated"], f"sparsity {quoted} does not keep the CK on the rotated data"
     assert sparsest not in kept["aligned"] + kept["rotated"], f"sparsity {sparsest} keeps the CK somewhere"

@@ -7,6 +7,7 @@ spectral_gmm said no activation falls more slowly than 1/sqrt(n) when its interv
 called the means' effect both "not clearly separated from the noise" and "they steepen the fitted line"."""
 from __future__ import annotations
 
+import ast
 import json
 import re
 
@@ -52,6 +53,34 @@ def test_theory_with_two_widths_tests_no_slope_and_judges_universality_against_t
         assert "more than 25 % further from the limit than the Gaussian CK" in verdict
         assert verdict.endswith({(False, False): "either way", (False, True): "but not after the rotation",
                                  (True, False): "but not on the data as drawn"}[kept["aligned"], kept["rotated"]])
+    # one network draw per law: the gap, and no test
+    gap = np.mean(res["aligned_errors"][2]) - np.mean(res["aligned_errors"][0])
+    assert ast.literal_eval(glued["univ-aligned-gap-text"]) == f"a gap of {gap:.3f} in one draw of each, with no spread to judge it by"
+
+
+def test_theory_judges_the_universality_gaps_by_welchs_t_test(tmp_path):
+    """The sparse law's excess distance over the Gaussian law's, quoted with its standard error and verdict,
+    against scipy's unequal-variance t test on the single draws of the results file."""
+    glued, path = run_chapter("theory", {**SMALL["theory"], "universality_seeds": 3}, tmp_path)
+    assert not _showing_nan(glued)
+    res = json.loads(path.read_text())["universality"]
+    quoted = res["sparsities"].index(res["quoted_sparsity"]) + 1      # row 0 is the Gaussian law
+    said = {}
+    for data in ("aligned", "rotated"):
+        sparse, gauss = np.asarray(res[f"{data}_errors"])[[quoted, 0]]
+        ref = stats.ttest_ind(sparse, gauss, equal_var=False)
+        gap, se = sparse.mean() - gauss.mean(), (sparse.mean() - gauss.mean()) / ref.statistic
+        resolved = ref.pvalue < 0.05
+        g = res["quoted_gaps"][data]
+        assert g["gap"] == pytest.approx(gap, rel=1e-12) and g["se"] == pytest.approx(se, rel=1e-10)
+        assert g["side"] == (int(np.sign(gap)) if resolved else 0)
+        said[data] = (f"a gap of {gap:.3f} ± {se:.3f}, "
+                      + ("beyond the noise of 3 draws of each" if resolved else "which 3 draws of each do not resolve")
+                      + " by Welch's t test at the 5 % level")
+        assert g["dof"] == pytest.approx(ref.df, rel=1e-10)
+    assert ast.literal_eval(glued["univ-aligned-gap-text"]) == said["aligned"]     # a str: its repr
+    assert glued["univ-aligned-compare"].endswith(": " + said["aligned"])
+    assert glued["univ-rotation-verdict"].endswith(said["rotated"] + ".")
 
 
 @pytest.mark.parametrize("overrides", [
