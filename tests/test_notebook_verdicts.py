@@ -56,6 +56,8 @@ def test_theory_with_two_widths_tests_no_slope_and_judges_universality_against_t
     # one network draw per law: the gap, and no test
     gap = np.mean(res["aligned_errors"][2]) - np.mean(res["aligned_errors"][0])
     assert ast.literal_eval(glued["univ-aligned-gap-text"]) == f"a gap of {gap:.3f} in one draw of each, with no spread to judge it by"
+    # and nothing to average
+    assert "on average" not in glued["univ-aligned-compare"] + glued["univ-rotation-verdict"]
 
 
 def test_theory_judges_the_universality_gaps_by_welchs_t_test(tmp_path):
@@ -79,8 +81,13 @@ def test_theory_judges_the_universality_gaps_by_welchs_t_test(tmp_path):
                       + " by Welch's t test at the 5 % level")
         assert g["dof"] == pytest.approx(ref.df, rel=1e-10)
     assert ast.literal_eval(glued["univ-aligned-gap-text"]) == said["aligned"]     # a str: its repr
-    assert glued["univ-aligned-compare"].endswith(": " + said["aligned"])
+    assert glued["univ-aligned-compare"].endswith(" than the Gaussian one on average: " + said["aligned"])
     assert glued["univ-rotation-verdict"].endswith(said["rotated"] + ".")
+    ga, gr = res["quoted_gaps"]["aligned"]["gap"], res["quoted_gaps"]["rotated"]["gap"]
+    assert glued["univ-rotation-verdict"].startswith(
+        "On the data as drawn there is no gap for the rotation to close" if ga <= 0 else
+        "So on average the rotation " + ("closes most of the gap" if gr < 0.5 * ga else
+                                         "closes part of the gap" if gr < ga else "does not close the gap"))
 
 
 @pytest.mark.parametrize("overrides", [
