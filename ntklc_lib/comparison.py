@@ -218,28 +218,28 @@ def gap_beyond_noise(points: float, se: float, dof: float, level: float = 0.95) 
     return int(np.sign(points)) if abs(points) > critical * se else 0
 
 
-class MeanGap(NamedTuple):
-    """mean(a) - mean(b) over two independent sets of draws, with Welch's standard error and degrees of
-    freedom (nan, and side 0, when a set has one draw: no spread to judge by) and ``side`` from
-    :func:`gap_beyond_noise`: -1, 0 or 1."""
+class GapTest(NamedTuple):
+    """A difference of two independent estimates (e.g. mean(a) - mean(b)), its standard error, the
+    Welch-Satterthwaite degrees of freedom to judge it on (nan, and side 0, where an estimate has no
+    spread to judge by) and ``side`` from :func:`gap_beyond_noise`: -1, 0 or 1."""
     gap: float
     se: float
     dof: float
     side: int
 
 
-def mean_gap(draws_a, draws_b, level: float = 0.95) -> MeanGap:
+def mean_gap(draws_a, draws_b, level: float = 0.95) -> GapTest:
     """How far the mean of draws_a: (k_a,) lies above that of draws_b: (k_b,), and whether two independent
     samples resolve it: Welch's t test at ``level`` (sample standard deviations, ddof 1)."""
     a = checks.finite_matrix("draws_a", draws_a, ndim=1)
     b = checks.finite_matrix("draws_b", draws_b, ndim=1)
     gap = float(a.mean() - b.mean())
     if min(a.size, b.size) < 2:
-        return MeanGap(gap, math.nan, math.nan, 0)
+        return GapTest(gap, math.nan, math.nan, 0)
     sa, sb = float(a.std(ddof=1)), float(b.std(ddof=1))
     se = difference_se(sa, a.size, sb, b.size)
     dof = welch_dof(sa, a.size, sb, b.size)
-    return MeanGap(gap, se, dof, gap_beyond_noise(gap, se, dof, level))
+    return GapTest(gap, se, dof, gap_beyond_noise(gap, se, dof, level))
 
 
 def paired_difference_se(correct_a, correct_b) -> tuple[float, float]:

@@ -589,6 +589,22 @@ def loglog_slope(sizes, errors) -> LogLogFit:
     return LogLogFit(slope=float(coef[1]), intercept=float(coef[0]), slope_se=se, dof=int(x.size - 2))
 
 
+def slope_gap(fit_a: LogLogFit, fit_b: LogLogFit, level: float = 0.95) -> comparison.GapTest:
+    """fit_a.slope - fit_b.slope for two fits to independent data: its standard error hypot(se_a, se_b),
+    the Welch-Satterthwaite degrees of freedom of the two slope variances (each on its fit's points - 2)
+    and whether the difference lies beyond the noise at ``level`` (:func:`comparison.gap_beyond_noise`).
+    A line through two points has no standard error: se and dof nan, side 0."""
+    for name, fit in (("fit_a", fit_a), ("fit_b", fit_b)):
+        if not isinstance(fit, LogLogFit):
+            raise ValueError(f"{name} must be a LogLogFit (from loglog_slope), got {type(fit).__name__}")
+    gap = fit_a.slope - fit_b.slope
+    if min(fit_a.dof, fit_b.dof) < 1:
+        return comparison.GapTest(gap, math.nan, math.nan, 0)
+    se = math.hypot(fit_a.slope_se, fit_b.slope_se)
+    dof = comparison.satterthwaite_dof([fit_a.slope_se ** 2, fit_b.slope_se ** 2], [fit_a.dof, fit_b.dof])
+    return comparison.GapTest(gap, se, dof, comparison.gap_beyond_noise(gap, se, dof, level))
+
+
 @dataclass(frozen=True)
 class ErrorSweep:
     """Relative spectral error ||K - K~|| / ||K|| (K: exact limit kernel) against n = p.

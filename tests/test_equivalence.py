@@ -358,6 +358,37 @@ def test_loglog_slope_recovers_a_power_law():
             eq.loglog_slope(*bad)
 
 
+def test_slope_gap_is_welchs_test_on_two_independent_fits():
+    """slope_gap against scipy's linregress slopes and standard errors, the Welch-Satterthwaite degrees of
+    freedom written out and scipy's t quantile; then its false-alarm rate under equal true slopes."""
+    rng = np.random.default_rng(11)
+    xa, xb = np.array([250, 500, 1000, 2000, 4000.0]), np.array([100, 300, 900, 2700.0])
+    for _ in range(100):
+        ea = 2.0 * xa ** rng.uniform(-0.8, -0.3) * np.exp(rng.uniform(0.01, 0.2) * rng.standard_normal(5))
+        eb = 0.5 * xb ** rng.uniform(-0.8, -0.3) * np.exp(rng.uniform(0.01, 0.2) * rng.standard_normal(4))
+        ra, rb = linregress(np.log(xa), np.log(ea)), linregress(np.log(xb), np.log(eb))
+        va, vb = ra.stderr ** 2, rb.stderr ** 2
+        dof = (va + vb) ** 2 / (va ** 2 / 3 + vb ** 2 / 2)
+        se = math.sqrt(va + vb)
+        res = eq.slope_gap(eq.loglog_slope(xa, ea), eq.loglog_slope(xb, eb))
+        assert res.gap == pytest.approx(ra.slope - rb.slope, rel=1e-9, abs=1e-12)
+        assert res.se == pytest.approx(se, rel=1e-9) and res.dof == pytest.approx(dof, rel=1e-9)
+        t = (ra.slope - rb.slope) / se
+        assert res.side == (int(np.sign(t)) if abs(t) > student_t.ppf(0.975, dof) else 0)
+    # equal true slopes, unequal noise: Welch-Satterthwaite is approximate on 3 degrees of freedom each, so
+    # the false-alarm rate is checked within [3.5 %, 7.5 %] (4000 pairs: its standard error is 0.35 %)
+    x = xa
+    alarms = [eq.slope_gap(eq.loglog_slope(x, x ** -0.5 * np.exp(0.05 * rng.standard_normal(5))),
+                           eq.loglog_slope(x, x ** -0.5 * np.exp(0.2 * rng.standard_normal(5)))).side != 0
+              for _ in range(4000)]
+    assert 0.035 <= np.mean(alarms) <= 0.075, np.mean(alarms)
+    # a line through two points has no standard error: no verdict
+    two = eq.slope_gap(eq.loglog_slope([100, 200], [0.1, 0.05]), eq.loglog_slope(xa, xa ** -0.5))
+    assert two.gap == pytest.approx(-0.5, abs=1e-12) and math.isnan(two.se) and two.side == 0
+    with pytest.raises(ValueError, match=r"fit_b must be a LogLogFit \(from loglog_slope\), got float"):
+        eq.slope_gap(eq.loglog_slope(xa, xa ** -0.5), -0.5)
+
+
 def test_loglog_interval_is_students_t_and_covers_at_its_level():
     # against scipy's linregress and the t quantile on m - 2 degrees of freedom
     x = np.array([250, 500, 1000, 2000, 4000])

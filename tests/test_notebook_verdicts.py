@@ -119,6 +119,32 @@ def test_spectral_gmm_verdicts_follow_the_fitted_intervals(tmp_path, overrides):
     else:
         assert text.endswith("every fitted slope's 95 % interval lies below −1/2.")
 
+    # each other activation's CK slope against ReLU's: Welch's t on the two fits (scipy's slopes and standard
+    # errors, the Welch-Satterthwaite degrees of freedom written out), which the sentence must follow
+    ck = res["sweep"]["ck"]
+    fits = {label.split(" ×")[0]: stats.linregress(np.log(ck["sizes"]), np.log(errors))
+            for label, errors in zip(ck["labels"], ck["errors"])}
+    m = len(ck["sizes"])
+    side_vs_relu = {}
+    for name in ("tanh", "erf", "step"):
+        va, vb = fits[name].stderr ** 2, fits["ReLU"].stderr ** 2
+        dof = (va + vb) ** 2 / ((va ** 2 + vb ** 2) / (m - 2))
+        t = (fits[name].slope - fits["ReLU"].slope) / np.sqrt(va + vb)
+        side_vs_relu[name] = int(np.sign(t)) if abs(t) > stats.t.ppf(0.975, dof) else 0
+        assert res["ck_slopes_vs_relu"][name]["side"] == side_vs_relu[name]
+        assert res["ck_slopes_vs_relu"][name]["dof"] == pytest.approx(dof, rel=1e-9)
+    text = glued["others-vs-relu"]
+    if set(side_vs_relu.values()) == {1}:
+        assert text.startswith("The other activations converge more slowly: each fitted CK slope is flatter")
+    elif set(side_vs_relu.values()) == {-1}:
+        assert text.startswith("The other activations converge faster: each fitted CK slope is steeper")
+    else:
+        assert text.startswith("Against ReLU's CK slope (Welch's t on the two fits at the 5 % level), ")
+        for side, phrase in ((1, " falls more slowly"), (-1, " falls faster"),
+                             (0, "the fits do not resolve the difference for ")):
+            names = [name for name, v in side_vs_relu.items() if v == side]
+            assert (phrase in text) == bool(names) and all(name in text for name in names)
+
     # the class means' effect on the ReLU slope: one verdict, the same in every sentence
     sizes = res["sweep_sizes"]
     with_means, without = (np.array(res["rate_vs_means"][s]["errors_all"]) for s in ("1.0", "0.0"))
